@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The only way the core reaches a disk. A front end (EFI Block I/O, POSIX
+ * file, test memory disk) fills in the ops and the geometry; the core calls
+ * nothing else. Transfers are whole blocks into buffers from ops->alloc,
+ * which the adapter aligns for its device (EFI: IoAlign). */
+#ifndef GPTRIM_BLOCKDEV_H
+#define GPTRIM_BLOCKDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gpt_status.h"
+
+struct blockdev;
+
+struct blockdev_ops {
+	enum gpt_status (*read)(struct blockdev *dev, uint64_t lba,
+				uint32_t count, void *buf,
+				struct gpt_reason *why);
+	enum gpt_status (*write)(struct blockdev *dev, uint64_t lba,
+				 uint32_t count, const void *buf,
+				 struct gpt_reason *why);
+	enum gpt_status (*flush)(struct blockdev *dev, struct gpt_reason *why);
+	/* Zero-filled buffer of size bytes suitable for I/O; NULL on failure. */
+	void *(*alloc)(struct blockdev *dev, size_t size);
+	void (*free)(struct blockdev *dev, void *buf, size_t size);
+};
+
+struct blockdev {
+	const struct blockdev_ops *ops;
+	void *ctx;           /* the adapter's own state */
+	uint32_t block_size; /* power of two, 512..4096 */
+	uint64_t last_lba;   /* index of the last block */
+};
+
+/* Checked wrappers: they validate lba/count against the device and
+ * overflow before calling the adapter. */
+enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
+			  void *buf, struct gpt_reason *why);
+enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
+			   const void *buf, struct gpt_reason *why);
+enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
+void *bdev_alloc(struct blockdev *dev, size_t size);
+void bdev_free(struct blockdev *dev, void *buf, size_t size);
+/* Block size is a power of two in [512, 4096]. */
+int bdev_geometry_ok(const struct blockdev *dev);
+
+#endif

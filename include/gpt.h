@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* The GPT model and operations of the portable core: load and validate both
+ * copies, plan removals, commit them safely, back up and restore.
+ * Rules: UEFI 2.10 §5.2-5.3, Linux block/partitions/efi.c, EDK2 PartitionDxe,
+ * gptfdisk; see DESIGN.md "GPT rules" and "Writing safely". */
+#ifndef GPTRIM_GPT_H
+#define GPTRIM_GPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blockdev.h"
+#include "gpt_ondisk.h"
+#include "gpt_status.h"
+
+enum mbr_kind {
+	MBR_NONE,       /* no 0x55AA signature at LBA 0 */
+	MBR_PROTECTIVE, /* one 0xEE record starting at LBA 1, nothing else */
+	MBR_HYBRID,     /* an 0xEE record and other records */
+	MBR_ONLY,       /* a legacy MBR without an 0xEE record */
+};
+
+/* One copy of the GPT (header + entry array) as read from the disk. */
+struct gpt_copy {
+	bool present;           /* a header signature was found */
+	bool valid;             /* header and array passed every check */
+	struct gpt_reason why;  /* the first failed check when !valid */
+	uint64_t lba;           /* where the header was read */
+	uint8_t *header;        /* one block as read; NULL if unread */
+	uint8_t *array;         /* array_blocks blocks as read, or NULL */
+	uint64_t array_lba;
+	uint32_t array_blocks;
+	uint32_t num_entries;
+	uint32_t entry_size;
+};
+
+struct gpt_table {
+	struct blockdev *dev;
+	uint8_t *mbr;                  /* LBA 0, one block */
+	enum mbr_kind mbr_kind;
+	struct gpt_reason mbr_why;     /* why not protective, if it is not */
+	struct gpt_copy primary;
+	struct gpt_copy backup;
+	bool copies_agree;             /* both valid and consistent */
+	struct gpt_reason disagree;    /* first difference when not */
+	bool backup_misplaced;         /* valid backup before the last LBA */
+	bool entries_ok;               /* used entries in range, no overlap */
+	struct gpt_reason entries_why;
+};
+
+/* Read LBA 0, both headers and both arrays and validate them. Nothing is
+ * written. Returns GPT_OK when the disk could be read (the verdict is in
+ * the table), or an I/O / memory error. Release with gpt_table_release. */
+enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
+			 struct gpt_reason *why);
+void gpt_table_release(struct gpt_table *t);
+
+/* The copy that is the source of truth: primary if valid, else backup
+ * (the EDK2 rule), else NULL. */
+const struct gpt_copy *gpt_good_copy(const struct gpt_table *t);
+
+/* May this table be changed? GPT_OK, or GPT_E_NOT_GPT / GPT_E_DAMAGED with
+ * the failed check. With allow_repair one bad copy is accepted (it will be
+ * rebuilt from the good one); copies that are each valid but disagree are
+ * always refused. */
+enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,
+				struct gpt_reason *why);
+
+/* Used entry i of the good copy (NULL when out of range). The entry may be
+ * larger than struct gpt_entry; only the first 128 bytes are described. */
+const struct gpt_entry *gpt_entry_at(const struct gpt_table *t, uint32_t i);
+bool gpt_entry_used(const struct gpt_entry *e);
+
+#define GPT_PLAN_MAX 128u
+#define GPT_TYPES_MAX 8u
+
+struct gpt_plan {
+	uint32_t count;
+	uint32_t index[GPT_PLAN_MAX]; /* entry indices, ascending */
+};
+
+/* Select the used entries whose type is one of types[0..ntypes). */
+enum gpt_status gpt_plan_removals(const struct gpt_table *t,
+				  const struct gpt_guid *types, size_t ntypes,
+				  struct gpt_plan *plan, struct gpt_reason *why);
+
+struct gpt_commit_result {
+	uint32_t blocks_written;
+	uint32_t write_calls;
+	uint32_t flushes;
+	uint32_t removed;
+	bool rebuilt_primary;  /* --repair rebuilt it from the backup */
+	bool rebuilt_backup;
+	bool backup_moved;     /* grown disk: backup moved to the last LBA */
+	uint64_t old_backup_lba;
+	uint64_t new_backup_lba;
+	uint64_t old_last_usable;
+	uint64_t new_last_usable;
+};
+
+/* Zero each planned entry in place (never compact), rebuild a bad copy if
+ * allow_repair, move a misplaced backup to the end, and write only the
+ * blocks that change: backup array, backup header, flush, primary array,
+ * primary header, flush. Then re-read and validate both copies; a mismatch
+ * is GPT_E_VERIFY. The table must pass gpt_check_table first. With an empty
+ * plan and nothing to repair, nothing is written. On success the table is
+ * reloaded to the new state. */
+enum gpt_status gpt_commit_removals(struct gpt_table *t,
+				    const struct gpt_plan *plan,
+				    bool allow_repair,
+				    struct gpt_commit_result *res,
+				    struct gpt_reason *why);
+
+/* sgdisk --backup format: 512-byte slots for the protective MBR, the main
+ * header and the backup header, then the entry array (num x size bytes),
+ * whatever the block size. */
+#define GPT_BACKUP_SLOT 512u
+
+/* Bytes gpt_backup_encode produces for t (0 if t has no good copy). */
+size_t gpt_backup_size(const struct gpt_table *t);
+enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
+				  size_t cap, size_t *len,
+				  struct gpt_reason *why);
+
+/* A decoded backup file; pointers into the caller's buffer. */
+struct gpt_backup {
+	const uint8_t *mbr;
+	const uint8_t *main_header;
+	const uint8_t *backup_header;
+	const uint8_t *array;
+	uint32_t array_bytes;
+};
+/* Check a backup file on its own: sizes, signatures, CRCs, consistency. */
+enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
+				  struct gpt_backup *b, struct gpt_reason *why);
+/* Write a decoded backup back to the disk t was loaded from, after checking
+ * that it belongs to it (sector count, sector size, disk GUID when the disk
+ * has a valid GPT). Same ordered commit and read-back as removals; the
+ * protective MBR is written last. */
+enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
+			    struct gpt_commit_result *res,
+			    struct gpt_reason *why);
+
+uint32_t crc32_calc(const void *data, size_t len);
+uint32_t crc32_update(uint32_t crc, const void *data, size_t len);
+
+#endif

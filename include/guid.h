@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* GUID parsing, formatting and the partition type names we know. */
+#ifndef GPTRIM_GUID_H
+#define GPTRIM_GUID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gpt_ondisk.h"
+
+#define GUID_STRING_LEN 36 /* without the NUL */
+
+/* Windows Recovery Environment, DE94BBA4-06D1-4D40-A16A-BFD50179D6AC. */
+extern const struct gpt_guid GPT_TYPE_WINDOWS_RE;
+extern const struct gpt_guid GPT_TYPE_EFI_SYSTEM;
+
+bool guid_equal(const struct gpt_guid *a, const struct gpt_guid *b);
+bool guid_is_zero(const struct gpt_guid *g);
+/* Registry form "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", either case,
+ * exactly 36 characters (an optional pair of braces is accepted). */
+bool guid_parse(const char *s, struct gpt_guid *out);
+/* Upper-case registry form; out must hold GUID_STRING_LEN + 1 bytes. */
+void guid_format(const struct gpt_guid *g, char *out);
+/* Short human name of a partition type ("Windows RE"), or NULL. */
+const char *gpt_type_name(const struct gpt_guid *type);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* A bounded string builder and a small printf for the freestanding core.
+ * Output is always NUL-terminated and silently truncated at the capacity.
+ *
+ * Formats: %s %c %d %u %x %X with optional '0' flag and width, the
+ * length modifiers l and ll, %zu, %%, and two of our own:
+ *   %G  a const struct gpt_guid * in registry form (upper case)
+ *   %S  a size in bytes (uint64_t) in binary units: "499.0 MiB"
+ */
+#ifndef GPTRIM_STRBUF_H
+#define GPTRIM_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf {
+	char *buf;
+	size_t cap; /* bytes in buf, including the terminating NUL */
+	size_t len;
+};
+
+void sb_init(struct strbuf *sb, char *buf, size_t cap);
+void sb_putc(struct strbuf *sb, char c);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_printf(struct strbuf *sb, const char *fmt, ...);
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Pad with spaces up to column width (no-op when already longer). */
+void sb_pad_to(struct strbuf *sb, size_t column);
+
+/* Freestanding memory and string helpers (core may not use libc). */
+void mem_copy(void *dst, const void *src, size_t n);
+void mem_zero(void *dst, size_t n);
+int mem_compare(const void *a, const void *b, size_t n);
+int mem_is_zero(const void *p, size_t n);
+size_t str_len(const char *s);
+int str_equal(const char *a, const char *b);
+int str_starts_with(const char *s, const char *prefix);
+
+#endif

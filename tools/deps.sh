@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages a target needs, only those missing.
+# Usage: tools/deps.sh build|check|demo|bench
+set -eu
+base="make gcc binutils gnu-efi python3"
+case "${1:-build}" in
+build) pkgs="$base mtools xorriso dosfstools" ;;
+check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
+  libcmocka-dev clang libclang-rt-14-dev llvm ovmf qemu-system-x86 \
+  qemu-utils sbsigntool" ;;
+*) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing (run as root or install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
