@@ -15,6 +15,26 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # The core is freestanding: no libc headers besides the compiler's own.
 CORE_CFLAGS := -std=c11 $(WARN) -ffreestanding -Iinclude
 
+# The core built for the host, plain and with ASan+UBSan (tests, host tool).
+HOST_OPT     := -O2 -g
+ASAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all
+CORE_OBJS      := $(CORE_SRCS:core/%.c=$(BUILD)/host/core/%.o)
+CORE_ASAN_OBJS := $(CORE_SRCS:core/%.c=$(BUILD)/asan/core/%.o)
+CORE_LIB       := $(BUILD)/host/libgptrim-core.a
+CORE_ASAN_LIB  := $(BUILD)/asan/libgptrim-core.a
+
+$(BUILD)/host/core/%.o: core/%.c $(wildcard include/*.h) core/*.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CORE_CFLAGS) $(HOST_OPT) -MMD -c $< -o $@
+$(BUILD)/asan/core/%.o: core/%.c $(wildcard include/*.h) core/*.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CORE_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(CORE_LIB): $(CORE_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(CORE_ASAN_LIB): $(CORE_ASAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
 include host/host.mk
 include efi/efi.mk
 include tests/tests.mk

@@ -1,11 +1,14 @@
-# Test suites. Each entry of CHECK_SUITES is "name:command" for tests/check.sh.
+# Test suites. Each entry of CHECK_SUITES is "name:command" for tests/check.sh;
+# fragments below add their suites and their binaries to check-build.
 CHECK_SUITES :=
 
-.PHONY: check
+.PHONY: check check-build
 check:
 	@tools/deps.sh check
 	@$(MAKE) --no-print-directory all check-build
 	@tests/check.sh $(CHECK_SUITES)
 
-.PHONY: check-build
 check-build:
+
+-include tests/unit.mk
+-include tests/host-tests.mk
