@@ -24,10 +24,10 @@ CORE_ASAN_OBJS := $(CORE_SRCS:core/%.c=$(BUILD)/asan/core/%.o)
 CORE_LIB       := $(BUILD)/host/libgptrim-core.a
 CORE_ASAN_LIB  := $(BUILD)/asan/libgptrim-core.a
 
-$(BUILD)/host/core/%.o: core/%.c $(wildcard include/*.h) core/*.h
+$(BUILD)/host/core/%.o: core/%.c $(wildcard include/*.h) $(wildcard core/*.h)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CORE_CFLAGS) $(HOST_OPT) -MMD -c $< -o $@
-$(BUILD)/asan/core/%.o: core/%.c $(wildcard include/*.h) core/*.h
+$(BUILD)/asan/core/%.o: core/%.c $(wildcard include/*.h) $(wildcard core/*.h)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CORE_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 $(CORE_LIB): $(CORE_OBJS)
