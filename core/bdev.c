@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/* Checked entry points to a block device: every request is bounded by the
+ * device before the adapter sees it. */
+#include "blockdev.h"
+
+int bdev_geometry_ok(const struct blockdev *dev)
+{
+	uint32_t bs = dev->block_size;
+
+	return bs >= 512 && bs <= 4096 && (bs & (bs - 1)) == 0;
+}
+
+static enum gpt_status bdev_check_range(const struct blockdev *dev,
+					uint64_t lba, uint32_t count,
+					const char *what,
+					struct gpt_reason *why)
+{
+	if (count == 0)
+		return gpt_fail(why, GPT_E_ARG, "%s of 0 blocks at LBA %llu",
+				what, (unsigned long long)lba);
+	if (lba > dev->last_lba || count - 1 > dev->last_lba - lba)
+		return gpt_fail(why, GPT_E_ARG,
+				"%s of %u blocks at LBA %llu is beyond the "
+				"last LBA %llu", what, count,
+				(unsigned long long)lba,
+				(unsigned long long)dev->last_lba);
+	return GPT_OK;
+}
+
+enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
+			  void *buf, struct gpt_reason *why)
+{
+	enum gpt_status st = bdev_check_range(dev, lba, count, "read", why);
+
+	if (st != GPT_OK)
+		return st;
+	return dev->ops->read(dev, lba, count, buf, why);
+}
+
+enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
+			   const void *buf, struct gpt_reason *why)
+{
+	enum gpt_status st = bdev_check_range(dev, lba, count, "write", why);
+
+	if (st != GPT_OK)
+		return st;
+	return dev->ops->write(dev, lba, count, buf, why);
+}
+
+enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why)
+{
+	return dev->ops->flush(dev, why);
+}
+
+void *bdev_alloc(struct blockdev *dev, size_t size)
+{
+	return dev->ops->alloc(dev, size);
+}
+
+void bdev_free(struct blockdev *dev, void *buf, size_t size)
+{
+	if (buf)
+		dev->ops->free(dev, buf, size);
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/* Bounded string building and a small printf for the freestanding core. */
+#include "strbuf.h"
+
+#include "guid.h"
+
+void mem_copy(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	while (n--)
+		*d++ = *s++;
+}
+
+void mem_zero(void *dst, size_t n)
+{
+	uint8_t *d = dst;
+	while (n--)
+		*d++ = 0;
+}
+
+int mem_compare(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x < *y ? -1 : 1;
+	return 0;
+}
+
+int mem_is_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n--)
+		if (*b++)
+			return 0;
+	return 1;
+}
+
+size_t str_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int str_equal(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+int str_starts_with(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
+
+void sb_init(struct strbuf *sb, char *buf, size_t cap)
+{
+	sb->buf = buf;
+	sb->cap = cap;
+	sb->len = 0;
+	if (cap)
+		buf[0] = '\0';
+}
+
+void sb_putc(struct strbuf *sb, char c)
+{
+	if (sb->len + 1 >= sb->cap)
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_puts(struct strbuf *sb, const char *s)
+{
+	while (*s)
+		sb_putc(sb, *s++);
+}
+
+void sb_pad_to(struct strbuf *sb, size_t column)
+{
+	while (sb->len < column && sb->len + 1 < sb->cap)
+		sb_putc(sb, ' ');
+}
+
+/* Unsigned number in base 10 or 16, padded to width with pad. */
+static void sb_put_uint(struct strbuf *sb, uint64_t v, unsigned base,
+			bool upper, unsigned width, char pad)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	unsigned n = 0;
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+	while (width > n) {
+		sb_putc(sb, pad);
+		width--;
+	}
+	while (n)
+		sb_putc(sb, tmp[--n]);
+}
+
+/* Size in binary units with one decimal: "499.0 MiB", "512 bytes". */
+static void sb_put_size(struct strbuf *sb, uint64_t bytes)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB",
+					     "EiB" };
+	unsigned u = 0;
+	uint64_t whole, tenths;
+
+	if (bytes < 1024) {
+		sb_put_uint(sb, bytes, 10, false, 0, ' ');
+		sb_puts(sb, " bytes");
+		return;
+	}
+	while (u < 5 && bytes >= ((uint64_t)1024 << (10 * (u + 1))))
+		u++;
+	whole = bytes >> (10 * (u + 1));
+	/* Round the first decimal of the remainder. */
+	tenths = ((bytes - (whole << (10 * (u + 1)))) * 10 +
+		  ((uint64_t)1 << (10 * (u + 1) - 1))) >> (10 * (u + 1));
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	sb_put_uint(sb, whole, 10, false, 0, ' ');
+	sb_putc(sb, '.');
+	sb_putc(sb, (char)('0' + tenths));
+	sb_putc(sb, ' ');
+	sb_puts(sb, unit[u]);
+}
+
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	for (; *fmt; fmt++) {
+		unsigned width = 0, longs = 0;
+		bool size_t_arg = false;
+		char pad = ' ';
+		uint64_t u;
+		int64_t s;
+
+		if (*fmt != '%') {
+			sb_putc(sb, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = '0', fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (unsigned)(*fmt++ - '0');
+		while (*fmt == 'l')
+			longs++, fmt++;
+		if (*fmt == 'z')
+			size_t_arg = true, fmt++;
+
+		switch (*fmt) {
+		case 'd':
+			s = longs >= 2 ? va_arg(ap, long long) :
+			    longs == 1 ? va_arg(ap, long) : va_arg(ap, int);
+			if (s < 0) {
+				sb_putc(sb, '-');
+				u = (uint64_t)0 - (uint64_t)s;
+			} else {
+				u = (uint64_t)s;
+			}
+			sb_put_uint(sb, u, 10, false, width, pad);
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+			u = size_t_arg ? va_arg(ap, size_t) :
+			    longs >= 2 ? va_arg(ap, unsigned long long) :
+			    longs == 1 ? va_arg(ap, unsigned long) :
+					 va_arg(ap, unsigned int);
+			sb_put_uint(sb, u, *fmt == 'u' ? 10 : 16, *fmt == 'X',
+				    width, pad);
+			break;
+		case 's': {
+			const char *str = va_arg(ap, const char *);
+			size_t start = sb->len;
+			sb_puts(sb, str ? str : "(null)");
+			sb_pad_to(sb, start + width);
+			break;
+		}
+		case 'c':
+			sb_putc(sb, (char)va_arg(ap, int));
+			break;
+		case 'G': {
+			char g[GUID_STRING_LEN + 1];
+			guid_format(va_arg(ap, const struct gpt_guid *), g);
+			sb_puts(sb, g);
+			break;
+		}
+		case 'S':
+			sb_put_size(sb, va_arg(ap, uint64_t));
+			break;
+		case '%':
+			sb_putc(sb, '%');
+			break;
+		default: /* unknown conversion: show it, never guess */
+			sb_putc(sb, '%');
+			if (*fmt)
+				sb_putc(sb, *fmt);
+			else
+				return;
+		}
+	}
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+}
