@@ -21,7 +21,7 @@ enum gpt_status {
 	GPT_E_UNSUPPORTED, /* e.g. a block size we do not handle */
 };
 
-#define GPT_REASON_MAX 200
+#define GPT_REASON_MAX 256
 
 /* Why an operation failed (or what it noticed): a status and a sentence that
  * names the check and the values involved. */

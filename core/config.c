@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* gptrim.cfg: the options of a run started without a shell. Notepad saves
+ * UTF-8 with or without a BOM, or "Unicode" (UTF-16LE with BOM); all become
+ * UTF-8 here, then split into arguments for options_parse. Freestanding. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "strbuf.h"
+
+/* Bounded UTF-8 output; the last byte of cap is kept for the NUL. */
+struct u8out {
+	char *p;
+	size_t cap;
+	size_t len;
+};
+
+static bool put_byte(struct u8out *o, uint8_t b)
+{
+	if (o->len + 1 >= o->cap)
+		return false;
+	o->p[o->len++] = (char)b;
+	return true;
+}
+
+static bool put_code_point(struct u8out *o, uint32_t cp)
+{
+	if (cp < 0x80)
+		return put_byte(o, (uint8_t)cp);
+	if (cp < 0x800)
+		return put_byte(o, (uint8_t)(0xC0 | cp >> 6)) &&
+		       put_byte(o, (uint8_t)(0x80 | (cp & 0x3F)));
+	if (cp < 0x10000)
+		return put_byte(o, (uint8_t)(0xE0 | cp >> 12)) &&
+		       put_byte(o, (uint8_t)(0x80 | (cp >> 6 & 0x3F))) &&
+		       put_byte(o, (uint8_t)(0x80 | (cp & 0x3F)));
+	return put_byte(o, (uint8_t)(0xF0 | cp >> 18)) &&
+	       put_byte(o, (uint8_t)(0x80 | (cp >> 12 & 0x3F))) &&
+	       put_byte(o, (uint8_t)(0x80 | (cp >> 6 & 0x3F))) &&
+	       put_byte(o, (uint8_t)(0x80 | (cp & 0x3F)));
+}
+
+static enum gpt_status too_large(size_t cap, struct gpt_reason *why)
+{
+	return gpt_fail(why, GPT_E_ARG,
+			"configuration longer than %zu bytes as UTF-8",
+			cap ? cap - 1 : 0);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0:
+ * no overlong forms, surrogates or code points above U+10FFFF. */
+static size_t utf8_seq_len(const uint8_t *s, size_t n)
+{
+	uint32_t cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2, cp = s[0] & 0x1Fu;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3, cp = s[0] & 0x0Fu;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3Fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return len;
+}
+
+static enum gpt_status from_utf8(const uint8_t *in, size_t len, size_t base,
+				 struct u8out *o, struct gpt_reason *why)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq_len(in + i, len - i);
+
+		/* A NUL byte usually means UTF-16 saved without a BOM. */
+		if (in[i] == 0)
+			return gpt_fail(why, GPT_E_ARG,
+					"configuration: NUL byte at offset %zu "
+					"(UTF-16 without a byte order mark?)",
+					base + i);
+		if (n == 0)
+			return gpt_fail(why, GPT_E_ARG,
+					"configuration: invalid UTF-8 at "
+					"offset %zu", base + i);
+		for (size_t k = 0; k < n; k++)
+			if (!put_byte(o, in[i + k]))
+				return too_large(o->cap, why);
+		i += n;
+	}
+	return GPT_OK;
+}
+
+static uint16_t unit_at(const uint8_t *p, bool big_endian)
+{
+	return big_endian ? (uint16_t)(p[0] << 8 | p[1])
+			  : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static enum gpt_status from_utf16(const uint8_t *in, size_t len, bool be,
+				  struct u8out *o, struct gpt_reason *why)
+{
+	if (len % 2)
+		return gpt_fail(why, GPT_E_ARG,
+				"configuration: UTF-16 text of odd length %zu",
+				len + 2);
+	for (size_t i = 0; i < len; i += 2) {
+		uint32_t cp = unit_at(in + i, be);
+		size_t off = i + 2; /* offset in the file, after the BOM */
+
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 2 < len) {
+			uint32_t lo = unit_at(in + i + 2, be);
+
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				     (lo - 0xDC00);
+				i += 2;
+			}
+		}
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			return gpt_fail(why, GPT_E_ARG,
+					"configuration: unpaired UTF-16 "
+					"surrogate 0x%04x at offset %zu", cp,
+					off);
+		if (cp == 0)
+			return gpt_fail(why, GPT_E_ARG,
+					"configuration: NUL character at "
+					"offset %zu", off);
+		if (!put_code_point(o, cp))
+			return too_large(o->cap, why);
+	}
+	return GPT_OK;
+}
+
+enum gpt_status config_to_utf8(const uint8_t *in, size_t len, char *out,
+			       size_t cap, size_t *out_len,
+			       struct gpt_reason *why)
+{
+	struct u8out o = { out, cap, 0 };
+	enum gpt_status st;
+
+	if (!out || cap == 0 || (!in && len))
+		return gpt_fail(why, GPT_E_ARG, "configuration: no buffer");
+	out[0] = '\0';
+	if (len >= 3 && in[0] == 0xEF && in[1] == 0xBB && in[2] == 0xBF)
+		st = from_utf8(in + 3, len - 3, 3, &o, why);
+	else if (len >= 2 && in[0] == 0xFF && in[1] == 0xFE)
+		st = from_utf16(in + 2, len - 2, false, &o, why);
+	else if (len >= 2 && in[0] == 0xFE && in[1] == 0xFF)
+		st = from_utf16(in + 2, len - 2, true, &o, why);
+	else
+		st = from_utf8(in, len, 0, &o, why);
+	out[st == GPT_OK ? o.len : 0] = '\0';
+	if (out_len)
+		*out_len = st == GPT_OK ? o.len : 0;
+	return st;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+/* Copy one argument starting at *rp to w, removing quotes; stops at
+ * whitespace, '#' or the end. Returns the character it stopped at (it may
+ * be overwritten by the NUL the caller stores) or -1 for an open quote. */
+static int take_word(char **rp, char *w, char **wend)
+{
+	char *r = *rp;
+	bool quoted = false;
+
+	for (;; r++) {
+		char c = *r;
+
+		if (c == '\0' || (quoted && c == '\n'))
+			break;
+		if (c == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (!quoted && (is_space(c) || c == '#'))
+			break;
+		*w++ = c;
+	}
+	*rp = r;
+	*wend = w;
+	return quoted ? -1 : (unsigned char)*r;
+}
+
+enum gpt_status config_split(char *text, char **argv, int max, int *argc,
+			     struct gpt_reason *why)
+{
+	char *r = text, *wend;
+	unsigned int line = 1;
+	int n = 0;
+
+	*argc = 0;
+	if (!text)
+		return GPT_OK;
+	for (;;) {
+		int stop;
+
+		for (; is_space(*r); r++)
+			line += *r == '\n';
+		if (*r == '\0')
+			break;
+		if (*r == '#') {
+			while (*r && *r != '\n')
+				r++;
+			continue;
+		}
+		if (n >= max)
+			return gpt_fail(why, GPT_E_ARG,
+					"configuration line %u: more than %d "
+					"arguments", line, max);
+		/* Quotes are removed in place: the write position never
+		 * passes the read position, so the text can be reused. */
+		argv[n] = r;
+		stop = take_word(&r, argv[n], &wend);
+		if (stop < 0)
+			return gpt_fail(why, GPT_E_ARG,
+					"configuration line %u: unterminated "
+					"quote", line);
+		*wend = '\0';
+		n++;
+		if (stop == '\0')
+			break;
+		if (stop == '\n')
+			line++;
+		/* Step over the stop character first: the NUL above may
+		 * have replaced it. */
+		r++;
+		if (stop == '#')
+			while (*r && *r != '\n')
+				r++;
+	}
+	*argc = n;
+	return GPT_OK;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/* The sgdisk --backup file format (gptfdisk GPTData::SaveGPTBackup): the
+ * protective MBR, the main header and the backup header each in a 512-byte
+ * slot, then NumberOfPartitionEntries x SizeOfPartitionEntry bytes of
+ * entries, whatever the disk's sector size. */
+#include "gpt_internal.h"
+
+#define SLOT_MBR 0u
+#define SLOT_MAIN 1u
+#define SLOT_BACKUP 2u
+#define SLOTS_BYTES (3u * GPT_BACKUP_SLOT)
+
+size_t gpt_backup_size(const struct gpt_table *t)
+{
+	const struct gpt_copy *c = gpt_good_copy(t);
+
+	if (!c)
+		return 0;
+	return SLOTS_BYTES + (size_t)c->num_entries * c->entry_size;
+}
+
+enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
+				  size_t cap, size_t *len,
+				  struct gpt_reason *why)
+{
+	const struct gpt_copy *c = gpt_good_copy(t);
+	size_t need = gpt_backup_size(t);
+
+	if (!c)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"no valid GPT copy to back up");
+	if (cap < need)
+		return gpt_fail(why, GPT_E_LIMIT,
+				"backup needs %zu bytes, buffer has %zu", need,
+				cap);
+	mem_zero(out, SLOTS_BYTES);
+	mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr, GPT_BACKUP_SLOT);
+	mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT, t->primary.header,
+		 GPT_BACKUP_SLOT);
+	mem_copy(out + SLOT_BACKUP * GPT_BACKUP_SLOT, t->backup.header,
+		 GPT_BACKUP_SLOT);
+	mem_copy(out + SLOTS_BYTES, c->array, need - SLOTS_BYTES);
+	*len = need;
+	return GPT_OK;
+}
+
+/* The checks a header slot can pass without knowing the disk. */
+static enum gpt_status check_slot_header(const uint8_t *h, const char *name,
+					 struct gpt_reason *why)
+{
+	const struct gpt_header *g = GPT_HDR(h);
+	uint32_t size = le32(&g->header_size);
+	uint32_t stored = le32(&g->header_crc32), computed;
+	static const uint8_t zero_crc[4];
+
+	if (mem_compare(g->signature, GPT_HEADER_SIGNATURE, 8) != 0)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: %s header has no \"EFI PART\" "
+				"signature", name);
+	if (size < GPT_HEADER_MIN_SIZE || size > GPT_BACKUP_SLOT)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: %s HeaderSize %u is not in "
+				"92..512", name, size);
+	computed = crc32_update(crc32_update(crc32_calc(h, 16), zero_crc, 4),
+				h + 20, size - 20);
+	if (stored != computed)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: %s header CRC 0x%08x, computed "
+				"0x%08x", name, stored, computed);
+	return GPT_OK;
+}
+
+static enum gpt_status check_slots_agree(const struct gpt_backup *b,
+					 struct gpt_reason *why)
+{
+	const struct gpt_header *m = GPT_HDR(b->main_header);
+	const struct gpt_header *k = GPT_HDR(b->backup_header);
+
+	if (le64(&m->my_lba) != GPT_PRIMARY_HEADER_LBA ||
+	    le64(&m->alternate_lba) != le64(&k->my_lba) ||
+	    le64(&k->alternate_lba) != le64(&m->my_lba))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: headers do not point at each "
+				"other (main %llu->%llu, backup %llu->%llu)",
+				(unsigned long long)le64(&m->my_lba),
+				(unsigned long long)le64(&m->alternate_lba),
+				(unsigned long long)le64(&k->my_lba),
+				(unsigned long long)le64(&k->alternate_lba));
+	if (!guid_equal(&m->disk_guid, &k->disk_guid) ||
+	    le32(&m->num_partition_entries) !=
+		    le32(&k->num_partition_entries) ||
+	    le32(&m->size_of_partition_entry) !=
+		    le32(&k->size_of_partition_entry) ||
+	    le32(&m->partition_entry_array_crc32) !=
+		    le32(&k->partition_entry_array_crc32))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: main and backup headers describe "
+				"different tables");
+	return GPT_OK;
+}
+
+enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
+				  struct gpt_backup *b, struct gpt_reason *why)
+{
+	const struct gpt_header *m;
+	uint64_t bytes;
+	uint32_t crc;
+	enum gpt_status st;
+
+	if (len < SLOTS_BYTES)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: %zu bytes, shorter than the %u "
+				"bytes of MBR and headers", len, SLOTS_BYTES);
+	b->mbr = buf + SLOT_MBR * GPT_BACKUP_SLOT;
+	b->main_header = buf + SLOT_MAIN * GPT_BACKUP_SLOT;
+	b->backup_header = buf + SLOT_BACKUP * GPT_BACKUP_SLOT;
+	b->array = buf + SLOTS_BYTES;
+	m = GPT_HDR(b->main_header);
+	if (le16(b->mbr + 510) != MBR_SIGNATURE)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: MBR slot has no 0xAA55 signature");
+	st = check_slot_header(b->main_header, "main", why);
+	if (st == GPT_OK)
+		st = check_slot_header(b->backup_header, "backup", why);
+	if (st == GPT_OK)
+		st = check_slots_agree(b, why);
+	if (st != GPT_OK)
+		return st;
+	if (!u64_mul(le32(&m->num_partition_entries),
+		     le32(&m->size_of_partition_entry), &bytes) ||
+	    bytes == 0 || bytes > GPT_ARRAY_MAX_BYTES)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: entry array of %u x %u bytes is "
+				"empty or too large",
+				le32(&m->num_partition_entries),
+				le32(&m->size_of_partition_entry));
+	if (len != SLOTS_BYTES + bytes)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: %zu bytes, expected %llu for %u "
+				"entries of %u bytes", len,
+				(unsigned long long)(SLOTS_BYTES + bytes),
+				le32(&m->num_partition_entries),
+				le32(&m->size_of_partition_entry));
+	crc = crc32_calc(b->array, (size_t)bytes);
+	if (crc != le32(&m->partition_entry_array_crc32))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: entry array CRC 0x%08x, header "
+				"says 0x%08x", crc,
+				le32(&m->partition_entry_array_crc32));
+	b->array_bytes = (uint32_t)bytes;
+	return GPT_OK;
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/* Removing entries: build the new table from the good copy and hand it to
+ * the write engine. Removed entries are zeroed in place, never compacted:
+ * EDK2 numbers partitions by entry index + 1 and Boot#### device paths
+ * refer to that number. */
+#include "gpt_internal.h"
+
+struct commit_bufs {
+	uint8_t *array;
+	uint8_t *header[2];
+	size_t array_bytes;
+};
+
+static void free_bufs(struct blockdev *dev, struct commit_bufs *b)
+{
+	bdev_free(dev, b->array, b->array_bytes);
+	bdev_free(dev, b->header[0], dev->block_size);
+	bdev_free(dev, b->header[1], dev->block_size);
+}
+
+/* Header block of one copy: its own block when valid (bytes after
+ * HeaderSize stay as they are), else the good copy's, with the location
+ * fields of this copy (UEFI §5.3.2, and EDK2's PartitionRestoreGptTable). */
+static void build_header(uint8_t *out, const struct gpt_copy *own,
+			 const struct gpt_copy *good, uint64_t my,
+			 uint64_t alt, uint64_t array_lba, uint64_t last_usable,
+			 const uint8_t *array, uint64_t array_bytes,
+			 uint32_t block_size)
+{
+	struct gpt_header *h = (struct gpt_header *)(void *)out;
+
+	mem_copy(out, own->valid ? own->header : good->header, block_size);
+	put_le64(&h->my_lba, my);
+	put_le64(&h->alternate_lba, alt);
+	put_le64(&h->partition_entry_lba, array_lba);
+	put_le64(&h->last_usable_lba, last_usable);
+	gpt_header_seal(out, array, array_bytes);
+}
+
+/* Where each copy goes. A bad or misplaced backup goes to the end of the
+ * disk; on a grown disk LastUsableLBA follows it, as gptfdisk and libfdisk
+ * do on every write. A bad primary is rebuilt at LBA 1 with its array at
+ * LBA 2 (UEFI §5.3.1). */
+static enum gpt_status place_copies(const struct gpt_table *t,
+				    const struct gpt_copy *good,
+				    struct gpt_target *tg, uint64_t *last_usable,
+				    struct gpt_commit_result *res,
+				    struct gpt_reason *why)
+{
+	const struct gpt_header *gh = GPT_HDR(good->header);
+	uint64_t first = le64(&gh->first_usable_lba);
+	uint64_t last_lba = t->dev->last_lba;
+
+	*last_usable = le64(&gh->last_usable_lba);
+	tg->header_lba[GPT_COPY_PRIMARY] = GPT_PRIMARY_HEADER_LBA;
+	tg->array_lba[GPT_COPY_PRIMARY] = t->primary.valid ?
+						  t->primary.array_lba :
+						  GPT_PRIMARY_HEADER_LBA + 1;
+	if (tg->array_lba[GPT_COPY_PRIMARY] + good->array_blocks > first)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"cannot rebuild the primary copy: its %u-block "
+				"array does not fit before FirstUsableLBA %llu",
+				good->array_blocks, (unsigned long long)first);
+
+	if (t->backup.valid && !t->backup_misplaced) {
+		tg->header_lba[GPT_COPY_BACKUP] = t->backup.lba;
+		tg->array_lba[GPT_COPY_BACKUP] = t->backup.array_lba;
+		return GPT_OK;
+	}
+	if (good->array_blocks >= last_lba - first)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"cannot place a %u-block backup array on a "
+				"disk of %llu blocks", good->array_blocks,
+				(unsigned long long)last_lba + 1);
+	tg->header_lba[GPT_COPY_BACKUP] = last_lba;
+	tg->array_lba[GPT_COPY_BACKUP] = last_lba - good->array_blocks;
+	if (t->backup_misplaced) {
+		res->backup_moved = true;
+		res->old_backup_lba = t->backup.lba;
+		res->new_backup_lba = last_lba;
+		res->old_last_usable = *last_usable;
+		*last_usable = tg->array_lba[GPT_COPY_BACKUP] - 1;
+		res->new_last_usable = *last_usable;
+	}
+	if (tg->array_lba[GPT_COPY_BACKUP] <= *last_usable)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"cannot rebuild the backup copy: its array at "
+				"LBA %llu would overlap LastUsableLBA %llu",
+				(unsigned long long)tg->array_lba[GPT_COPY_BACKUP],
+				(unsigned long long)*last_usable);
+	return GPT_OK;
+}
+
+static bool needs_write(const struct gpt_table *t, const struct gpt_plan *p)
+{
+	return p->count || !t->primary.valid || !t->backup.valid;
+}
+
+enum gpt_status gpt_commit_removals(struct gpt_table *t,
+				    const struct gpt_plan *plan,
+				    bool allow_repair,
+				    struct gpt_commit_result *res,
+				    struct gpt_reason *why)
+{
+	struct blockdev *dev = t->dev;
+	const struct gpt_copy *good = gpt_good_copy(t);
+	struct commit_bufs b = { 0 };
+	struct gpt_target tg = { 0 };
+	uint64_t last_usable, array_bytes;
+	enum gpt_status st;
+
+	mem_zero(res, sizeof(*res));
+	st = gpt_check_table(t, allow_repair, why);
+	if (st != GPT_OK || !needs_write(t, plan))
+		return st;
+
+	array_bytes = (uint64_t)good->num_entries * good->entry_size;
+	b.array_bytes = (size_t)good->array_blocks * dev->block_size;
+	b.array = bdev_alloc(dev, b.array_bytes);
+	b.header[0] = bdev_alloc(dev, dev->block_size);
+	b.header[1] = bdev_alloc(dev, dev->block_size);
+	if (!b.array || !b.header[0] || !b.header[1]) {
+		st = gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
+		goto out;
+	}
+	mem_copy(b.array, good->array, b.array_bytes);
+	for (uint32_t k = 0; k < plan->count; k++)
+		mem_zero(b.array + (size_t)plan->index[k] * good->entry_size,
+			 good->entry_size);
+
+	st = place_copies(t, good, &tg, &last_usable, res, why);
+	if (st != GPT_OK)
+		goto out;
+	build_header(b.header[GPT_COPY_PRIMARY], &t->primary, good,
+		     GPT_PRIMARY_HEADER_LBA, tg.header_lba[GPT_COPY_BACKUP],
+		     tg.array_lba[GPT_COPY_PRIMARY], last_usable, b.array,
+		     array_bytes, dev->block_size);
+	build_header(b.header[GPT_COPY_BACKUP], &t->backup, good,
+		     tg.header_lba[GPT_COPY_BACKUP], GPT_PRIMARY_HEADER_LBA,
+		     tg.array_lba[GPT_COPY_BACKUP], last_usable, b.array,
+		     array_bytes, dev->block_size);
+	tg.array = b.array;
+	tg.array_blocks = good->array_blocks;
+	tg.header[GPT_COPY_PRIMARY] = b.header[GPT_COPY_PRIMARY];
+	tg.header[GPT_COPY_BACKUP] = b.header[GPT_COPY_BACKUP];
+	res->rebuilt_primary = !t->primary.valid;
+	res->rebuilt_backup = !t->backup.valid;
+
+	st = gpt_write_target(dev, &tg, res, why);
+	if (st == GPT_OK) {
+		res->removed = plan->count;
+		gpt_table_release(t);
+		st = gpt_load(dev, t, why);
+	}
+out:
+	free_bufs(dev, &b);
+	return st;
+}

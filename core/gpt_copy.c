@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/* Reading one GPT copy (header + array) and comparing the two copies
+ * (Linux efi.c is_gpt_valid and compare_gpts). */
+#include "gpt_internal.h"
+
+void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c)
+{
+	bdev_free(dev, c->header, dev->block_size);
+	if (c->array)
+		bdev_free(dev, c->array,
+			  (size_t)c->array_blocks * dev->block_size);
+	c->header = NULL;
+	c->array = NULL;
+}
+
+static enum gpt_status check_array_crc(const struct gpt_copy *c,
+				       const char *name, struct gpt_reason *why)
+{
+	const struct gpt_header *h = GPT_HDR(c->header);
+	uint32_t stored = le32(&h->partition_entry_array_crc32);
+	uint32_t computed = crc32_calc(c->array, (size_t)c->num_entries *
+						       c->entry_size);
+
+	if (stored != computed)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"%s entry array: CRC 0x%08x, computed 0x%08x",
+				name, stored, computed);
+	return GPT_OK;
+}
+
+enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
+			      const char *name, struct gpt_copy *c,
+			      struct gpt_reason *why)
+{
+	enum gpt_status st;
+	size_t array_bytes;
+
+	mem_zero(c, sizeof(*c));
+	c->lba = lba;
+	c->header = bdev_alloc(dev, dev->block_size);
+	if (!c->header)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for a header");
+	st = bdev_read(dev, lba, 1, c->header, why);
+	if (st != GPT_OK)
+		return st;
+	c->present = mem_compare(c->header, GPT_HEADER_SIGNATURE, 8) == 0;
+	if (gpt_check_header(dev, c->header, lba, name, c, &c->why) != GPT_OK)
+		return GPT_OK;
+
+	array_bytes = (size_t)c->array_blocks * dev->block_size;
+	c->array = bdev_alloc(dev, array_bytes);
+	if (!c->array)
+		return gpt_fail(why, GPT_E_NOMEM,
+				"no memory for a %zu-byte entry array",
+				array_bytes);
+	st = bdev_read(dev, c->array_lba, c->array_blocks, c->array, why);
+	if (st != GPT_OK)
+		return st;
+	if (check_array_crc(c, name, &c->why) == GPT_OK)
+		c->valid = true;
+	return GPT_OK;
+}
+
+/* UEFI §5.3.2: both headers describe the same table and point at each
+ * other. */
+enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
+				   const struct gpt_copy *b,
+				   struct gpt_reason *why)
+{
+	const struct gpt_header *ph = GPT_HDR(p->header);
+	const struct gpt_header *bh = GPT_HDR(b->header);
+	size_t bytes = (size_t)p->num_entries * p->entry_size;
+
+	if (le64(&ph->alternate_lba) != b->lba)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"copies disagree: primary AlternateLBA %llu, "
+				"backup at LBA %llu",
+				(unsigned long long)le64(&ph->alternate_lba),
+				(unsigned long long)b->lba);
+	if (le64(&bh->alternate_lba) != p->lba)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"copies disagree: backup AlternateLBA %llu, "
+				"primary at LBA %llu",
+				(unsigned long long)le64(&bh->alternate_lba),
+				(unsigned long long)p->lba);
+	if (!guid_equal(&ph->disk_guid, &bh->disk_guid))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"copies disagree: disk GUID %G vs %G",
+				&ph->disk_guid, &bh->disk_guid);
+	if (le64(&ph->first_usable_lba) != le64(&bh->first_usable_lba) ||
+	    le64(&ph->last_usable_lba) != le64(&bh->last_usable_lba))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"copies disagree: usable range %llu-%llu vs "
+				"%llu-%llu",
+				(unsigned long long)le64(&ph->first_usable_lba),
+				(unsigned long long)le64(&ph->last_usable_lba),
+				(unsigned long long)le64(&bh->first_usable_lba),
+				(unsigned long long)le64(&bh->last_usable_lba));
+	if (p->num_entries != b->num_entries ||
+	    p->entry_size != b->entry_size)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"copies disagree: %u x %u-byte entries vs "
+				"%u x %u", p->num_entries, p->entry_size,
+				b->num_entries, b->entry_size);
+	for (size_t off = 0; off < bytes; off += p->entry_size)
+		if (mem_compare(p->array + off, b->array + off,
+				p->entry_size) != 0)
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"copies disagree: entry %zu differs",
+					off / p->entry_size + 1);
+	return GPT_OK;
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/* Checks of the used partition entries (UEFI §5.3.3): each inside the
+ * usable range with Start <= End, no two overlapping, unique GUIDs unique.
+ * Sorting keeps this O(n log n) for hostile 32768-entry arrays. */
+#include "gpt_internal.h"
+
+const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i)
+{
+	if (!c || !c->array || i >= c->num_entries)
+		return NULL;
+	return (const struct gpt_entry *)(const void *)(c->array +
+							(size_t)i *
+								c->entry_size);
+}
+
+bool gpt_entry_used(const struct gpt_entry *e)
+{
+	return !guid_is_zero(&e->type_guid);
+}
+
+typedef int (*entry_cmp)(const struct gpt_copy *c, uint32_t a, uint32_t b);
+
+static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
+{
+	uint64_t x = le64(&gpt_copy_entry(c, a)->starting_lba);
+	uint64_t y = le64(&gpt_copy_entry(c, b)->starting_lba);
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_unique(const struct gpt_copy *c, uint32_t a, uint32_t b)
+{
+	return mem_compare(gpt_copy_entry(c, a)->unique_guid.b,
+			   gpt_copy_entry(c, b)->unique_guid.b, 16);
+}
+
+static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
+		      const struct gpt_copy *c, entry_cmp cmp)
+{
+	for (;;) {
+		uint32_t child = 2 * root + 1;
+		uint32_t t;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp(c, v[child], v[child + 1]) < 0)
+			child++;
+		if (cmp(c, v[root], v[child]) >= 0)
+			return;
+		t = v[root];
+		v[root] = v[child];
+		v[child] = t;
+		root = child;
+	}
+}
+
+static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
+		      entry_cmp cmp)
+{
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n, c, cmp);
+	for (uint32_t end = n; end-- > 1;) {
+		uint32_t t = v[0];
+
+		v[0] = v[end];
+		v[end] = t;
+		sift_down(v, 0, end, c, cmp);
+	}
+}
+
+static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
+				    uint32_t *count, struct gpt_reason *why)
+{
+	const struct gpt_header *h = GPT_HDR(c->header);
+	uint64_t first = le64(&h->first_usable_lba);
+	uint64_t last = le64(&h->last_usable_lba);
+
+	*count = 0;
+	for (uint32_t i = 0; i < c->num_entries; i++) {
+		const struct gpt_entry *e = gpt_copy_entry(c, i);
+		uint64_t s = le64(&e->starting_lba), t = le64(&e->ending_lba);
+
+		if (!gpt_entry_used(e))
+			continue;
+		if (s > t)
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"entry %u: StartingLBA %llu > EndingLBA "
+					"%llu", i + 1, (unsigned long long)s,
+					(unsigned long long)t);
+		if (s < first || t > last)
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"entry %u: LBA %llu-%llu is outside the "
+					"usable range %llu-%llu", i + 1,
+					(unsigned long long)s,
+					(unsigned long long)t,
+					(unsigned long long)first,
+					(unsigned long long)last);
+		used[(*count)++] = i;
+	}
+	return GPT_OK;
+}
+
+static enum gpt_status check_overlaps(const struct gpt_copy *c,
+				      uint32_t *used, uint32_t n,
+				      struct gpt_reason *why)
+{
+	heap_sort(used, n, c, cmp_start);
+	for (uint32_t k = 1; k < n; k++) {
+		const struct gpt_entry *a = gpt_copy_entry(c, used[k - 1]);
+		const struct gpt_entry *b = gpt_copy_entry(c, used[k]);
+
+		if (le64(&a->ending_lba) >= le64(&b->starting_lba))
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"entry %u (LBA %llu-%llu) overlaps entry "
+					"%u (LBA %llu-%llu)", used[k - 1] + 1,
+					(unsigned long long)le64(&a->starting_lba),
+					(unsigned long long)le64(&a->ending_lba),
+					used[k] + 1,
+					(unsigned long long)le64(&b->starting_lba),
+					(unsigned long long)le64(&b->ending_lba));
+	}
+	heap_sort(used, n, c, cmp_unique);
+	for (uint32_t k = 1; k < n; k++)
+		if (cmp_unique(c, used[k - 1], used[k]) == 0)
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"entries %u and %u have the same unique "
+					"GUID %G", used[k - 1] + 1, used[k] + 1,
+					&gpt_copy_entry(c, used[k])->unique_guid);
+	return GPT_OK;
+}
+
+enum gpt_status gpt_check_entries(struct blockdev *dev,
+				  const struct gpt_copy *c,
+				  struct gpt_reason *why)
+{
+	size_t bytes = (size_t)c->num_entries * sizeof(uint32_t);
+	uint32_t *used = bdev_alloc(dev, bytes);
+	uint32_t n;
+	enum gpt_status st;
+
+	if (!used)
+		return gpt_fail(why, GPT_E_NOMEM,
+				"no memory to check %u entries",
+				c->num_entries);
+	st = check_ranges(c, used, &n, why);
+	if (st == GPT_OK)
+		st = check_overlaps(c, used, n, why);
+	bdev_free(dev, used, bytes);
+	return st;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to core/: checks and the write engine shared by load, commit and
+ * restore. */
+#ifndef GPTRIM_GPT_INTERNAL_H
+#define GPTRIM_GPT_INTERNAL_H
+
+#include "gpt.h"
+#include "strbuf.h"
+#include "guid.h"
+
+/* Overflow-checked arithmetic; false on overflow. */
+static inline bool u64_mul(uint64_t a, uint64_t b, uint64_t *r)
+{
+	return !__builtin_mul_overflow(a, b, r);
+}
+static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
+{
+	return !__builtin_add_overflow(a, b, r);
+}
+
+/* Check the header in block (read from lba) against every rule of UEFI
+ * §5.3.2 that needs no entry array; fill c's geometry. */
+enum gpt_status gpt_check_header(const struct blockdev *dev,
+				 const uint8_t *block, uint64_t lba,
+				 const char *name, struct gpt_copy *c,
+				 struct gpt_reason *why);
+/* Read the header at lba and its array into c and validate both. I/O and
+ * memory failures are returned; a failed check only marks c invalid. */
+enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
+			      const char *name, struct gpt_copy *c,
+			      struct gpt_reason *why);
+void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c);
+
+/* Entry i of copy c, or NULL when out of range. */
+const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i);
+
+/* Used entries: in range, start <= end, no overlap, unique GUIDs unique. */
+enum gpt_status gpt_check_entries(struct blockdev *dev,
+				  const struct gpt_copy *c,
+				  struct gpt_reason *why);
+/* Do two valid copies agree and cross-link? */
+enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
+				   const struct gpt_copy *backup,
+				   struct gpt_reason *why);
+enum mbr_kind mbr_classify(const uint8_t *mbr, struct gpt_reason *why);
+
+/* Recompute a header block's array and header CRCs. */
+void gpt_header_seal(uint8_t *header, const uint8_t *array,
+		     uint64_t array_bytes);
+
+/* A complete GPT to put on the disk: both copies share one array. */
+enum { GPT_COPY_BACKUP = 0, GPT_COPY_PRIMARY = 1 };
+struct gpt_target {
+	const uint8_t *array;       /* array_blocks blocks */
+	uint32_t array_blocks;
+	const uint8_t *header[2];   /* one block each, sealed */
+	uint64_t header_lba[2];
+	uint64_t array_lba[2];
+	const uint8_t *mbr;         /* one block, or NULL to leave LBA 0 */
+};
+/* Write the blocks of target that differ from the disk, in the safe order,
+ * then re-read and validate. */
+enum gpt_status gpt_write_target(struct blockdev *dev,
+				 const struct gpt_target *target,
+				 struct gpt_commit_result *res,
+				 struct gpt_reason *why);
+
+#define GPT_HDR(block) ((const struct gpt_header *)(const void *)(block))
+
+#endif

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/* Loading a disk's GPT and the verdict on whether it may be changed.
+ * Backup location: the primary's AlternateLBA when the primary header is
+ * sound, else the last LBA (Linux efi.c find_valid_gpt, EDK2 PartitionDxe). */
+#include "gpt_internal.h"
+
+void gpt_table_release(struct gpt_table *t)
+{
+	if (!t->dev)
+		return;
+	bdev_free(t->dev, t->mbr, t->dev->block_size);
+	t->mbr = NULL;
+	gpt_copy_release(t->dev, &t->primary);
+	gpt_copy_release(t->dev, &t->backup);
+}
+
+const struct gpt_copy *gpt_good_copy(const struct gpt_table *t)
+{
+	if (t->primary.valid)
+		return &t->primary;
+	if (t->backup.valid)
+		return &t->backup;
+	return NULL;
+}
+
+const struct gpt_entry *gpt_entry_at(const struct gpt_table *t, uint32_t i)
+{
+	return gpt_copy_entry(gpt_good_copy(t), i);
+}
+
+/* Where to look for the backup header. */
+static uint64_t backup_location(const struct gpt_table *t)
+{
+	/* The primary's array may be bad while its header is sound: its
+	 * AlternateLBA was already checked to lie on the disk. */
+	if (t->primary.array)
+		return le64(&GPT_HDR(t->primary.header)->alternate_lba);
+	return t->dev->last_lba;
+}
+
+static void assess(struct gpt_table *t)
+{
+	t->copies_agree = false;
+	gpt_reason_clear(&t->disagree);
+	if (t->primary.valid && t->backup.valid)
+		t->copies_agree = gpt_compare_copies(&t->primary, &t->backup,
+						     &t->disagree) == GPT_OK;
+	t->backup_misplaced = t->backup.valid &&
+			      t->backup.lba != t->dev->last_lba;
+	t->entries_ok = false;
+	gpt_reason_clear(&t->entries_why);
+}
+
+enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
+			 struct gpt_reason *why)
+{
+	enum gpt_status st;
+	const struct gpt_copy *good;
+
+	mem_zero(t, sizeof(*t));
+	t->dev = dev;
+	if (!bdev_geometry_ok(dev))
+		return gpt_fail(why, GPT_E_UNSUPPORTED,
+				"block size %u is not a power of two in "
+				"512..4096", dev->block_size);
+	if (dev->last_lba < 3)
+		return gpt_fail(why, GPT_E_NOT_GPT,
+				"disk of %llu blocks is too small for a GPT",
+				(unsigned long long)dev->last_lba + 1);
+	t->mbr = bdev_alloc(dev, dev->block_size);
+	if (!t->mbr)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for LBA 0");
+	st = bdev_read(dev, 0, 1, t->mbr, why);
+	if (st != GPT_OK)
+		return st;
+	t->mbr_kind = mbr_classify(t->mbr, &t->mbr_why);
+
+	st = gpt_read_copy(dev, GPT_PRIMARY_HEADER_LBA, "primary",
+			   &t->primary, why);
+	if (st != GPT_OK)
+		return st;
+	st = gpt_read_copy(dev, backup_location(t), "backup", &t->backup, why);
+	if (st != GPT_OK)
+		return st;
+	assess(t);
+	good = gpt_good_copy(t);
+	if (good && (t->copies_agree || !t->primary.valid || !t->backup.valid)) {
+		st = gpt_check_entries(dev, good, &t->entries_why);
+		if (st == GPT_E_NOMEM)
+			return gpt_fail(why, st, "%s", t->entries_why.text);
+		t->entries_ok = st == GPT_OK;
+	}
+	return GPT_OK;
+}
+
+enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,
+				struct gpt_reason *why)
+{
+	const struct gpt_copy *p = &t->primary, *b = &t->backup;
+
+	if (!p->present && !b->present) {
+		if (t->mbr_kind == MBR_PROTECTIVE || t->mbr_kind == MBR_HYBRID)
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"protective MBR present, but no GPT "
+					"header at LBA 1 or at LBA %llu",
+					(unsigned long long)b->lba);
+		return gpt_fail(why, GPT_E_NOT_GPT, "no GPT (%s)",
+				t->mbr_kind == MBR_ONLY ? "MBR disk" :
+							  "blank or unknown");
+	}
+	/* Linux and EDK2 ignore a GPT without a protective MBR. */
+	if (t->mbr_kind == MBR_NONE || t->mbr_kind == MBR_ONLY)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"protective MBR missing (%s): the firmware "
+				"would not use this GPT", t->mbr_why.text);
+	if (!p->valid && !b->valid)
+		return gpt_fail(why, GPT_E_DAMAGED, "both copies bad: %s; %s",
+				p->why.text, b->why.text);
+	if (!p->valid || !b->valid) {
+		const struct gpt_copy *bad = p->valid ? b : p;
+
+		if (!allow_repair)
+			return gpt_fail(why, GPT_E_DAMAGED,
+					"%s; --repair rebuilds it from the %s "
+					"copy", bad->why.text,
+					p->valid ? "primary" : "backup");
+	} else if (!t->copies_agree) {
+		return gpt_fail(why, GPT_E_DAMAGED, "%s", t->disagree.text);
+	}
+	if (!t->entries_ok)
+		return gpt_fail(why, GPT_E_DAMAGED, "%s", t->entries_why.text);
+	return GPT_OK;
+}
+
+enum gpt_status gpt_plan_removals(const struct gpt_table *t,
+				  const struct gpt_guid *types, size_t ntypes,
+				  struct gpt_plan *plan, struct gpt_reason *why)
+{
+	const struct gpt_copy *c = gpt_good_copy(t);
+
+	plan->count = 0;
+	if (!c)
+		return gpt_fail(why, GPT_E_DAMAGED, "no valid GPT copy");
+	for (uint32_t i = 0; i < c->num_entries; i++) {
+		const struct gpt_entry *e = gpt_copy_entry(c, i);
+		bool match = false;
+
+		for (size_t k = 0; k < ntypes && !match; k++)
+			match = guid_equal(&e->type_guid, &types[k]);
+		if (!match)
+			continue;
+		if (plan->count == GPT_PLAN_MAX)
+			return gpt_fail(why, GPT_E_LIMIT,
+					"more than %u entries match; refusing "
+					"such an unusual table", GPT_PLAN_MAX);
+		plan->index[plan->count++] = i;
+	}
+	return GPT_OK;
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/* The write engine: put a complete GPT on the disk, writing only blocks
+ * that differ, in the order of DESIGN.md "Writing safely" (UEFI spec,
+ * gptfdisk, libfdisk): backup array, backup header, flush, primary array,
+ * primary header, flush. A cut after any write leaves at least one copy
+ * that is wholly old or wholly new. Then read back and validate. */
+#include "gpt_internal.h"
+
+struct region {
+	uint64_t lba;
+	uint32_t blocks;
+	const uint8_t *data;
+	const char *what;
+};
+
+/* Write the blocks of r that differ from the disk, in runs. */
+static enum gpt_status write_region(struct blockdev *dev, const struct region *r,
+				    uint8_t *scratch,
+				    struct gpt_commit_result *res,
+				    struct gpt_reason *why)
+{
+	uint32_t bs = dev->block_size;
+	struct gpt_reason io;
+	enum gpt_status st;
+	uint32_t i = 0;
+
+	st = bdev_read(dev, r->lba, r->blocks, scratch, why);
+	if (st != GPT_OK)
+		return st;
+	while (i < r->blocks) {
+		uint32_t run = 0;
+
+		while (i < r->blocks &&
+		       mem_compare(scratch + (size_t)i * bs,
+				   r->data + (size_t)i * bs, bs) == 0)
+			i++;
+		while (i + run < r->blocks &&
+		       mem_compare(scratch + (size_t)(i + run) * bs,
+				   r->data + (size_t)(i + run) * bs, bs) != 0)
+			run++;
+		if (!run)
+			break;
+		st = bdev_write(dev, r->lba + i, run, r->data + (size_t)i * bs,
+				&io);
+		if (st != GPT_OK)
+			return gpt_fail(why, st, "writing the %s (LBA %llu, "
+					"%u blocks): %s", r->what,
+					(unsigned long long)(r->lba + i), run,
+					io.text);
+		res->blocks_written += run;
+		res->write_calls++;
+		i += run;
+	}
+	return GPT_OK;
+}
+
+static enum gpt_status flush(struct blockdev *dev, const char *after,
+			     struct gpt_commit_result *res,
+			     struct gpt_reason *why)
+{
+	struct gpt_reason io;
+	enum gpt_status st = bdev_flush(dev, &io);
+
+	if (st != GPT_OK)
+		return gpt_fail(why, st, "flush after the %s: %s", after,
+				io.text);
+	res->flushes++;
+	return GPT_OK;
+}
+
+/* Re-read both copies and LBA 0 and compare them with the target. */
+static enum gpt_status verify_target(struct blockdev *dev,
+				     const struct gpt_target *tg,
+				     struct gpt_reason *why)
+{
+	struct gpt_table t;
+	enum gpt_status st = gpt_load(dev, &t, why);
+	uint64_t bytes = 0;
+
+	if (st != GPT_OK)
+		goto out;
+	st = GPT_E_VERIFY;
+	if (!t.primary.valid || !t.backup.valid || !t.copies_agree) {
+		gpt_fail(why, GPT_E_VERIFY, "read-back: %s",
+			 !t.primary.valid ? t.primary.why.text :
+			 !t.backup.valid  ? t.backup.why.text :
+					    t.disagree.text);
+		goto out;
+	}
+	if (t.backup.lba != tg->header_lba[GPT_COPY_BACKUP]) {
+		gpt_fail(why, GPT_E_VERIFY, "read-back: backup at LBA %llu, "
+			 "written at %llu", (unsigned long long)t.backup.lba,
+			 (unsigned long long)tg->header_lba[GPT_COPY_BACKUP]);
+		goto out;
+	}
+	bytes = (uint64_t)t.primary.num_entries * t.primary.entry_size;
+	if (mem_compare(t.primary.header, tg->header[GPT_COPY_PRIMARY],
+			dev->block_size) ||
+	    mem_compare(t.backup.header, tg->header[GPT_COPY_BACKUP],
+			dev->block_size) ||
+	    mem_compare(t.primary.array, tg->array, (size_t)bytes) ||
+	    (tg->mbr && mem_compare(t.mbr, tg->mbr, dev->block_size))) {
+		gpt_fail(why, GPT_E_VERIFY,
+			 "read-back: the disk does not hold what was written");
+		goto out;
+	}
+	st = GPT_OK;
+out:
+	gpt_table_release(&t);
+	return st;
+}
+
+enum gpt_status gpt_write_target(struct blockdev *dev,
+				 const struct gpt_target *tg,
+				 struct gpt_commit_result *res,
+				 struct gpt_reason *why)
+{
+	const struct region order[] = {
+		{ tg->array_lba[GPT_COPY_BACKUP], tg->array_blocks, tg->array,
+		  "backup entry array" },
+		{ tg->header_lba[GPT_COPY_BACKUP], 1,
+		  tg->header[GPT_COPY_BACKUP], "backup header" },
+		{ tg->array_lba[GPT_COPY_PRIMARY], tg->array_blocks, tg->array,
+		  "primary entry array" },
+		{ tg->header_lba[GPT_COPY_PRIMARY], 1,
+		  tg->header[GPT_COPY_PRIMARY], "primary header" },
+		{ 0, 1, tg->mbr, "protective MBR" },
+	};
+	size_t scratch_bytes = (size_t)tg->array_blocks * dev->block_size;
+	uint8_t *scratch = bdev_alloc(dev, scratch_bytes);
+	enum gpt_status st = GPT_OK;
+
+	if (!scratch)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory to compare blocks");
+	for (size_t i = 0; i < 5 && st == GPT_OK; i++) {
+		if (!order[i].data)
+			continue;
+		st = write_region(dev, &order[i], scratch, res, why);
+		/* The backup is durable before the primary is touched. */
+		if (st == GPT_OK && i == 1)
+			st = flush(dev, "backup copy", res, why);
+	}
+	if (st == GPT_OK)
+		st = flush(dev, "primary copy", res, why);
+	bdev_free(dev, scratch, scratch_bytes);
+	if (st == GPT_OK)
+		st = verify_target(dev, tg, why);
+	return st;
+}

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line shared by the firmware application and the host tool
+ * (DESIGN.md "Command-line contract") and the gptrim.cfg reader.
+ * Freestanding: every error is a GPT_E_ARG reason naming the argument. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guid.h"
+#include "options.h"
+#include "strbuf.h"
+
+enum opt_id {
+	O_APPLY, O_REPAIR, O_DISK, O_TYPE, O_NO_BACKUP, O_RESTORE, O_THEN,
+	O_HELP, O_VERSION, O_SECTOR_SIZE, O_BACKUP_DIR, O_REMOVABLE,
+};
+
+#define FE_ALL (OPT_FRONTEND_HOST | OPT_FRONTEND_EFI)
+
+struct opt_def {
+	const char *name; /* without the leading "--" */
+	enum opt_id id;
+	bool takes_value;
+	unsigned int frontends;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "apply", O_APPLY, false, FE_ALL },
+	{ "repair", O_REPAIR, false, FE_ALL },
+	{ "disk", O_DISK, true, FE_ALL },
+	{ "type", O_TYPE, true, FE_ALL },
+	{ "no-backup", O_NO_BACKUP, false, FE_ALL },
+	{ "restore", O_RESTORE, true, FE_ALL },
+	{ "then", O_THEN, true, FE_ALL },
+	{ "help", O_HELP, false, FE_ALL },
+	{ "version", O_VERSION, false, FE_ALL },
+	{ "sector-size", O_SECTOR_SIZE, true, OPT_FRONTEND_HOST },
+	{ "backup-dir", O_BACKUP_DIR, true, OPT_FRONTEND_HOST },
+	{ "removable", O_REMOVABLE, false, OPT_FRONTEND_EFI },
+};
+
+/* Does the option name in arg (n bytes, not NUL-terminated) equal name? */
+static bool name_is(const char *arg, size_t n, const char *name)
+{
+	return str_len(name) == n && mem_compare(arg, name, n) == 0;
+}
+
+/* Decimal only, no sign, no overflow: a disk number or a sector size. */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
+				struct gpt_reason *why)
+{
+	uint32_t n;
+
+	if (!parse_u32(v, &n) || n == 0)
+		return gpt_fail(why, GPT_E_ARG,
+				"--disk '%s': expected a disk number 1, 2, ...",
+				v);
+	for (uint32_t i = 0; i < o->ndisks; i++)
+		if (o->disks[i] == n)
+			return gpt_fail(why, GPT_E_ARG,
+					"--disk %u given twice", n);
+	if (o->ndisks >= OPT_MAX_DISKS)
+		return gpt_fail(why, GPT_E_ARG,
+				"--disk %u: at most %u disks may be named", n,
+				OPT_MAX_DISKS);
+	o->disks[o->ndisks++] = n;
+	return GPT_OK;
+}
+
+static enum gpt_status add_type(struct gptrim_options *o, const char *v,
+				struct gpt_reason *why)
+{
+	struct gpt_guid g;
+
+	if (!guid_parse(v, &g))
+		return gpt_fail(why, GPT_E_ARG,
+				"--type '%s': expected a GUID like "
+				"DE94BBA4-06D1-4D40-A16A-BFD50179D6AC", v);
+	/* The zero type marks unused entries: there is nothing to remove. */
+	if (guid_is_zero(&g))
+		return gpt_fail(why, GPT_E_ARG,
+				"--type %s: the zero GUID marks unused entries",
+				v);
+	for (uint32_t i = 0; i < o->ntypes; i++)
+		if (guid_equal(&o->types[i], &g))
+			return gpt_fail(why, GPT_E_ARG,
+					"--type %s given twice", v);
+	if (o->ntypes >= GPT_TYPES_MAX)
+		return gpt_fail(why, GPT_E_ARG,
+				"--type %s: at most %u types may be given", v,
+				GPT_TYPES_MAX);
+	o->types[o->ntypes++] = g;
+	return GPT_OK;
+}
+
+static enum gpt_status set_then(struct gptrim_options *o, const char *v,
+				struct gpt_reason *why)
+{
+	if (str_equal(v, "exit"))
+		o->then = THEN_EXIT;
+	else if (str_equal(v, "shutdown"))
+		o->then = THEN_SHUTDOWN;
+	else if (str_equal(v, "reboot"))
+		o->then = THEN_REBOOT;
+	else
+		return gpt_fail(why, GPT_E_ARG,
+				"--then '%s': expected exit, shutdown or reboot",
+				v);
+	return GPT_OK;
+}
+
+static enum gpt_status set_sector_size(struct gptrim_options *o,
+				       const char *v, struct gpt_reason *why)
+{
+	uint32_t n;
+
+	if (!parse_u32(v, &n) ||
+	    (n != 512 && n != 1024 && n != 2048 && n != 4096))
+		return gpt_fail(why, GPT_E_ARG,
+				"--sector-size '%s': expected 512, 1024, 2048 "
+				"or 4096", v);
+	o->sector_size = n;
+	return GPT_OK;
+}
+
+/* A string option that may be given once, with a non-empty value. */
+static enum gpt_status set_once(const char **slot, const char *name,
+				const char *v, struct gpt_reason *why)
+{
+	if (*slot)
+		return gpt_fail(why, GPT_E_ARG, "--%s given twice", name);
+	if (*v == '\0')
+		return gpt_fail(why, GPT_E_ARG, "--%s: empty value", name);
+	*slot = v;
+	return GPT_OK;
+}
+
+static enum gpt_status apply_opt(struct gptrim_options *o,
+				 const struct opt_def *d, const char *v,
+				 struct gpt_reason *why)
+{
+	switch (d->id) {
+	case O_APPLY: o->apply = true; break;
+	case O_REPAIR: o->repair = true; break;
+	case O_NO_BACKUP: o->no_backup = true; break;
+	case O_HELP: o->help = true; break;
+	case O_VERSION: o->version = true; break;
+	case O_REMOVABLE: o->removable = true; break;
+	case O_DISK: return add_disk(o, v, why);
+	case O_TYPE: return add_type(o, v, why);
+	case O_THEN: return set_then(o, v, why);
+	case O_SECTOR_SIZE: return set_sector_size(o, v, why);
+	case O_RESTORE: return set_once(&o->restore_file, d->name, v, why);
+	case O_BACKUP_DIR: return set_once(&o->backup_dir, d->name, v, why);
+	}
+	return GPT_OK;
+}
+
+static const struct opt_def *find_opt(const char *name, size_t n,
+				      enum opt_frontend fe)
+{
+	for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
+		if ((opt_defs[i].frontends & (unsigned int)fe) &&
+		    name_is(name, n, opt_defs[i].name))
+			return &opt_defs[i];
+	return NULL;
+}
+
+/* Parse argv[*i], an argument starting with "--"; consumes its value from
+ * argv[*i + 1] when it is not given as --opt=value. */
+static enum gpt_status parse_long(int argc, char *const *argv, int *i,
+				  enum opt_frontend fe,
+				  struct gptrim_options *o,
+				  struct gpt_reason *why)
+{
+	const char *arg = argv[*i], *name = arg + 2, *eq = name, *v = NULL;
+	const struct opt_def *d;
+
+	while (*eq && *eq != '=')
+		eq++;
+	d = find_opt(name, (size_t)(eq - name), fe);
+	if (!d)
+		return gpt_fail(why, GPT_E_ARG,
+				"unknown option '%s' (see --help)", arg);
+	if (!d->takes_value) {
+		if (*eq == '=')
+			return gpt_fail(why, GPT_E_ARG,
+					"--%s takes no value ('%s')", d->name,
+					arg);
+		return apply_opt(o, d, NULL, why);
+	}
+	if (*eq == '=') {
+		v = eq + 1;
+	} else if (*i + 1 < argc && !str_starts_with(argv[*i + 1], "--")) {
+		*i += 1;
+		v = argv[*i];
+	}
+	if (!v || (*v == '\0' && d->id != O_RESTORE && d->id != O_BACKUP_DIR))
+		return gpt_fail(why, GPT_E_ARG, "--%s: missing value",
+				d->name);
+	return apply_opt(o, d, v, why);
+}
+
+static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
+				enum opt_frontend fe, struct gpt_reason *why)
+{
+	if (fe != OPT_FRONTEND_HOST)
+		return gpt_fail(why, GPT_E_ARG,
+				"unexpected argument '%s' (options only; "
+				"see --help)", arg);
+	if (*arg == '\0')
+		return gpt_fail(why, GPT_E_ARG, "empty image or device name");
+	if (o->npaths >= OPT_MAX_PATHS)
+		return gpt_fail(why, GPT_E_ARG,
+				"'%s': at most %u images or devices", arg,
+				OPT_MAX_PATHS);
+	o->paths[o->npaths++] = arg;
+	return GPT_OK;
+}
+
+/* Rules that involve more than one option. */
+static enum gpt_status check_combination(const struct gptrim_options *o,
+					 enum opt_frontend fe,
+					 struct gpt_reason *why)
+{
+	uint32_t ndisks;
+
+	if (o->help || o->version)
+		return GPT_OK;
+	ndisks = fe == OPT_FRONTEND_HOST ? o->npaths : 0;
+	if (fe == OPT_FRONTEND_HOST && ndisks == 0)
+		return gpt_fail(why, GPT_E_ARG,
+				"no image or device given (see --help)");
+	for (uint32_t i = 0; ndisks && i < o->ndisks; i++)
+		if (o->disks[i] > ndisks)
+			return gpt_fail(why, GPT_E_ARG,
+					"--disk %u: only %u disk(s) given",
+					o->disks[i], ndisks);
+	if (!o->restore_file)
+		return GPT_OK;
+	/* A restore writes a whole table: never without --apply, and to
+	 * exactly one disk the user chose. */
+	if (!o->apply)
+		return gpt_fail(why, GPT_E_ARG,
+				"--restore writes the disk: add --apply");
+	if (o->ntypes || o->repair)
+		return gpt_fail(why, GPT_E_ARG,
+				"--restore cannot be combined with %s",
+				o->ntypes ? "--type" : "--repair");
+	if (o->ndisks != 1 && !(o->ndisks == 0 && ndisks == 1))
+		return gpt_fail(why, GPT_E_ARG,
+				"--restore needs exactly one disk (%s)",
+				fe == OPT_FRONTEND_HOST ?
+				"one IMAGE or one --disk N" : "--disk N");
+	return GPT_OK;
+}
+
+enum gpt_status options_parse(int argc, char *const *argv,
+			      enum opt_frontend fe, struct gptrim_options *o,
+			      struct gpt_reason *why)
+{
+	enum gpt_status st = GPT_OK;
+	bool only_paths = false;
+
+	mem_zero(o, sizeof(*o));
+	o->then = THEN_EXIT;
+	gpt_reason_clear(why);
+	if (argc < 0 || (argc > 0 && !argv))
+		return gpt_fail(why, GPT_E_ARG, "no argument vector");
+	for (int i = 0; i < argc && st == GPT_OK; i++) {
+		const char *arg = argv[i];
+
+		if (!arg)
+			return gpt_fail(why, GPT_E_ARG, "argument %d missing",
+					i + 1);
+		if (only_paths || arg[0] != '-') {
+			st = add_path(o, arg, fe, why);
+			continue;
+		}
+		o->any = true;
+		if (str_equal(arg, "--") && fe == OPT_FRONTEND_HOST)
+			only_paths = true;
+		else if (arg[1] == '-' && arg[2] != '\0')
+			st = parse_long(argc, argv, &i, fe, o, why);
+		else
+			st = gpt_fail(why, GPT_E_ARG,
+				      "unknown option '%s' (see --help)", arg);
+	}
+	if (st != GPT_OK)
+		return st;
+	return check_combination(o, fe, why);
+}
+
+#define USAGE_COMMON \
+"Remove Windows Recovery (WinRE) entries from GPT disks so that VMware\n" \
+"quiesced snapshots of Windows EFI VMs work. Without --apply nothing is\n" \
+"written: the tables are checked and the planned removals reported.\n" \
+"\n" \
+"  --apply           remove the entries (default: report only)\n" \
+"  --repair          rebuild one damaged GPT copy from the good one\n" \
+"  --type GUID       remove this partition type instead of Windows RE\n" \
+"                    (DE94BBA4-06D1-4D40-A16A-BFD50179D6AC); repeatable,\n" \
+"                    at most 8\n" \
+"  --no-backup       do not save the table before the first write\n" \
+"  --restore FILE    write the table saved in FILE (sgdisk --backup\n" \
+"                    format) back to one disk; needs --apply\n"
+
+#define USAGE_EXIT \
+"  --help            show this text\n" \
+"  --version         show the version\n" \
+"\n" \
+"Exit status (the worst over all disks):\n" \
+"  0  every disk healthy, nothing left to do\n" \
+"  1  report only: entries would be removed (run again with --apply)\n" \
+"  2  bad command line or configuration\n" \
+"  3  a disk named explicitly has no GPT\n" \
+"  4  damaged or inconsistent table refused; nothing written\n" \
+"  5  the backup could not be saved; nothing written\n" \
+"  6  I/O error, or the read-back after writing did not match\n"
+
+static const char usage_host[] =
+"Usage: gptrim [options] IMAGE|DEVICE...\n"
+USAGE_COMMON
+"  --disk N          only the Nth IMAGE|DEVICE given (1-based); repeatable\n"
+"  --then ACTION     exit, shutdown or reboot (firmware only; ignored)\n"
+"  --sector-size N   sector size of image files: 512, 1024, 2048 or 4096\n"
+"                    (default 512; devices report their own)\n"
+"  --backup-dir DIR  save backups in DIR as NAME.DISK-GUID.gpt (default:\n"
+"                    beside the image; needed for block devices)\n"
+"IMAGE is a raw disk image, a VMware -flat.vmdk or a fixed VHD.\n"
+USAGE_EXIT;
+
+static const char usage_efi[] =
+"Usage: gptrim.efi [options]\n"
+USAGE_COMMON
+"  --disk N          only disk N as numbered in the report; repeatable\n"
+"  --removable       also look at removable media\n"
+"  --then ACTION     afterwards: exit (default), shutdown or reboot\n"
+"Backups go to \\EFI\\gptrim\\DISK-GUID.gpt on the disk's ESP. Started\n"
+"without a shell, options are read from \\gptrim.cfg beside the program.\n"
+USAGE_EXIT;
+
+const char *options_usage(enum opt_frontend fe)
+{
+	return fe == OPT_FRONTEND_EFI ? usage_efi : usage_host;
+}
+
+const struct gpt_guid *options_types(const struct gptrim_options *o,
+				     size_t *count)
+{
+	if (o->ntypes == 0) {
+		*count = 1;
+		return &GPT_TYPE_WINDOWS_RE;
+	}
+	*count = o->ntypes;
+	return o->types;
+}
+
+bool options_disk_selected(const struct gptrim_options *o, uint32_t disk)
+{
+	if (o->ndisks == 0)
+		return true;
+	for (uint32_t i = 0; i < o->ndisks; i++)
+		if (o->disks[i] == disk)
+			return true;
+	return false;
+}
