@@ -322,9 +322,11 @@ enum gpt_status options_parse(int argc, char *const *argv,
 "  --restore FILE    write the table saved in FILE (sgdisk --backup\n" \
 "                    format) back to one disk; needs --apply\n"
 
-#define USAGE_EXIT \
+#define USAGE_HELP \
 "  --help            show this text\n" \
-"  --version         show the version\n" \
+"  --version         show the version\n"
+
+#define USAGE_EXIT \
 "\n" \
 "Exit status (the worst over all disks):\n" \
 "  0  every disk healthy, nothing left to do\n" \
@@ -343,7 +345,9 @@ USAGE_COMMON
 "  --sector-size N   sector size of image files: 512, 1024, 2048 or 4096\n"
 "                    (default 512; devices report their own)\n"
 "  --backup-dir DIR  save backups in DIR as NAME.DISK-GUID.gpt (default:\n"
-"                    beside the image; needed for block devices)\n"
+"                    beside the image; required for block devices)\n"
+USAGE_HELP
+"\n"
 "IMAGE is a raw disk image, a VMware -flat.vmdk or a fixed VHD.\n"
 USAGE_EXIT;
 
@@ -353,6 +357,8 @@ USAGE_COMMON
 "  --disk N          only disk N as numbered in the report; repeatable\n"
 "  --removable       also look at removable media\n"
 "  --then ACTION     afterwards: exit (default), shutdown or reboot\n"
+USAGE_HELP
+"\n"
 "Backups go to \\EFI\\gptrim\\DISK-GUID.gpt on the disk's ESP. Started\n"
 "without a shell, options are read from \\gptrim.cfg beside the program.\n"
 USAGE_EXIT;
