@@ -143,7 +143,7 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {
 		unsigned width = 0, longs = 0;
-		bool size_t_arg = false;
+		bool size_t_arg = false, left = false;
 		char pad = ' ';
 		uint64_t u;
 		int64_t s;
@@ -153,6 +153,8 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
+		if (*fmt == '-')
+			left = true, fmt++;
 		if (*fmt == '0')
 			pad = '0', fmt++;
 		while (*fmt >= '0' && *fmt <= '9')
@@ -187,8 +189,17 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 		case 's': {
 			const char *str = va_arg(ap, const char *);
 			size_t start = sb->len;
-			sb_puts(sb, str ? str : "(null)");
-			sb_pad_to(sb, start + width);
+
+			str = str ? str : "(null)";
+			if (!left)
+				sb_pad_to(sb, start + width -
+						      (str_len(str) < width ?
+							       str_len(str) :
+							       width));
+			start = sb->len;
+			sb_puts(sb, str);
+			if (left)
+				sb_pad_to(sb, start + width);
 			break;
 		}
 		case 'c':

@@ -2,7 +2,8 @@
 /* A bounded string builder and a small printf for the freestanding core.
  * Output is always NUL-terminated and silently truncated at the capacity.
  *
- * Formats: %s %c %d %u %x %X with optional '0' flag and width, the
+ * Formats: %s %c %d %u %x %X with optional '-' (strings) or '0' flag and
+ * width (strings right-aligned as in C unless '-'), the
  * length modifiers l and ll, %zu, %%, and two of our own:
  *   %G  a const struct gpt_guid * in registry form (upper case)
  *   %S  a size in bytes (uint64_t) in binary units: "499.0 MiB"

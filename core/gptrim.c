@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/* One disk from start to finish, shared by the UEFI application and the
+ * host tool so both decide and print exactly the same. */
+#include "gptrim.h"
+
+#include "gpt_internal.h"
+
+enum gptrim_exit gptrim_exit_worst(enum gptrim_exit a, enum gptrim_exit b)
+{
+	return a > b ? a : b;
+}
+
+static void finish(struct disk_outcome *res, enum gptrim_exit code,
+		   enum gpt_status st, const struct gpt_reason *why)
+{
+	res->exit = code;
+	res->status = st;
+	if (why && why != &res->why)
+		res->why = *why;
+}
+
+static enum gptrim_exit exit_for(enum gpt_status st)
+{
+	switch (st) {
+	case GPT_OK: return GPTRIM_EXIT_OK;
+	case GPT_E_NOT_GPT: return GPTRIM_EXIT_NOT_GPT;
+	case GPT_E_ARG: return GPTRIM_EXIT_USAGE;
+	case GPT_E_DAMAGED:
+	case GPT_E_MISMATCH:
+	case GPT_E_LIMIT:
+	case GPT_E_UNSUPPORTED: return GPTRIM_EXIT_REFUSED;
+	case GPT_E_IO:
+	case GPT_E_NOMEM:
+	case GPT_E_VERIFY: return GPTRIM_EXIT_IO;
+	}
+	return GPTRIM_EXIT_IO;
+}
+
+/* Save the current GPT through the front end before the first write. */
+static enum gpt_status save_backup(const struct gpt_table *t,
+				   const struct gptrim_env *env,
+				   struct gpt_reason *why)
+{
+	size_t len = gpt_backup_size(t), got = 0;
+	uint8_t *buf = bdev_alloc(t->dev, len);
+	enum gpt_status st;
+
+	if (!buf)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for the backup");
+	st = gpt_backup_encode(t, buf, len, &got, why);
+	if (st == GPT_OK)
+		st = env->save_backup(env->ctx,
+				      &GPT_HDR(gpt_good_copy(t)->header)->disk_guid,
+				      buf, got, why);
+	bdev_free(t->dev, buf, len);
+	return st;
+}
+
+static void record_health(const struct gpt_table *t, struct disk_outcome *res)
+{
+	const struct gpt_copy *good = gpt_good_copy(t);
+
+	res->healthy = t->primary.valid && t->backup.valid &&
+		       t->copies_agree && t->entries_ok;
+	if (good)
+		res->disk_guid = GPT_HDR(good->header)->disk_guid;
+}
+
+static void apply(struct gpt_table *t, const struct gpt_plan *plan,
+		  const struct gptrim_options *o, const struct gptrim_env *env,
+		  struct disk_outcome *res)
+{
+	const struct report_sink *out = env->out;
+	enum gpt_status st;
+
+	if (!o->no_backup) {
+		if (!env->save_backup)
+			st = gpt_fail(&res->why, GPT_E_IO,
+				      "no place to save the backup; use "
+				      "--no-backup to change the disk anyway");
+		else
+			st = save_backup(t, env, &res->why);
+		if (st != GPT_OK) {
+			report_line(out, REPORT_ERROR,
+				    "  Backup failed, disk not changed: %s",
+				    res->why.text);
+			finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+			return;
+		}
+	}
+	st = gpt_commit_removals(t, plan, o->repair, &res->commit, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Commit failed: %s",
+			    res->why.text);
+		finish(res, exit_for(st), st, NULL);
+		return;
+	}
+	res->removed = res->commit.removed;
+	gpt_report_commit(&res->commit, out);
+	record_health(t, res);
+	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+}
+
+void gptrim_run_disk(struct blockdev *dev, const char *name,
+		     const struct gptrim_options *o, bool explicit_disk,
+		     const struct gptrim_env *env, struct disk_outcome *res)
+{
+	struct gpt_table t;
+	struct gpt_plan plan = { 0 };
+	size_t ntypes;
+	const struct gpt_guid *types = options_types(o, &ntypes);
+	enum gpt_status st;
+
+	mem_zero(res, sizeof(*res));
+	st = gpt_load(dev, &t, &res->why);
+	if (st != GPT_OK) {
+		report_line(env->out, REPORT_ERROR, "Disk %s: %s", name,
+			    res->why.text);
+		finish(res, exit_for(st), st, NULL);
+		goto out;
+	}
+	st = gpt_check_table(&t, o->repair, &res->why);
+	res->is_gpt = st != GPT_E_NOT_GPT;
+	if (st == GPT_OK)
+		st = gpt_plan_removals(&t, types, ntypes, &plan, &res->why);
+	gpt_report_table(&t, name, st == GPT_OK ? &plan : NULL, env->out);
+	record_health(&t, res);
+	res->planned = plan.count;
+	if (st == GPT_E_NOT_GPT && !explicit_disk) {
+		report_line(env->out, REPORT_INFO, "  %s: skipped",
+			    res->why.text);
+		finish(res, GPTRIM_EXIT_OK, st, NULL);
+	} else if (st != GPT_OK) {
+		report_line(env->out, REPORT_ERROR, "  Refused: %s",
+			    res->why.text);
+		finish(res, exit_for(st), st, NULL);
+	} else if (plan.count == 0 && res->healthy) {
+		report_line(env->out, REPORT_INFO, "  Nothing to remove");
+		finish(res, GPTRIM_EXIT_OK, st, NULL);
+	} else if (!o->apply) {
+		report_line(env->out, REPORT_NOTE,
+			    "  Report only: --apply would remove %u entr%s%s",
+			    plan.count, plan.count == 1 ? "y" : "ies",
+			    res->healthy ? "" : " and repair the table");
+		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+	} else {
+		apply(&t, &plan, o, env, res);
+	}
+out:
+	gpt_table_release(&t);
+}
+
+void gptrim_restore_disk(struct blockdev *dev, const char *name,
+			 const uint8_t *data, size_t len,
+			 const struct gptrim_env *env,
+			 struct disk_outcome *res)
+{
+	struct gpt_table t;
+	struct gpt_backup b;
+	enum gpt_status st;
+
+	mem_zero(res, sizeof(*res));
+	st = gpt_load(dev, &t, &res->why);
+	if (st == GPT_OK)
+		st = gpt_backup_decode(data, len, &b, &res->why);
+	/* Keep what is on the disk now, if there is a table to keep. */
+	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t))
+		st = save_backup(&t, env, &res->why);
+	if (st == GPT_OK)
+		st = gpt_restore(&t, &b, &res->commit, &res->why);
+	if (st != GPT_OK) {
+		report_line(env->out, REPORT_ERROR, "Disk %s: restore refused: %s",
+			    name, res->why.text);
+		finish(res, exit_for(st), st, NULL);
+		goto out;
+	}
+	res->is_gpt = true;
+	record_health(&t, res);
+	gpt_report_table(&t, name, NULL, env->out);
+	report_line(env->out, REPORT_NOTE, "  Restored the GPT from the backup");
+	gpt_report_commit(&res->commit, env->out);
+	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+out:
+	gpt_table_release(&t);
+}
+
+void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
+			 const char *name, char *out, size_t cap)
+{
+	struct strbuf sb;
+
+	sb_init(&sb, out, cap);
+	sb_printf(&sb, "gptrim: disk %u %s: ", number, name);
+	if (res->exit == GPTRIM_EXIT_OK && !res->is_gpt)
+		sb_puts(&sb, "no GPT, skipped");
+	else if (res->exit == GPTRIM_EXIT_OK)
+		sb_printf(&sb, "removed %u, healthy", res->removed);
+	else if (res->exit == GPTRIM_EXIT_PENDING)
+		sb_printf(&sb, "would remove %u (report only)", res->planned);
+	else if (res->exit == GPTRIM_EXIT_NOT_GPT)
+		sb_printf(&sb, "not GPT: %s", res->why.text);
+	else if (res->exit == GPTRIM_EXIT_REFUSED)
+		sb_printf(&sb, "refused: %s", res->why.text);
+	else if (res->exit == GPTRIM_EXIT_BACKUP)
+		sb_printf(&sb, "not changed, backup failed: %s", res->why.text);
+	else
+		sb_printf(&sb, "error: %s", res->why.text);
+}

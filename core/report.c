@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/* The per-disk report: geometry, health of each copy, the entries and the
+ * planned removals, in lines that fit an 80-column firmware console. */
+#include "report.h"
+
+#include "gpt_internal.h"
+
+void report_line(const struct report_sink *out, enum report_level level,
+		 const char *fmt, ...)
+{
+	char text[REPORT_LINE_MAX];
+	struct strbuf sb;
+	va_list ap;
+
+	sb_init(&sb, text, sizeof(text));
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	out->line(out->ctx, level, text);
+}
+
+const char *mbr_kind_name(enum mbr_kind kind)
+{
+	switch (kind) {
+	case MBR_NONE: return "none";
+	case MBR_PROTECTIVE: return "protective";
+	case MBR_HYBRID: return "hybrid";
+	case MBR_ONLY: return "MBR only, no 0xEE record";
+	}
+	return "?";
+}
+
+/* UTF-16LE partition name to UTF-8; unprintable characters become '?'. */
+static void put_name(struct strbuf *sb, const struct gpt_entry *e)
+{
+	for (unsigned i = 0; i < GPT_NAME_UNITS; i++) {
+		uint32_t cp = le16(&e->name[i]);
+
+		if (cp == 0)
+			break;
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < GPT_NAME_UNITS) {
+			uint32_t lo = le16(&e->name[i + 1]);
+
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				     (lo - 0xDC00);
+				i++;
+			}
+		}
+		if (cp < 0x20 || cp == 0x7F || (cp >= 0xD800 && cp <= 0xDFFF))
+			sb_putc(sb, '?');
+		else if (cp < 0x80)
+			sb_putc(sb, (char)cp);
+		else if (cp < 0x800) {
+			sb_putc(sb, (char)(0xC0 | cp >> 6));
+			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
+		} else if (cp < 0x10000) {
+			sb_putc(sb, (char)(0xE0 | cp >> 12));
+			sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
+		} else {
+			sb_putc(sb, (char)(0xF0 | cp >> 18));
+			sb_putc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
+			sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
+		}
+	}
+}
+
+static void report_copy(const struct gpt_table *t, const struct gpt_copy *c,
+			const char *name, const struct report_sink *out)
+{
+	if (c->valid)
+		report_line(out, REPORT_INFO,
+			    "  %s GPT: LBA %llu, entries at LBA %llu, %u x %u "
+			    "bytes: valid", name, (unsigned long long)c->lba,
+			    (unsigned long long)c->array_lba, c->num_entries,
+			    c->entry_size);
+	else
+		report_line(out, REPORT_ERROR, "  %s GPT at LBA %llu: %s: %s",
+			    name, (unsigned long long)c->lba,
+			    c->present ? "BAD" : "missing", c->why.text);
+	(void)t;
+}
+
+static bool planned(const struct gpt_plan *plan, uint32_t index)
+{
+	for (uint32_t k = 0; plan && k < plan->count; k++)
+		if (plan->index[k] == index)
+			return true;
+	return false;
+}
+
+static void report_entry(const struct gpt_table *t, uint32_t i,
+			 const struct gpt_entry *e, bool remove,
+			 const struct report_sink *out)
+{
+	uint64_t first = le64(&e->starting_lba), last = le64(&e->ending_lba);
+	uint64_t bytes = (last >= first ? last - first + 1 : 0) *
+			 (uint64_t)t->dev->block_size;
+	const char *type = gpt_type_name(&e->type_guid);
+	char line[REPORT_LINE_MAX], size[24];
+	struct strbuf sb;
+
+	sb_init(&sb, size, sizeof(size));
+	sb_printf(&sb, "%S", bytes);
+	sb_init(&sb, line, sizeof(line));
+	sb_printf(&sb, "%4u %13llu %13llu %11s", i + 1,
+		  (unsigned long long)first, (unsigned long long)last, size);
+	sb_puts(&sb, "  ");
+	if (type)
+		sb_puts(&sb, type);
+	else
+		sb_printf(&sb, "%G", &e->type_guid);
+	if (remove)
+		sb_puts(&sb, "  <- remove");
+	out->line(out->ctx, remove ? REPORT_NOTE : REPORT_INFO, line);
+
+	sb_init(&sb, line, sizeof(line));
+	sb_puts(&sb, "        name \"");
+	put_name(&sb, e);
+	sb_printf(&sb, "\", attributes 0x%016llx",
+		  (unsigned long long)le64(&e->attributes));
+	out->line(out->ctx, REPORT_INFO, line);
+}
+
+static void report_entries(const struct gpt_table *t,
+			   const struct gpt_plan *plan,
+			   const struct report_sink *out)
+{
+	const struct gpt_copy *c = gpt_good_copy(t);
+	uint32_t used = 0;
+
+	report_line(out, REPORT_INFO, "%4s %13s %13s %11s  %s", "#",
+		    "First LBA", "Last LBA", "Size", "Type");
+	for (uint32_t i = 0; i < c->num_entries; i++) {
+		const struct gpt_entry *e = gpt_copy_entry(c, i);
+
+		if (!gpt_entry_used(e))
+			continue;
+		used++;
+		report_entry(t, i, e, planned(plan, i), out);
+	}
+	if (!used)
+		report_line(out, REPORT_INFO, "  (no partitions)");
+}
+
+void gpt_report_table(const struct gpt_table *t, const char *disk_name,
+		      const struct gpt_plan *plan,
+		      const struct report_sink *out)
+{
+	const struct gpt_copy *good = gpt_good_copy(t);
+	uint64_t blocks = t->dev->last_lba + 1;
+
+	report_line(out, REPORT_INFO, "Disk %s", disk_name);
+	report_line(out, REPORT_INFO, "  %S, %llu sectors of %u bytes",
+		    blocks * t->dev->block_size, (unsigned long long)blocks,
+		    t->dev->block_size);
+	report_line(out, t->mbr_kind == MBR_PROTECTIVE ? REPORT_INFO :
+							  REPORT_WARN,
+		    "  MBR: %s", mbr_kind_name(t->mbr_kind));
+	if (t->mbr_kind == MBR_HYBRID)
+		report_line(out, REPORT_WARN, "  %s", t->mbr_why.text);
+	if (!t->primary.present && !t->backup.present)
+		return;
+	if (good)
+		report_line(out, REPORT_INFO, "  Disk GUID %G",
+			    &GPT_HDR(good->header)->disk_guid);
+	report_copy(t, &t->primary, "Primary", out);
+	report_copy(t, &t->backup, "Backup ", out);
+	if (t->primary.valid && t->backup.valid && !t->copies_agree)
+		report_line(out, REPORT_ERROR, "  %s", t->disagree.text);
+	if (t->backup_misplaced)
+		report_line(out, REPORT_WARN,
+			    "  Backup GPT is at LBA %llu, not at the last LBA "
+			    "%llu (disk grown?); a rewrite moves it there",
+			    (unsigned long long)t->backup.lba,
+			    (unsigned long long)t->dev->last_lba);
+	if (!good)
+		return;
+	if (!t->entries_ok && t->entries_why.text[0])
+		report_line(out, REPORT_ERROR, "  %s", t->entries_why.text);
+	report_entries(t, plan, out);
+}
+
+void gpt_report_commit(const struct gpt_commit_result *r,
+		       const struct report_sink *out)
+{
+	if (r->rebuilt_primary)
+		report_line(out, REPORT_NOTE,
+			    "  Rebuilt the primary GPT from the backup");
+	if (r->rebuilt_backup)
+		report_line(out, REPORT_NOTE,
+			    "  Rebuilt the backup GPT from the primary");
+	if (r->backup_moved)
+		report_line(out, REPORT_NOTE,
+			    "  Moved the backup GPT from LBA %llu to the last "
+			    "LBA %llu; LastUsableLBA %llu -> %llu",
+			    (unsigned long long)r->old_backup_lba,
+			    (unsigned long long)r->new_backup_lba,
+			    (unsigned long long)r->old_last_usable,
+			    (unsigned long long)r->new_last_usable);
+	if (r->removed)
+		report_line(out, REPORT_NOTE, "  Removed %u entr%s", r->removed,
+			    r->removed == 1 ? "y" : "ies");
+	report_line(out, REPORT_INFO,
+		    "  Wrote %u block(s) in %u write(s), %u flush(es); "
+		    "read back and verified", r->blocks_written,
+		    r->write_calls, r->flushes);
+}
