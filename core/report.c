@@ -67,8 +67,8 @@ static void put_name(struct strbuf *sb, const struct gpt_entry *e)
 	}
 }
 
-static void report_copy(const struct gpt_table *t, const struct gpt_copy *c,
-			const char *name, const struct report_sink *out)
+static void report_copy(const struct gpt_copy *c, const char *name,
+			const struct report_sink *out)
 {
 	if (c->valid)
 		report_line(out, REPORT_INFO,
@@ -80,7 +80,6 @@ static void report_copy(const struct gpt_table *t, const struct gpt_copy *c,
 		report_line(out, REPORT_ERROR, "  %s GPT at LBA %llu: %s: %s",
 			    name, (unsigned long long)c->lba,
 			    c->present ? "BAD" : "missing", c->why.text);
-	(void)t;
 }
 
 static bool planned(const struct gpt_plan *plan, uint32_t index)
@@ -116,12 +115,19 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 		sb_puts(&sb, "  <- remove");
 	out->line(out->ctx, remove ? REPORT_NOTE : REPORT_INFO, line);
 
+	/* Second line only when there is a name or an attribute to show. */
 	sb_init(&sb, line, sizeof(line));
-	sb_puts(&sb, "        name \"");
-	put_name(&sb, e);
-	sb_printf(&sb, "\", attributes 0x%016llx",
-		  (unsigned long long)le64(&e->attributes));
-	out->line(out->ctx, REPORT_INFO, line);
+	sb_puts(&sb, "       ");
+	if (le16(&e->name[0])) {
+		sb_puts(&sb, " name \"");
+		put_name(&sb, e);
+		sb_putc(&sb, '"');
+	}
+	if (le64(&e->attributes))
+		sb_printf(&sb, " attributes 0x%016llx",
+			  (unsigned long long)le64(&e->attributes));
+	if (sb.len > 7)
+		out->line(out->ctx, REPORT_INFO, line);
 }
 
 static void report_entries(const struct gpt_table *t,
@@ -166,14 +172,14 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 	if (good)
 		report_line(out, REPORT_INFO, "  Disk GUID %G",
 			    &GPT_HDR(good->header)->disk_guid);
-	report_copy(t, &t->primary, "Primary", out);
-	report_copy(t, &t->backup, "Backup ", out);
+	report_copy(&t->primary, "Primary", out);
+	report_copy(&t->backup, "Backup", out);
 	if (t->primary.valid && t->backup.valid && !t->copies_agree)
 		report_line(out, REPORT_ERROR, "  %s", t->disagree.text);
 	if (t->backup_misplaced)
 		report_line(out, REPORT_WARN,
-			    "  Backup GPT is at LBA %llu, not at the last LBA "
-			    "%llu (disk grown?); a rewrite moves it there",
+			    "  Backup GPT at LBA %llu, not at the last LBA %llu "
+			    "(grown disk): will move",
 			    (unsigned long long)t->backup.lba,
 			    (unsigned long long)t->dev->last_lba);
 	if (!good)
@@ -194,8 +200,8 @@ void gpt_report_commit(const struct gpt_commit_result *r,
 			    "  Rebuilt the backup GPT from the primary");
 	if (r->backup_moved)
 		report_line(out, REPORT_NOTE,
-			    "  Moved the backup GPT from LBA %llu to the last "
-			    "LBA %llu; LastUsableLBA %llu -> %llu",
+			    "  Moved the backup GPT from LBA %llu to %llu; "
+			    "LastUsableLBA %llu -> %llu",
 			    (unsigned long long)r->old_backup_lba,
 			    (unsigned long long)r->new_backup_lba,
 			    (unsigned long long)r->old_last_usable,
