@@ -7,7 +7,7 @@ case "${1:-build}" in
 build) pkgs="$base mtools xorriso dosfstools" ;;
 check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   libcmocka-dev clang libclang-rt-14-dev llvm ovmf qemu-system-x86 \
-  qemu-utils sbsigntool" ;;
+  qemu-utils sbsigntool openssl" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 missing=""
