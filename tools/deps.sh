@@ -1,7 +1,10 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those missing.
-# Usage: tools/deps.sh build|check|demo|bench
+# Usage: tools/deps.sh [--list] build|check|demo
+#   --list prints the package names (for .ci/run) instead of installing.
 set -eu
+list=false
+[ "${1:-}" = --list ] && { list=true; shift; }
 base="make gcc binutils gnu-efi python3"
 case "${1:-build}" in
 build) pkgs="$base mtools xorriso dosfstools" ;;
@@ -10,6 +13,7 @@ check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   qemu-utils sbsigntool openssl" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
+if $list; then echo $pkgs; exit 0; fi
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
