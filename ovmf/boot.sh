@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boot QEMU + OVMF once (TCG, q35) against disk images and capture the
+# firmware's serial console. Used by ovmf/e2e.sh and `make demo`.
+#
+# Usage: ovmf/boot.sh --log FILE [options]
+#   --log FILE          serial console log (always written)
+#   --iso FILE          attach as a CD-ROM on the q35 AHCI (port 0), boot it first
+#   --disk IMG[:CTRL[:BS]]
+#                       attach a raw disk image; CTRL virtio (default) | scsi |
+#                       nvme | sata; BS 512 (default) | 4096 (4Kn: logical and
+#                       physical block size; not on sata, IDE is 512 only)
+#   --fat IMG           attach a FAT image (e.g. gptrim.efi + startup.nsh) as the
+#                       first virtio disk, so the shell maps it as fs0
+#   --secboot           Secure Boot: OVMF_CODE_4M.secboot.fd + a copy of
+#                       OVMF_VARS_4M.snakeoil.fd, SMM, secure pflash
+#   --timeout SECONDS   hard limit for the whole boot (default 180)
+#   --expect TEXT --send KEYS
+#                       when TEXT appears on the console, type KEYS ("\r" etc.)
+#                       pairs are handled in order
+#   --skip-countdown    answer the shell's startup.nsh countdown with a key
+#   --screendump TEXT FILE.ppm
+#                       when TEXT appears, save the graphical console
+#   --show              copy the console to stdout as it arrives
+#   --mem MIB           guest memory (default 256)
+#   --dry-run           print the QEMU command line and exit
+# Exit status: QEMU's (0 after the guest powered off), 124 on timeout.
+# The last line on stderr says how QEMU ended and after how long:
+#   console.py: qemu exit 0 (guest-shutdown) after 4.2 s
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
+QEMU=${QEMU:-qemu-system-x86_64}
+
+die() { echo "boot.sh: $*" >&2; exit 2; }
+
+log="" iso="" secboot=0 timeout=180 show=0 mem=256 dry=0 fat=""
+disks=""
+console_args=""
+ndisk=0
+add_console_arg() {
+	# Quote for a later eval: every argument in single quotes.
+	q=$(printf '%s' "$1" | sed "s/'/'\\\\''/g")
+	console_args="$console_args '$q'"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--log) log=$2; shift 2 ;;
+	--iso) iso=$2; shift 2 ;;
+	--disk) disks="$disks $2"; shift 2 ;;
+	--fat) fat=$2; shift 2 ;;
+	--secboot) secboot=1; shift ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--expect)
+		[ $# -ge 4 ] && [ "$3" = --send ] || die "--expect TEXT --send KEYS"
+		add_console_arg --expect; add_console_arg "$2"
+		add_console_arg --send; add_console_arg "$4"
+		shift 4 ;;
+	--skip-countdown)
+		# The shell prints "Press ESC in N seconds to skip startup.nsh or
+		# any other key to continue." Any key but ESC runs it at once.
+		add_console_arg --expect; add_console_arg "any other key"
+		add_console_arg --send; add_console_arg " "
+		shift ;;
+	--screendump)
+		add_console_arg --screendump; add_console_arg "$2"
+		add_console_arg "$3"
+		shift 3 ;;
+	--show) show=1; shift ;;
+	--mem) mem=$2; shift 2 ;;
+	--dry-run) dry=1; shift ;;
+	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
+	*) die "unknown option $1 (see --help)" ;;
+	esac
+done
+[ -n "$log" ] || die "--log FILE is required"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gptrim-boot.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+# Firmware: code read-only, a fresh copy of the variable store every run.
+if [ "$secboot" = 1 ]; then
+	code=$OVMF_DIR/OVMF_CODE_4M.secboot.fd
+	vars=$OVMF_DIR/OVMF_VARS_4M.snakeoil.fd
+	machine="q35,smm=on,accel=tcg"
+else
+	code=$OVMF_DIR/OVMF_CODE_4M.fd
+	vars=$OVMF_DIR/OVMF_VARS_4M.fd
+	machine="q35,accel=tcg"
+fi
+[ -r "$code" ] && [ -r "$vars" ] || die "OVMF not found in $OVMF_DIR (apt-get install ovmf)"
+cp "$vars" "$work/vars.fd"
+
+set -- -machine "$machine" -m "$mem" -display none -no-reboot -nic none \
+	-nodefaults -vga std \
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+	-drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
+if [ "$secboot" = 1 ]; then
+	set -- "$@" -global driver=cfi.pflash01,property=secure,value=on
+fi
+
+# Boot order: the CD first, then whatever the firmware finds (the built-in
+# shell comes last and runs startup.nsh).
+if [ -n "$iso" ]; then
+	[ -r "$iso" ] || die "no ISO $iso"
+	set -- "$@" -drive "if=none,id=cd0,format=raw,media=cdrom,readonly=on,file=$iso" \
+		-device "ide-cd,bus=ide.0,drive=cd0,bootindex=0"
+fi
+if [ -n "$fat" ]; then
+	[ -r "$fat" ] || die "no FAT image $fat"
+	set -- "$@" -drive "if=none,id=fat0,format=raw,file=$fat" \
+		-device "virtio-blk-pci,drive=fat0"
+fi
+
+scsi=0 sata_port=1
+for spec in $disks; do
+	img=${spec%%:*} rest=${spec#"$img"}
+	rest=${rest#:}
+	ctrl=${rest%%:*} bs=${rest#"$ctrl"}
+	bs=${bs#:}
+	[ -n "$ctrl" ] || ctrl=virtio
+	[ -n "$bs" ] || bs=512
+	[ -w "$img" ] || die "no writable disk image $img"
+	ndisk=$((ndisk + 1))
+	id=d$ndisk
+	set -- "$@" -drive "if=none,id=$id,format=raw,file=$img"
+	geo=""
+	if [ "$bs" != 512 ]; then
+		geo=",logical_block_size=$bs,physical_block_size=$bs"
+	fi
+	case "$ctrl" in
+	virtio) set -- "$@" -device "virtio-blk-pci,drive=$id$geo" ;;
+	scsi)
+		if [ "$scsi" = 0 ]; then
+			set -- "$@" -device "virtio-scsi-pci,id=scsi0"
+			scsi=1
+		fi
+		set -- "$@" -device "scsi-hd,bus=scsi0.0,drive=$id,scsi-id=$ndisk,lun=0$geo" ;;
+	nvme) set -- "$@" -device "nvme,drive=$id,serial=gptrim$ndisk$geo" ;;
+	sata)
+		[ "$bs" = 512 ] || die "$img: QEMU's IDE/AHCI disks are 512-byte only"
+		[ "$sata_port" -le 5 ] || die "only 5 SATA ports left after the CD"
+		set -- "$@" -device "ide-hd,bus=ide.$sata_port,drive=$id"
+		sata_port=$((sata_port + 1)) ;;
+	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, nvme, sata)" ;;
+	esac
+done
+
+if [ "$dry" = 1 ]; then
+	printf '%s ' "$QEMU" "$@"; echo
+	exit 0
+fi
+[ "$show" = 1 ] && add_console_arg --show
+
+rc=0
+eval "python3 \"\$here/console.py\" --log \"\$log\" --timeout \"\$timeout\" $console_args -- \"\$QEMU\" \"\$@\"" || rc=$?
+exit "$rc"
