@@ -51,7 +51,6 @@ static enum gpt_status check_slot_header(const uint8_t *h, const char *name,
 	const struct gpt_header *g = GPT_HDR(h);
 	uint32_t size = le32(&g->header_size);
 	uint32_t stored = le32(&g->header_crc32), computed;
-	static const uint8_t zero_crc[4];
 
 	if (mem_compare(g->signature, GPT_HEADER_SIGNATURE, 8) != 0)
 		return gpt_fail(why, GPT_E_DAMAGED,
@@ -61,8 +60,7 @@ static enum gpt_status check_slot_header(const uint8_t *h, const char *name,
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"backup file: %s HeaderSize %u is not in "
 				"92..512", name, size);
-	computed = crc32_update(crc32_update(crc32_calc(h, 16), zero_crc, 4),
-				h + 20, size - 20);
+	computed = gpt_header_crc(h, size);
 	if (stored != computed)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"backup file: %s header CRC 0x%08x, computed "

@@ -13,13 +13,22 @@ static bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 <= b1 && b0 <= a1;
 }
 
+uint32_t gpt_header_crc(const uint8_t *header, uint32_t size)
+{
+	static const uint8_t zero_crc[4];
+	uint32_t crc = crc32_calc(header, 16);
+
+	/* UEFI §5.3.2: computed with the HeaderCRC32 field (16..19) zero. */
+	crc = crc32_update(crc, zero_crc, 4);
+	return crc32_update(crc, header + 20, size - 20);
+}
+
 static enum gpt_status check_identity(const struct blockdev *dev,
 				      const uint8_t *block, const char *name,
 				      struct gpt_reason *why)
 {
 	const struct gpt_header *h = GPT_HDR(block);
 	uint32_t size = le32(&h->header_size);
-	static const uint8_t zero_crc[4];
 	uint32_t stored, computed;
 
 	if (mem_compare(h->signature, GPT_HEADER_SIGNATURE, 8) != 0)
@@ -41,9 +50,7 @@ static enum gpt_status check_identity(const struct blockdev *dev,
 				"size %u", name, size, dev->block_size);
 	/* The CRC covers HeaderSize bytes with the CRC field itself zero. */
 	stored = le32(&h->header_crc32);
-	computed = crc32_calc(block, 16);
-	computed = crc32_update(computed, zero_crc, 4);
-	computed = crc32_update(computed, block + 20, size - 20);
+	computed = gpt_header_crc(block, size);
 	if (stored != computed)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"%s header: header CRC 0x%08x, computed 0x%08x",
@@ -182,6 +189,6 @@ void gpt_header_seal(uint8_t *header, const uint8_t *array,
 
 	put_le32(&h->partition_entry_array_crc32,
 		 crc32_calc(array, (size_t)array_bytes));
-	put_le32(&h->header_crc32, 0);
-	put_le32(&h->header_crc32, crc32_calc(header, le32(&h->header_size)));
+	put_le32(&h->header_crc32,
+		 gpt_header_crc(header, le32(&h->header_size)));
 }

@@ -44,6 +44,8 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
 				   struct gpt_reason *why);
 enum mbr_kind mbr_classify(const uint8_t *mbr, struct gpt_reason *why);
 
+/* CRC of the first size bytes of a header, its CRC field taken as zero. */
+uint32_t gpt_header_crc(const uint8_t *header, uint32_t size);
 /* Recompute a header block's array and header CRCs. */
 void gpt_header_seal(uint8_t *header, const uint8_t *array,
 		     uint64_t array_bytes);
