@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/* Backup files: written so that a crash leaves either no file or a whole
+ * one (temporary file, fsync, rename, fsync of the directory), and so that
+ * an earlier backup is never replaced: the first backup of a disk is the
+ * one that matters most. */
+#include "backup_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "guid.h"
+
+#define NAME_TRIES 100u /* NAME.gpt, NAME.1.gpt ... NAME.99.gpt */
+
+static enum gpt_status write_all(int fd, const uint8_t *p, size_t len,
+				 const char *what, struct gpt_reason *why)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return gpt_fail(why, GPT_E_IO, "writing %s failed: %s",
+					what, n < 0 ? strerror(errno)
+						    : "no progress");
+		p += n;
+		len -= (size_t)n;
+	}
+	return GPT_OK;
+}
+
+/* 1: name holds exactly data; 0: it exists with other content (or is not
+ * a regular file); -1: it does not exist or cannot be read (errno). */
+static int same_content(int dirfd, const char *name, const uint8_t *data,
+			size_t len)
+{
+	uint8_t buf[65536];
+	struct stat st;
+	size_t done = 0;
+	int fd, same = 1;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? 0 : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != len)
+		same = 0;
+	while (same && done < len) {
+		size_t want = len - done < sizeof(buf) ? len - done
+						       : sizeof(buf);
+		ssize_t n = read(fd, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || memcmp(buf, data + done, (size_t)n) != 0)
+			same = 0;
+		else
+			done += (size_t)n;
+	}
+	close(fd);
+	return same;
+}
+
+/* Move tmp to name unless name exists. 0, or -1 with errno (EEXIST when
+ * the name was taken). */
+static int place_noreplace(int dirfd, const char *tmp, const char *name)
+{
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* The file system cannot rename without replacing: a hard link
+	 * fails on an existing name just as well. */
+	if (linkat(dirfd, tmp, dirfd, name, 0) == 0)
+		return unlinkat(dirfd, tmp, 0);
+	if (errno != EPERM && errno != EOPNOTSUPP)
+		return -1;
+	/* No hard links either (FAT): check, then rename. Only another
+	 * writer of the same name in the same instant could be replaced. */
+	if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(dirfd, tmp, dirfd, name);
+}
+
+static enum gpt_status write_temp(int dirfd, const char *dir, char *tmp,
+				  size_t cap, const uint8_t *data, size_t len,
+				  struct gpt_reason *why)
+{
+	enum gpt_status st;
+	int fd = -1;
+
+	for (unsigned int i = 0; fd < 0 && i < NAME_TRIES; i++) {
+		snprintf(tmp, cap, ".gptrim-%ld-%u.tmp", (long)getpid(), i);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return gpt_fail(why, GPT_E_IO, "cannot create a file in %s: %s",
+				dir, strerror(errno));
+	st = write_all(fd, data, len, "the backup", why);
+	if (st == GPT_OK && fsync(fd) != 0)
+		st = gpt_fail(why, GPT_E_IO, "syncing the backup failed: %s",
+			      strerror(errno));
+	if (close(fd) != 0 && st == GPT_OK)
+		st = gpt_fail(why, GPT_E_IO, "closing the backup failed: %s",
+			      strerror(errno));
+	if (st != GPT_OK)
+		unlinkat(dirfd, tmp, 0);
+	return st;
+}
+
+/* Put the temporary file under the first free name (or find the same
+ * backup already there). name receives the final name. */
+static enum gpt_status place_backup(int dirfd, const char *dir,
+				    const char *tmp, const char *stem,
+				    const uint8_t *data, size_t len,
+				    char *name, size_t cap, bool *existed,
+				    struct gpt_reason *why)
+{
+	unsigned int k = 0;
+	int err = 0;
+
+	while (k < NAME_TRIES) {
+		int same;
+
+		if (k == 0)
+			snprintf(name, cap, "%s.gpt", stem);
+		else
+			snprintf(name, cap, "%s.%u.gpt", stem, k);
+		same = same_content(dirfd, name, data, len);
+		if (same == 1) {
+			*existed = true;
+			unlinkat(dirfd, tmp, 0);
+			return GPT_OK;
+		}
+		if (same == 0) {
+			k++;
+			continue;
+		}
+		if (place_noreplace(dirfd, tmp, name) == 0)
+			return GPT_OK;
+		err = errno;
+		if (err != EEXIST)
+			break;
+		/* Taken meanwhile: look at it again. */
+	}
+	unlinkat(dirfd, tmp, 0);
+	return gpt_fail(why, GPT_E_IO, "cannot save %s/%s: %s", dir, name,
+			k >= NAME_TRIES ? "too many backups of this disk"
+					: strerror(err));
+}
+
+enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
+			    const uint8_t *data, size_t len,
+			    struct gpt_reason *why)
+{
+	const struct backup_ctx *b = ctx;
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX], guid[GUID_STRING_LEN + 1];
+	char stem[NAME_MAX + 1], tmp[64], name[NAME_MAX + 16];
+	const char *dir;
+	bool existed = false;
+	enum gpt_status st;
+	int dirfd;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", b->image);
+	snprintf(basebuf, sizeof(basebuf), "%s", b->image);
+	dir = b->dir ? b->dir : dirname(dirbuf);
+	guid_format(disk, guid);
+	if ((size_t)snprintf(stem, sizeof(stem), "%s.%s", basename(basebuf),
+			     guid) >= sizeof(stem) - 8)
+		return gpt_fail(why, GPT_E_LIMIT, "backup name for %s too long",
+				b->image);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return gpt_fail(why, GPT_E_IO, "backup directory %s: %s", dir,
+				strerror(errno));
+	st = write_temp(dirfd, dir, tmp, sizeof(tmp), data, len, why);
+	if (st == GPT_OK)
+		st = place_backup(dirfd, dir, tmp, stem, data, len, name,
+				  sizeof(name), &existed, why);
+	if (st == GPT_OK && fsync(dirfd) != 0)
+		st = gpt_fail(why, GPT_E_IO, "syncing directory %s failed: %s",
+			      dir, strerror(errno));
+	close(dirfd);
+	if (st == GPT_OK)
+		report_line(b->out, REPORT_NOTE, "  Backup %s %s/%s (%zu bytes)",
+			    existed ? "already saved as" : "saved to", dir,
+			    name, len);
+	return st;
+}
+
+enum gpt_status backup_read(const char *path, uint8_t **data, size_t *len,
+			    struct gpt_reason *why)
+{
+	enum gpt_status st = GPT_OK;
+	struct stat st_buf;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gpt_fail(why, GPT_E_ARG, "cannot open %s: %s", path,
+				strerror(errno));
+	if (fstat(fd, &st_buf) != 0 || !S_ISREG(st_buf.st_mode)) {
+		close(fd);
+		return gpt_fail(why, GPT_E_ARG, "%s is not a regular file",
+				path);
+	}
+	/* One byte more than allowed tells a too large file from a full
+	 * one, whatever fstat said. */
+	buf = malloc(BACKUP_FILE_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return gpt_fail(why, GPT_E_NOMEM, "no memory to read %s", path);
+	}
+	while (got <= BACKUP_FILE_MAX) {
+		ssize_t n = read(fd, buf + got, BACKUP_FILE_MAX + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			st = gpt_fail(why, GPT_E_IO, "reading %s failed: %s",
+				      path, strerror(errno));
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (st == GPT_OK && got > BACKUP_FILE_MAX)
+		st = gpt_fail(why, GPT_E_LIMIT,
+			      "%s is larger than a GPT backup can be (%u bytes)",
+			      path, BACKUP_FILE_MAX);
+	if (st != GPT_OK) {
+		free(buf);
+		return st;
+	}
+	*data = buf;
+	*len = got;
+	return GPT_OK;
+}

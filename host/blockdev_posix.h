@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* The POSIX adapter of blockdev.h: raw images, VMware -flat.vmdk files,
+ * fixed VHDs (the disk is the file without its 512-byte footer) and block
+ * devices. */
+#ifndef GPTRIM_HOST_BLOCKDEV_POSIX_H
+#define GPTRIM_HOST_BLOCKDEV_POSIX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "blockdev.h"
+
+struct posix_disk {
+	struct blockdev dev;  /* dev.ctx points back here */
+	int fd;
+	const char *path;
+	bool writable;        /* opened O_RDWR (--apply, --restore) */
+	bool is_block;        /* a block device, not a file */
+	bool vhd;             /* fixed VHD: a footer follows the disk */
+	uint64_t bytes;       /* bytes of the disk: file or device size,
+			       * less a VHD footer */
+	uint64_t tail;        /* bytes after the last whole block */
+	dev_t st_dev;         /* identity, to refuse a disk given twice */
+	ino_t st_ino;
+	dev_t st_rdev;
+};
+
+/* Open path as a disk. sector_size 0 means: the device's logical block
+ * size, or 512 for files. GPT_E_ARG when path is not a usable disk,
+ * GPT_E_UNSUPPORTED for formats we refuse (dynamic VHD, sparse VMDK...),
+ * GPT_E_IO otherwise. */
+enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
+				bool writable, uint32_t sector_size,
+				struct gpt_reason *why);
+void posix_disk_close(struct posix_disk *d);
+/* The same file or device? */
+bool posix_disk_same(const struct posix_disk *a, const struct posix_disk *b);
+/* After writing a block device, ask the kernel to re-read its partition
+ * table. GPT_OK, or a reason (partitions in use) to report as a warning. */
+enum gpt_status posix_disk_reread(struct posix_disk *d,
+				  struct gpt_reason *why);
+
+#endif

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/* gptrim for Linux: the firmware tool's command line on image files and
+ * block devices. Every named disk is opened and checked before the first
+ * one is changed, so a typo in the last path leaves the first untouched. */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backup_file.h"
+#include "blockdev_posix.h"
+#include "gptrim.h"
+
+struct host_disk {
+	struct posix_disk pd;
+	uint32_t number; /* 1-based position on the command line */
+	bool opened;
+};
+
+static struct host_disk disks[OPT_MAX_PATHS];
+static bool use_colour;
+
+/* Report lines keep the core's indentation; errors and warnings say so in
+ * words (and in colour on a terminal). */
+static void print_line(void *ctx, enum report_level level, const char *text)
+{
+	static const char *const tag[] = {
+		[REPORT_INFO] = "", [REPORT_NOTE] = "",
+		[REPORT_WARN] = "warning: ", [REPORT_ERROR] = "error: ",
+	};
+	static const char *const colour[] = {
+		[REPORT_INFO] = "", [REPORT_NOTE] = "\033[1m",
+		[REPORT_WARN] = "\033[1;33m", [REPORT_ERROR] = "\033[1;31m",
+	};
+	const char *on = use_colour ? colour[level] : "";
+	int indent = (int)strspn(text, " ");
+
+	fprintf(ctx, "%.*s%s%s%s%s\n", indent, text, on, tag[level],
+		text + indent, *on ? "\033[0m" : "");
+}
+
+static enum gptrim_exit exit_for(enum gpt_status st)
+{
+	switch (st) {
+	case GPT_OK: return GPTRIM_EXIT_OK;
+	case GPT_E_ARG: return GPTRIM_EXIT_USAGE;
+	case GPT_E_NOT_GPT: return GPTRIM_EXIT_NOT_GPT;
+	case GPT_E_DAMAGED:
+	case GPT_E_MISMATCH:
+	case GPT_E_LIMIT:
+	case GPT_E_UNSUPPORTED: return GPTRIM_EXIT_REFUSED;
+	default: return GPTRIM_EXIT_IO;
+	}
+}
+
+static void close_disks(void)
+{
+	for (size_t i = 0; i < OPT_MAX_PATHS; i++)
+		if (disks[i].opened)
+			posix_disk_close(&disks[i].pd);
+}
+
+static enum gptrim_exit fail(enum gptrim_exit code, const char *text)
+{
+	fprintf(stderr, "gptrim: %s%s%s\n", use_colour ? "\033[1;31m" : "",
+		text, use_colour ? "\033[0m" : "");
+	close_disks();
+	return code;
+}
+
+/* Open every selected disk, read-only unless something will be written,
+ * and check what can be checked before any disk is changed. */
+static enum gptrim_exit open_disks(const struct gptrim_options *o)
+{
+	bool writes = o->apply || o->restore_file;
+	char text[GPT_REASON_MAX + 64];
+	struct gpt_reason why;
+
+	for (uint32_t i = 0; i < o->npaths; i++) {
+		struct host_disk *d = &disks[i];
+
+		d->number = i + 1;
+		if (!options_disk_selected(o, d->number))
+			continue;
+		if (posix_disk_open(&d->pd, o->paths[i], writes, o->sector_size,
+				    &why) != GPT_OK)
+			return fail(exit_for(why.status), why.text);
+		d->opened = true;
+		for (uint32_t k = 0; k < i; k++) {
+			if (!disks[k].opened ||
+			    !posix_disk_same(&disks[k].pd, &d->pd))
+				continue;
+			snprintf(text, sizeof(text), "%s and %s are the same "
+				 "disk", o->paths[k], o->paths[i]);
+			return fail(GPTRIM_EXIT_USAGE, text);
+		}
+		/* A backup beside /dev/sda would land on a tmpfs. */
+		if (writes && !o->no_backup && !o->backup_dir &&
+		    d->pd.is_block) {
+			snprintf(text, sizeof(text), "%s is a block device: "
+				 "give --backup-dir DIR (or --no-backup)",
+				 o->paths[i]);
+			return fail(GPTRIM_EXIT_USAGE, text);
+		}
+	}
+	return GPTRIM_EXIT_OK;
+}
+
+static enum gptrim_exit check_backup_dir(const struct gptrim_options *o)
+{
+	char text[PATH_MAX];
+	struct stat st;
+
+	if (!o->backup_dir || o->no_backup)
+		return GPTRIM_EXIT_OK;
+	if (stat(o->backup_dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return GPTRIM_EXIT_OK;
+	snprintf(text, sizeof(text), "--backup-dir %s: not a directory",
+		 o->backup_dir);
+	return fail(GPTRIM_EXIT_USAGE, text);
+}
+
+/* Run or restore one disk and print its summary line. */
+static enum gptrim_exit run_disk(struct host_disk *d,
+				 const struct gptrim_options *o,
+				 const uint8_t *restore, size_t restore_len,
+				 const struct report_sink *out)
+{
+	struct backup_ctx bctx = { o->backup_dir, d->pd.path, out };
+	struct gptrim_env env = { out, backup_save, &bctx };
+	char line[REPORT_LINE_MAX + PATH_MAX];
+	struct disk_outcome res;
+	struct gpt_reason why;
+
+	if (o->no_backup)
+		env.save_backup = NULL;
+	if (restore)
+		gptrim_restore_disk(&d->pd.dev, d->pd.path, restore,
+				    restore_len, &env, &res);
+	else
+		gptrim_run_disk(&d->pd.dev, d->pd.path, o, true, &env, &res);
+	if (res.commit.blocks_written &&
+	    posix_disk_reread(&d->pd, &why) != GPT_OK)
+		report_line(out, REPORT_WARN, "  %s", why.text);
+	gptrim_summary_line(&res, d->number, d->pd.path, line, sizeof(line));
+	printf("%s\n", line);
+	return res.exit;
+}
+
+int main(int argc, char **argv)
+{
+	struct report_sink out = { print_line, stdout };
+	enum gptrim_exit worst;
+	struct gptrim_options o;
+	struct gpt_reason why;
+	uint8_t *restore = NULL;
+	size_t restore_len = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	use_colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+		     !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+	if (options_parse(argc - 1, argv + 1, OPT_FRONTEND_HOST, &o, &why) !=
+	    GPT_OK) {
+		fail(GPTRIM_EXIT_USAGE, why.text);
+		return GPTRIM_EXIT_USAGE;
+	}
+	if (o.help || o.version) {
+		fputs(o.help ? options_usage(OPT_FRONTEND_HOST)
+			     : "gptrim " GPTRIM_VERSION "\n", stdout);
+		return GPTRIM_EXIT_OK;
+	}
+	if (o.restore_file &&
+	    backup_read(o.restore_file, &restore, &restore_len, &why) !=
+		    GPT_OK)
+		return fail(exit_for(why.status), why.text);
+	worst = check_backup_dir(&o);
+	if (worst == GPTRIM_EXIT_OK)
+		worst = open_disks(&o);
+	if (worst != GPTRIM_EXIT_OK) {
+		free(restore);
+		return worst;
+	}
+	/* Every selected disk runs, whatever an earlier one did. */
+	for (uint32_t i = 0; i < o.npaths; i++)
+		if (disks[i].opened)
+			worst = gptrim_exit_worst(worst,
+						  run_disk(&disks[i], &o,
+							   restore, restore_len,
+							   &out));
+	close_disks();
+	free(restore);
+	return worst;
+}
