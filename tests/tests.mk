@@ -12,3 +12,4 @@ check-build:
 
 -include tests/unit.mk
 -include tests/host-tests.mk
+-include tests/fuzz.mk
