@@ -17,7 +17,7 @@ EFI_APP_OBJS  := $(EFI_SRCS:efi/%.c=$(BUILD)/efi/app/%.o)
 EFI_ARCH_CFLAGS := -DGNU_EFI_USE_MS_ABI -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -fno-stack-check \
 	-maccumulate-outgoing-args -fno-strict-aliasing -Os \
-	-ffunction-sections -fdata-sections
+	-fvisibility=hidden
 EFI_CORE_CFLAGS := $(CORE_CFLAGS) $(EFI_ARCH_CFLAGS)
 # gnu-efi's headers are not warning-clean: include them as system headers.
 EFI_APP_CFLAGS := -std=gnu11 $(WARN) $(EFI_ARCH_CFLAGS) -isystem $(EFI_INC) \
@@ -32,9 +32,12 @@ $(BUILD)/efi/app/%.o: efi/%.c $(wildcard include/*.h) $(wildcard efi/*.h)
 
 # Link as a PIC shared object, refuse undefined symbols (libefi provides
 # memset/memcpy only; the core has its own helpers), then convert to PE32+.
+# No --gc-sections: it would drop crt0's .reloc, the PE relocation
+# directory firmware loaders look for. --strip-all drops the COFF symbol
+# table (13 KiB) that nothing at run time reads.
 $(BUILD)/efi/gptrim.so: $(EFI_CORE_OBJS) $(EFI_APP_OBJS)
 	ld -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
-		--gc-sections $(EFI_CRT0) $^ -L$(EFI_LIBDIR) -lefi -lgnuefi -o $@
+		$(EFI_CRT0) $^ -L$(EFI_LIBDIR) -lefi -lgnuefi -o $@
 	@undef=$$(nm -D -u $@); if [ -n "$$undef" ]; then \
 		echo "efi.mk: undefined symbols in $@:" >&2; \
 		echo "$$undef" >&2; rm -f $@; exit 1; fi
@@ -42,7 +45,7 @@ $(BUILD)/efi/gptrim.so: $(EFI_CORE_OBJS) $(EFI_APP_OBJS)
 $(BUILD)/gptrim.efi: $(BUILD)/efi/gptrim.so
 	objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
-		--output-target=efi-app-x86_64 $< $@
+		--strip-all --output-target=efi-app-x86_64 $< $@
 	@size=$$(stat -c %s $@); \
 	echo "efi.mk: $@ is $$size bytes ($$(( (size + 1023) / 1024 )) KiB, target <= $(EFI_MAX_KIB) KiB)"; \
 	if [ $$size -gt $$(( $(EFI_MAX_KIB) * 1024 )) ]; then \
@@ -52,12 +55,15 @@ $(BUILD)/gptrim.efi: $(BUILD)/efi/gptrim.so
 efi: $(BUILD)/gptrim.efi
 
 # ---- ISO -----------------------------------------------------------------
-# build/iso/efiboot.img: FAT image with \EFI\BOOT\BOOTX64.EFI and, when
+# build/iso/efiboot.img: a FAT12 image with \EFI\BOOT\BOOTX64.EFI and, when
 # OPTIONS is given, \gptrim.cfg; it is the El Torito UEFI boot image and also
 # the GPT partition of the hybrid ISO. A stamp holds the settings, so a
 # change of OPTIONS or of the signing key rebuilds the ISO.
 ISO_DIR   := $(BUILD)/iso
 ISO_STAMP := $(ISO_DIR)/settings.stamp
+# The FAT image is sized to the binary plus room for FAT, directories and
+# gptrim.cfg, in 16 KiB steps (2 heads x 16 sectors of 512 bytes).
+ISO_FAT_SLACK_KIB := 64
 ISO_SETTINGS := options=$(OPTIONS) key=$(SIGN_KEY) cert=$(SIGN_CERT)
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 ifneq ($(ISO_SETTINGS),$(file <$(ISO_STAMP)))
@@ -89,7 +95,9 @@ endif
 
 $(ISO_DIR)/efiboot.img: $(ISO_DIR)/BOOTX64.EFI $(ISO_STAMP)
 	@rm -f $@
-	mformat -i $@ -C -f 1440 -v GPTRIM ::
+	@kib=$$(( ($$(stat -c %s $<) / 1024 + $(ISO_FAT_SLACK_KIB) + 15) / 16 * 16 )); \
+	echo "mformat -i $@ -C -T $$((kib * 2)) -h 2 -s 16 -v GPTRIM ::"; \
+	mformat -i $@ -C -T $$((kib * 2)) -h 2 -s 16 -v GPTRIM ::
 	mmd -i $@ ::/EFI ::/EFI/BOOT
 	mcopy -i $@ $(ISO_DIR)/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
 ifneq ($(strip $(OPTIONS)),)

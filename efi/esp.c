@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* The disk's own EFI system partition: where the GPT backup goes before the
+ * first write (\EFI\gptrim\<DISK-GUID>.gpt, never overwritten: an existing
+ * name gets .1, .2, ...) and where a dated line per changed disk is
+ * appended to \EFI\gptrim\gptrim.log. The file system writes inside the
+ * ESP's data area, never in the GPT areas the core is about to change. */
+#include "gptrim-efi.h"
+#include "guid.h"
+#include "strbuf.h"
+
+#define GPTRIM_DIR L"\\EFI\\gptrim"
+#define LOG_NAME L"\\EFI\\gptrim\\gptrim.log"
+#define BACKUP_VERSIONS 100
+#define NAME_UNITS 96
+
+/* Open the root of the first ESP the firmware shows on disk d. */
+static EFI_STATUS esp_open_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
+				uint32_t *partition)
+{
+	struct fw_parts *parts = AllocatePool(sizeof(*parts));
+	EFI_FILE_IO_INTERFACE *fs;
+	EFI_STATUS err;
+
+	if (!parts)
+		return EFI_OUT_OF_RESOURCES;
+	err = fw_partitions(d, parts);
+	if (err == EFI_SUCCESS)
+		err = EFI_NOT_FOUND;
+	for (uint32_t i = 0; i < parts->count && err == EFI_NOT_FOUND; i++) {
+		if (!parts->p[i].esp)
+			continue;
+		err = BS->HandleProtocol(parts->p[i].handle, &FileSystemProtocol,
+					 (void **)&fs);
+		if (err != EFI_SUCCESS) {
+			err = EFI_NOT_FOUND; /* not FAT-formatted: try another */
+			continue;
+		}
+		err = fs->OpenVolume(fs, root);
+		*partition = parts->p[i].number;
+	}
+	FreePool(parts);
+	return err;
+}
+
+static EFI_STATUS make_dirs(EFI_FILE_HANDLE root)
+{
+	static const CHAR16 *const dirs[] = { L"\\EFI", GPTRIM_DIR };
+	EFI_FILE_HANDLE dir;
+	EFI_STATUS err;
+
+	for (UINTN i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		err = root->Open(root, &dir, (CHAR16 *)dirs[i],
+				 EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |
+					 EFI_FILE_MODE_WRITE,
+				 EFI_FILE_DIRECTORY);
+		if (err != EFI_SUCCESS)
+			return err;
+		dir->Close(dir);
+	}
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	EFI_STATUS err;
+
+	while (len > 0) {
+		UINTN n = len;
+
+		err = f->Write(f, &n, (void *)p);
+		if (err != EFI_SUCCESS)
+			return err;
+		if (n == 0 || n > len)
+			return EFI_VOLUME_FULL;
+		p += n;
+		len -= n;
+	}
+	return f->Flush(f);
+}
+
+/* \EFI\gptrim\<GUID>.gpt, or <GUID>.<k>.gpt for k >= 1. */
+static void backup_name(const struct gpt_guid *g, unsigned k, char *out,
+			size_t cap)
+{
+	char guid[GUID_STRING_LEN + 1];
+	struct strbuf sb;
+
+	guid_format(g, guid);
+	sb_init(&sb, out, cap);
+	sb_printf(&sb, "\\EFI\\gptrim\\%s", guid);
+	if (k > 0)
+		sb_printf(&sb, ".%u", k);
+	sb_puts(&sb, ".gpt");
+}
+
+/* Create a file that does not exist yet, trying name versions in turn. */
+static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
+			     EFI_FILE_HANDLE *f, char *name, size_t cap)
+{
+	CHAR16 wide[NAME_UNITS];
+	EFI_STATUS err;
+
+	for (unsigned k = 0; k < BACKUP_VERSIONS; k++) {
+		backup_name(g, k, name, cap);
+		utf8_to_utf16(name, wide, NAME_UNITS);
+		err = root->Open(root, f, wide, EFI_FILE_MODE_READ, 0);
+		if (err == EFI_SUCCESS) {
+			(*f)->Close(*f);
+			continue;
+		}
+		if (err != EFI_NOT_FOUND)
+			return err;
+		return root->Open(root, f, wide,
+				  EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |
+					  EFI_FILE_MODE_WRITE,
+				  0);
+	}
+	return EFI_ACCESS_DENIED;
+}
+
+enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
+				const uint8_t *data, size_t len,
+				struct gpt_reason *why)
+{
+	struct esp_ctx *c = ctx;
+	struct efi_disk *d = c->disk;
+	EFI_FILE_HANDLE root, f;
+	uint32_t partition = 0;
+	char name[NAME_UNITS];
+	struct strbuf sb;
+	EFI_STATUS err;
+
+	c->saved[0] = '\0';
+	err = esp_open_root(d, &root, &partition);
+	if (err == EFI_NOT_FOUND)
+		return gpt_fail(why, GPT_E_IO,
+				"saving the GPT backup: disk %u has no EFI "
+				"system partition with a FAT file system",
+				d->number);
+	if (err != EFI_SUCCESS)
+		return gpt_fail(why, GPT_E_IO,
+				"saving the GPT backup: opening the EFI system "
+				"partition of disk %u: %s",
+				d->number, efi_status_text(err));
+	err = make_dirs(root);
+	if (err != EFI_SUCCESS) {
+		root->Close(root);
+		return gpt_fail(why, GPT_E_IO,
+				"saving the GPT backup: creating \\EFI\\gptrim "
+				"on partition %u: %s",
+				partition, efi_status_text(err));
+	}
+	err = create_new(root, disk, &f, name, sizeof(name));
+	if (err != EFI_SUCCESS) {
+		root->Close(root);
+		return gpt_fail(why, GPT_E_IO,
+				"saving the GPT backup: creating %s on "
+				"partition %u: %s",
+				name, partition, efi_status_text(err));
+	}
+	err = write_all(f, data, len);
+	if (err != EFI_SUCCESS) {
+		f->Delete(f); /* closes it; a partial backup is worse */
+		root->Close(root);
+		return gpt_fail(why, GPT_E_IO,
+				"saving the GPT backup: writing %s on "
+				"partition %u: %s",
+				name, partition, efi_status_text(err));
+	}
+	f->Close(f);
+	root->Close(root);
+	sb_init(&sb, c->saved, sizeof(c->saved));
+	sb_puts(&sb, name);
+	con_line(REPORT_NOTE, "  Saved the GPT (%zu bytes) on the ESP, "
+		 "partition %u:", len, partition);
+	con_line(REPORT_NOTE, "    %s", name);
+	return GPT_OK;
+}
+
+static void format_time(char *out, size_t cap)
+{
+	struct strbuf sb;
+	EFI_TIME t;
+
+	sb_init(&sb, out, cap);
+	if (RT->GetTime(&t, NULL) != EFI_SUCCESS) {
+		sb_puts(&sb, "(no clock)");
+		return;
+	}
+	/* The firmware clock, as the RTC keeps it (often local time). */
+	sb_printf(&sb, "%04u-%02u-%02u %02u:%02u:%02u", t.Year, t.Month,
+		  t.Day, t.Hour, t.Minute, t.Second);
+}
+
+EFI_STATUS esp_log(struct efi_disk *d, const char *text)
+{
+	char line[REPORT_LINE_MAX + 64], when[40];
+	EFI_FILE_HANDLE root, f;
+	uint32_t partition = 0;
+	struct strbuf sb;
+	EFI_STATUS err;
+
+	err = esp_open_root(d, &root, &partition);
+	if (err != EFI_SUCCESS)
+		return err;
+	err = make_dirs(root);
+	if (err == EFI_SUCCESS)
+		err = root->Open(root, &f, LOG_NAME,
+				 EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |
+					 EFI_FILE_MODE_WRITE,
+				 0);
+	if (err != EFI_SUCCESS) {
+		root->Close(root);
+		return err;
+	}
+	format_time(when, sizeof(when));
+	sb_init(&sb, line, sizeof(line));
+	sb_printf(&sb, "%s %s\r\n", when, text);
+	/* Position 0xFFFFFFFFFFFFFFFF is the end of the file. */
+	err = f->SetPosition(f, (UINT64)-1);
+	if (err == EFI_SUCCESS)
+		err = write_all(f, line, sb.len);
+	f->Close(f);
+	root->Close(root);
+	return err;
+}
+
+EFI_STATUS esp_read_file(struct efi_disk *d, const char *path, size_t max,
+			 uint8_t **data, size_t *len)
+{
+	CHAR16 wide[NAME_UNITS * 2];
+	EFI_FILE_HANDLE root;
+	uint32_t partition = 0;
+	EFI_STATUS err;
+
+	err = esp_open_root(d, &root, &partition);
+	if (err != EFI_SUCCESS)
+		return err;
+	utf8_to_utf16(path, wide, sizeof(wide) / sizeof(wide[0]));
+	for (CHAR16 *p = wide; *p; p++)
+		if (*p == '/')
+			*p = '\\';
+	err = file_read_root(root, wide, max, data, len);
+	root->Close(root);
+	return err;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* gptrim.efi: remove Windows RE entries from every GPT disk of the machine,
+ * from the firmware, before Windows starts. The flow: banner, options
+ * (shell or gptrim.cfg), connect every controller, find the disks, run
+ * each through the core (or ask first, in interactive mode), then exit,
+ * power off or reboot. */
+#include "gptrim-efi.h"
+#include "strbuf.h"
+
+#define ANSWER_SECONDS 30
+/* sgdisk backup: three 512-byte slots and the entry array. */
+#define BACKUP_MAX_BYTES (3u * GPT_BACKUP_SLOT + GPT_ARRAY_MAX_BYTES)
+
+static void print_text(const char *text)
+{
+	char line[REPORT_LINE_MAX];
+
+	while (*text) {
+		size_t n = 0;
+
+		while (text[n] && text[n] != '\n' && n + 1 < sizeof(line)) {
+			line[n] = text[n];
+			n++;
+		}
+		line[n] = '\0';
+		con_line(REPORT_INFO, "%s", line);
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+}
+
+struct run {
+	struct efi_disk *disks;
+	UINTN count;
+	struct disk_outcome *res; /* one per disk */
+};
+
+/* Every selected disk, whatever an earlier one did. only_pending: the
+ * second, writing pass of interactive mode. */
+static enum gptrim_exit run_all(struct run *r, const struct gptrim_options *o,
+				bool only_pending)
+{
+	enum gptrim_exit worst = GPTRIM_EXIT_OK;
+
+	for (UINTN i = 0; i < r->count; i++) {
+		struct efi_disk *d = &r->disks[i];
+
+		if (!options_disk_selected(o, d->number))
+			continue;
+		if (!only_pending || r->res[i].exit == GPTRIM_EXIT_PENDING)
+			run_disk(d, o, NULL, 0, &r->res[i]);
+		worst = gptrim_exit_worst(worst, r->res[i].exit);
+	}
+	return worst;
+}
+
+/* No options: report, ask, and only then write. */
+static enum gptrim_exit interactive(struct run *r, struct gptrim_options *o)
+{
+	enum gptrim_exit worst;
+	uint32_t entries = 0, disks = 0;
+	char question[REPORT_LINE_MAX];
+	struct strbuf sb;
+
+	o->apply = false;
+	worst = run_all(r, o, false);
+	for (UINTN i = 0; i < r->count; i++) {
+		if (r->res[i].exit != GPTRIM_EXIT_PENDING)
+			continue;
+		entries += r->res[i].planned;
+		disks++;
+	}
+	con_line(REPORT_INFO, "%s", "");
+	if (disks == 0) {
+		con_line(REPORT_INFO, "Nothing to remove.");
+		return worst;
+	}
+	sb_init(&sb, question, sizeof(question));
+	sb_printf(&sb, "Remove %u recovery partition(s) on %u disk(s)?",
+		  entries, disks);
+	if (!ask_yes_no(question, ANSWER_SECONDS)) {
+		con_line(REPORT_INFO, "Nothing written.");
+		return worst;
+	}
+	o->apply = true;
+	return run_all(r, o, true);
+}
+
+static enum gptrim_exit restore(EFI_HANDLE image, struct run *r,
+				const struct gptrim_options *o)
+{
+	struct efi_disk *d = &r->disks[o->disks[0] - 1];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	EFI_STATUS err;
+
+	/* options_parse allows --restore with exactly one --disk. */
+	err = file_read_arg(image, o->restore_file, BACKUP_MAX_BYTES, &data,
+			    &len);
+	if (err == EFI_NOT_FOUND) /* a path on the disk's own ESP */
+		err = esp_read_file(d, o->restore_file, BACKUP_MAX_BYTES,
+				    &data, &len);
+	if (err != EFI_SUCCESS) {
+		con_line(REPORT_ERROR, "reading %s: %s", o->restore_file,
+			 efi_status_text(err));
+		return err == EFI_BAD_BUFFER_SIZE ? GPTRIM_EXIT_REFUSED :
+						    GPTRIM_EXIT_IO;
+	}
+	run_disk(d, o, data, len, &r->res[0]);
+	FreePool(data);
+	return r->res[0].exit;
+}
+
+/* --disk numbers exist (before anything is written). */
+static bool disks_exist(const struct gptrim_options *o, UINTN count)
+{
+	for (uint32_t i = 0; i < o->ndisks; i++) {
+		if (o->disks[i] <= count)
+			continue;
+		con_line(REPORT_ERROR, "--disk %u: only %llu disk(s) found",
+			 o->disks[i], (unsigned long long)count);
+		return false;
+	}
+	return true;
+}
+
+static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
+			    bool ask)
+{
+	struct run r = { 0 };
+	enum gptrim_exit code;
+
+	connect_all();
+	if (disks_find(o->removable, &r.disks, &r.count) != EFI_SUCCESS)
+		return GPTRIM_EXIT_IO;
+	con_line(REPORT_INFO, "%llu disk(s) to look at",
+		 (unsigned long long)r.count);
+	if (!disks_exist(o, r.count)) {
+		disks_free(r.disks, r.count);
+		return GPTRIM_EXIT_USAGE;
+	}
+	if (r.count == 0) {
+		disks_free(r.disks, r.count);
+		return GPTRIM_EXIT_OK;
+	}
+	if (r.count > (UINTN)-1 / sizeof(*r.res) ||
+	    !(r.res = AllocateZeroPool(r.count * sizeof(*r.res)))) {
+		con_line(REPORT_ERROR, "no memory for %llu disk results",
+			 (unsigned long long)r.count);
+		disks_free(r.disks, r.count);
+		return GPTRIM_EXIT_IO;
+	}
+	if (o->restore_file)
+		code = restore(image, &r, o);
+	else if (ask)
+		code = interactive(&r, o);
+	else
+		code = run_all(&r, o, false);
+	FreePool(r.res);
+	disks_free(r.disks, r.count);
+	return code;
+}
+
+/* gnu-efi 3.0: crt0 calls efi_main with the SysV convention, not EFIAPI. */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	struct gptrim_options o;
+	struct gpt_reason why;
+	const char *source = "";
+	enum gptrim_exit code;
+	bool ask;
+
+	InitializeLib(image, systab);
+	/* The firmware resets the machine 5 minutes after starting a boot
+	 * option; a slow disk or an unanswered question must not. */
+	BS->SetWatchdogTimer(0, 0, 0, NULL);
+	con_line(REPORT_INFO, "gptrim %s", GPTRIM_VERSION);
+	if (args_get(image, &o, &source, &why) != GPT_OK) {
+		con_line(REPORT_ERROR, "%s (options from %s)", why.text, source);
+		print_text(options_usage(OPT_FRONTEND_EFI));
+		con_line(REPORT_INFO, "gptrim: exit status %u (%s)",
+			 GPTRIM_EXIT_USAGE, exit_name(GPTRIM_EXIT_USAGE));
+		return exit_status(GPTRIM_EXIT_USAGE);
+	}
+	if (o.help || o.version) {
+		if (o.help)
+			print_text(options_usage(OPT_FRONTEND_EFI));
+		return exit_status(GPTRIM_EXIT_OK);
+	}
+	ask = !o.any;
+	con_line(REPORT_INFO, "options from %s%s", source,
+		 ask ? ": none, asking before any change" :
+		 o.apply ? "" : " (report only: no --apply)");
+	code = run(image, &o, ask);
+	con_line(REPORT_INFO, "%s", "");
+	con_line(REPORT_INFO, "gptrim: exit status %u (%s)", code,
+		 exit_name(code));
+	return finish(ask ? ask_then(ANSWER_SECONDS) : o.then, code);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* How the run ends (--then exit|shutdown|reboot) and the status the caller
+ * sees.
+ *
+ * Exit status mapping: the gptrim exit code N (include/options.h, 0..6) is
+ * returned from efi_main as the EFI_STATUS with value N, unchanged:
+ *   0 EFI_SUCCESS    healthy, nothing left to do
+ *   1                report only: entries would be removed
+ *   2                bad command line or config
+ *   3                a disk named with --disk has no GPT
+ *   4                damaged or inconsistent table refused
+ *   5                backup could not be saved: disk not changed
+ *   6                I/O error or read-back mismatch
+ * The UEFI shell shows it as %lasterror% (0x0 .. 0x6). Values 1..6 have the
+ * high bit clear, so the firmware treats them as warnings rather than load
+ * failures, and the boot manager simply goes on to the next boot option. */
+#include "gptrim-efi.h"
+
+EFI_STATUS exit_status(enum gptrim_exit code)
+{
+	return (EFI_STATUS)code;
+}
+
+const char *exit_name(enum gptrim_exit code)
+{
+	switch (code) {
+	case GPTRIM_EXIT_OK: return "healthy, nothing left to do";
+	case GPTRIM_EXIT_PENDING: return "report only, entries would be removed";
+	case GPTRIM_EXIT_USAGE: return "bad command line or config";
+	case GPTRIM_EXIT_NOT_GPT: return "a disk named has no GPT";
+	case GPTRIM_EXIT_REFUSED: return "damaged or inconsistent table refused";
+	case GPTRIM_EXIT_BACKUP: return "backup not saved, disk not changed";
+	case GPTRIM_EXIT_IO: return "I/O error or read-back mismatch";
+	default: return "unknown";
+	}
+}
+
+EFI_STATUS finish(enum then_action then, enum gptrim_exit code)
+{
+	switch (then) {
+	case THEN_SHUTDOWN:
+		con_line(REPORT_INFO, "gptrim: powering off");
+		RT->ResetSystem(EfiResetShutdown, exit_status(code), 0, NULL);
+		break;
+	case THEN_REBOOT:
+		con_line(REPORT_INFO, "gptrim: rebooting");
+		RT->ResetSystem(EfiResetCold, exit_status(code), 0, NULL);
+		break;
+	case THEN_EXIT:
+	default:
+		break;
+	}
+	/* ResetSystem does not return; if it did, exit normally. */
+	return exit_status(code);
+}

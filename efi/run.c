@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* One disk through the core (report, or apply, or restore), then the
+ * firmware's own confirmation: after a write the partition driver is made
+ * to re-read the disk and its partition handles are compared with what was
+ * removed. Ends with the summary line a script can grep, and a dated line
+ * in \EFI\gptrim\gptrim.log on the disk's ESP when the disk was changed. */
+#include "gptrim-efi.h"
+#include "strbuf.h"
+
+/* The firmware's view is re-read and checked; a mismatch makes the disk
+ * an I/O / read-back failure (exit status 6). */
+static void confirm(struct efi_disk *d, const struct fw_parts *before,
+		    const struct gptrim_options *o, bool restored,
+		    struct disk_outcome *res)
+{
+	struct fw_parts *after = AllocatePool(sizeof(*after));
+	const struct gpt_guid *types;
+	struct gpt_reason why;
+	size_t ntypes;
+	EFI_STATUS err;
+
+	if (!after || !before) {
+		con_line(REPORT_WARN, "  no memory to check the firmware's "
+			 "view of disk %u", d->number);
+		goto out;
+	}
+	err = fw_reread(d);
+	if (err != EFI_SUCCESS)
+		con_line(REPORT_WARN, "  making the firmware re-read disk %u: "
+			 "%s", d->number, efi_status_text(err));
+	err = fw_partitions(d, after);
+	if (err != EFI_SUCCESS) {
+		con_line(REPORT_WARN, "  listing the firmware's partitions "
+			 "of disk %u: %s", d->number, efi_status_text(err));
+		goto out;
+	}
+	types = options_types(o, &ntypes);
+	if (restored) /* nothing was removed: only report the view */
+		ntypes = 0;
+	if (fw_confirm(d, before, after, restored ? 0 : res->removed, types,
+		       ntypes, &why) == GPT_OK || restored)
+		goto out;
+	con_line(REPORT_ERROR, "  %s", why.text);
+	res->why = why;
+	res->status = why.status;
+	res->healthy = false;
+	res->exit = gptrim_exit_worst(res->exit, GPTRIM_EXIT_IO);
+out:
+	if (after)
+		FreePool(after);
+}
+
+static void log_result(struct efi_disk *d, const char *summary,
+		       const struct esp_ctx *ctx)
+{
+	char line[REPORT_LINE_MAX + DISK_NAME_MAX];
+	struct strbuf sb;
+	EFI_STATUS err;
+
+	sb_init(&sb, line, sizeof(line));
+	sb_printf(&sb, "%s (gptrim %s", summary, GPTRIM_VERSION);
+	if (ctx->saved[0])
+		sb_printf(&sb, ", backup %s", ctx->saved);
+	sb_putc(&sb, ')');
+	err = esp_log(d, line);
+	if (err != EFI_SUCCESS)
+		con_line(REPORT_WARN, "  appending to \\EFI\\gptrim\\gptrim.log "
+			 "on disk %u: %s", d->number, efi_status_text(err));
+}
+
+void run_disk(struct efi_disk *d, const struct gptrim_options *o,
+	      const uint8_t *restore, size_t restore_len,
+	      struct disk_outcome *res)
+{
+	struct esp_ctx ctx = { .disk = d };
+	struct gptrim_env env = { &console_sink, esp_save_backup, &ctx };
+	char summary[REPORT_LINE_MAX + DISK_NAME_MAX];
+	struct fw_parts *before = NULL;
+	bool writes = o->apply || restore;
+	enum gpt_status st;
+
+	mem_zero(res, sizeof(*res));
+	if (o->no_backup)
+		env.save_backup = NULL;
+	con_line(REPORT_INFO, "%s", "");
+	st = blockio_open(d, &res->why);
+	if (st != GPT_OK) {
+		con_line(REPORT_ERROR, "Disk %s: %s", d->name, res->why.text);
+		res->status = st;
+		res->exit = st == GPT_E_UNSUPPORTED ? GPTRIM_EXIT_REFUSED :
+						      GPTRIM_EXIT_IO;
+		goto summary;
+	}
+	if (writes) {
+		before = AllocatePool(sizeof(*before));
+		if (before && fw_partitions(d, before) != EFI_SUCCESS) {
+			FreePool(before);
+			before = NULL;
+		}
+	}
+	if (restore)
+		gptrim_restore_disk(&d->dev, d->name, restore, restore_len,
+				    &env, res);
+	else
+		gptrim_run_disk(&d->dev, d->name, o, o->ndisks > 0, &env, res);
+	if (writes && res->commit.blocks_written > 0)
+		confirm(d, before, o, restore != NULL, res);
+summary:
+	/* Untagged and whole on one line: scripts grep it from the serial
+	 * console. Colour only. */
+	gptrim_summary_line(res, d->number, d->name, summary, sizeof(summary));
+	con_text(res->exit == GPTRIM_EXIT_OK ? REPORT_NOTE :
+		 res->exit == GPTRIM_EXIT_PENDING ? REPORT_INFO : REPORT_ERROR,
+		 summary);
+	con_text(REPORT_INFO, "\r\n");
+	/* Log what changed the disk or tried to: never touch the ESP of a
+	 * disk that had nothing to do. */
+	if (writes && (res->planned > 0 || res->commit.blocks_written > 0 ||
+		       restore))
+		log_result(d, summary, &ctx);
+	if (before)
+		FreePool(before);
+}
