@@ -1,0 +1,37 @@
+# Unit tests of the core: cmocka, built with ASan+UBSan against
+# $(CORE_ASAN_LIB), one binary per tests/unit/test-*.c in build/asan/tests/.
+# Each is a suite "unit-NAME" of make check; tests/unit/run.sh makes the
+# fixtures first (tests/fixtures/mkfixtures.sh into build/fixtures, under a
+# lock, again only when its scripts change) and asks cmocka for TAP output.
+#   make unit              build and run just these suites
+#   tests/unit/run.sh test-gpt-commit [cmocka test filter]
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_NAMES := $(UNIT_SRCS:tests/unit/%.c=%)
+UNIT_BINS := $(UNIT_NAMES:%=$(BUILD)/asan/tests/%)
+UNIT_HELPER_OBJS := $(BUILD)/asan/tests/obj/memdisk.o \
+                    $(BUILD)/asan/tests/obj/unit.o
+UNIT_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests -Itests/unit \
+               $(ASAN_FLAGS)
+UNIT_DEPS := $(wildcard include/*.h) tests/memdisk.h tests/unit/unit.h
+
+$(BUILD)/asan/tests/obj/memdisk.o: tests/memdisk.c $(UNIT_DEPS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tests/obj/%.o: tests/unit/%.c $(UNIT_DEPS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tests/test-%: $(BUILD)/asan/tests/obj/test-%.o \
+		$(UNIT_HELPER_OBJS) $(CORE_ASAN_LIB)
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lcmocka
+
+.SECONDARY: $(UNIT_HELPER_OBJS) $(UNIT_NAMES:%=$(BUILD)/asan/tests/obj/%.o)
+
+.PHONY: unit unit-build unit-fixtures
+unit-build: $(UNIT_BINS)
+unit-fixtures:
+	@BUILD=$(BUILD) tests/unit/run.sh --fixtures
+unit: unit-build
+	@tests/check.sh $(UNIT_NAMES:test-%='unit-%:BUILD=$(BUILD) tests/unit/run.sh test-%')
+
+check-build: $(UNIT_BINS)
+CHECK_SUITES += $(UNIT_NAMES:test-%='unit-%:BUILD=$(BUILD) tests/unit/run.sh test-%')
