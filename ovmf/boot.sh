@@ -18,6 +18,7 @@
 #   --expect TEXT --send KEYS
 #                       when TEXT appears on the console, type KEYS ("\r" etc.)
 #                       pairs are handled in order
+#   --quit-on TEXT      stop QEMU when TEXT appears (exit 0, reason host-qmp-quit)
 #   --skip-countdown    answer the shell's startup.nsh countdown with a key
 #   --screendump TEXT FILE.ppm
 #                       when TEXT appears, save the graphical console
@@ -64,6 +65,7 @@ while [ $# -gt 0 ]; do
 		add_console_arg --expect; add_console_arg "any other key"
 		add_console_arg --send; add_console_arg " "
 		shift ;;
+	--quit-on) add_console_arg --quit-on; add_console_arg "$2"; shift 2 ;;
 	--screendump)
 		add_console_arg --screendump; add_console_arg "$2"
 		add_console_arg "$3"

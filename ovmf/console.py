@@ -12,6 +12,8 @@ ovmf/boot.sh builds the QEMU command line; this program runs it:
     types KEYS ("\\r", "\\n", "\\e" escapes allowed) on the console;
   - --screendump TEXT FILE: when TEXT appears, asks QEMU for a screendump of
     the graphical console (PPM) through QMP;
+  - --quit-on TEXT: when TEXT appears, stops QEMU through QMP (for boots
+    that would otherwise sit at a prompt or a firmware menu);
   - enforces a hard --timeout: QEMU is killed when it runs out.
 Exit status: QEMU's own, 124 on timeout, 125 when QEMU could not start or an
 expectation was still pending when QEMU exited (--strict).
@@ -43,6 +45,7 @@ def parse_args():
     p.add_argument("--strict", action="store_true")
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--send", action="append", default=[])
+    p.add_argument("--quit-on", action="append", default=[])
     p.add_argument("--screendump", nargs=2, action="append", default=[],
                    metavar=("TEXT", "FILE"))
     p.add_argument("qemu", nargs=argparse.REMAINDER)
@@ -123,6 +126,8 @@ def main():
     seen = b""          # console text not yet consumed by a match
     steps = list(zip(a.expect, a.send))
     dumps = list(a.screendump)
+    quits = [q.encode() for q in a.quit_on]
+    qseen = b""
     timed_out = False
     rc = None
     while True:
@@ -163,6 +168,11 @@ def main():
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
             seen += data
+            if quits and qmp is not None:
+                qseen = (qseen + data)[-65536:]
+                if any(q in qseen for q in quits):
+                    qmp.send("quit")
+                    quits = []
             # Firmware consoles redraw with escape sequences: match on text
             # with them left in; callers choose plain words.
             progressed = True

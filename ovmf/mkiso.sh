@@ -20,4 +20,5 @@ if [ $# -ge 3 ]; then
 	mcopy -i "$img" "$work/gptrim.cfg" ::/gptrim.cfg
 fi
 xorriso -as mkisofs -quiet -o "$out" -V GPTRIM_EMPTY \
-	-e efiboot.img -no-emul-boot -isohybrid-gpt-basdat "$work/root"
+	-e efiboot.img -no-emul-boot -isohybrid-gpt-basdat "$work/root" \
+	2>"$work/xorriso.log" || { cat "$work/xorriso.log" >&2; exit 1; }

@@ -1,0 +1,644 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# End-to-end suite: gptrim.efi booted under QEMU + OVMF (TCG, q35) against
+# disk images, judged on the host with independent tools.
+#
+# Usage: ovmf/e2e.sh [CASE...]      all cases (or the named ones), 2 at a time
+#        ovmf/e2e.sh --list         the case names
+#        ovmf/e2e.sh --case CASE    one case (used by the runner)
+# Environment: BUILD (build), MAKE (make), E2E_JOBS (2), E2E_DIR ($BUILD/e2e),
+#              E2E_KEEP=1 keeps the disk images of passing cases.
+# Prints "PASS: case: what" / "FAIL: case: what" / "SKIP: what (why)" lines,
+# details of failures as "#   " lines, and "# timing:" / "# size:" lines.
+#
+# Each case makes its fixtures (ovmf/fixtures.sh), boots once or twice
+# (ovmf/boot.sh: fresh OVMF_VARS, serial console log, hard timeout), then
+# checks, as each applies:
+#   - sgdisk -v finds no problems;
+#   - sfdisk --json: the Windows RE entries are gone, every other entry and
+#     the header fields are unchanged and at the same index;
+#   - every byte outside the two GPT copies and the ESP is unchanged; disks
+#     that must be untouched are byte-identical, ESP included;
+#   - the ESP: \EFI\gptrim\<disk GUID>.gpt is byte-identical to what
+#     `sgdisk --backup` writes for the original, `sgdisk --load-backup` of it
+#     on a copy gives back the original disk byte for byte (outside the
+#     ESP), gptrim.log has a line, BCD is intact, fsck.fat finds no errors;
+#   - the serial console has "gptrim: disk N ...: removed K, healthy" (or
+#     the refusal), the shell's %lasterror%, and how QEMU ended.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+MAKE=${MAKE:-make}
+W=${E2E_DIR:-$BUILD/e2e}
+JOBS=${E2E_JOBS:-2}
+export MTOOLS_SKIP_CHECK=1
+FX_LOCK=$W/fx.lock
+. "$here/fixtures.sh"
+
+ISO_DIR=$W/iso
+SNAKEOIL_KEY=/usr/share/ovmf/PkKek-1-snakeoil.key
+SNAKEOIL_PEM=/usr/share/ovmf/PkKek-1-snakeoil.pem
+BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-240}
+
+# Longest first, so the two workers finish together. The timing pair goes
+# first: both boots start at the same moment on the two cores.
+CASES="timing-gptrim timing-empty interactive-none interactive-yes
+shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
+shell-ws2019 shell-refuse-disagree shell-refuse-overlap
+iso-refuse-disagree iso-refuse-overlap secboot-signed secboot-unsigned
+iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
+iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
+
+# ---------------------------------------------------------------- helpers ---
+
+pass() { echo "PASS: $NAME: $*" >>"$C/result"; }
+fail() { echo "FAIL: $NAME: $*" >>"$C/result"; FAILED=1; }
+detail() { sed 's/^/#   /' >>"$C/result"; }
+
+# ok COND-STATUS "what": PASS or FAIL by the status of the last command.
+ok() {
+	if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi
+}
+
+# disk NAME LAYOUT BS: a fixture $C/NAME.img and its pristine copy NAME.orig.
+disk() {
+	"fx_$2" "$C/$1.img" "$3" || { fail "making fixture $1 ($2, $3)"; return 1; }
+	echo "$3" >"$C/$1.bs"
+	cp --sparse=always "$C/$1.img" "$C/$1.orig"
+	fx_sfdisk_json "$C/$1.orig" "$3" >"$C/$1.orig.json" 2>/dev/null || true
+}
+
+bs_of() { cat "$C/$1.bs"; }
+
+# boot LOGNAME ARGS...: one boot; sets BOOT_RC, BOOT_END, BOOT_SECS.
+boot() {
+	_log=$1
+	shift
+	BOOT_RC=0
+	"$here/boot.sh" --log "$C/$_log.log" --timeout "$BOOT_TIMEOUT" "$@" \
+		2>"$C/$_log.err" || BOOT_RC=$?
+	_last=$(tail -n 1 "$C/$_log.err")
+	BOOT_END=$(echo "$_last" | sed -n 's/.*(\(.*\)) after.*/\1/p')
+	BOOT_SECS=$(echo "$_last" | sed -n 's/.* after \([0-9.]*\) s$/\1/p')
+	# A plain-text copy of the console for grep: no escapes, no CRs.
+	sed 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$C/$_log.log" | tr -d '\r' \
+		>"$C/$_log.txt"
+	echo "$BOOT_END $BOOT_SECS" >"$C/$_log.end"
+}
+
+# check_end LOGNAME WANT: QEMU ended as WANT (guest-shutdown, host-qmp-quit).
+check_end() {
+	if [ "$BOOT_RC" = 0 ] && [ "$BOOT_END" = "$2" ]; then
+		pass "$1: QEMU ended by $2 after $BOOT_SECS s"
+	else
+		fail "$1: QEMU exit $BOOT_RC ($BOOT_END after $BOOT_SECS s), expected $2"
+		tail -n 15 "$C/$1.txt" | detail
+	fi
+}
+
+# iso_disks ARGS: --disk arguments for the named fixtures: NAME:CTRL.
+disk_args() {
+	for _s in "$@"; do
+		_n=${_s%%:*} _c=${_s#*:}
+		printf ' --disk %s:%s:%s' "$C/$_n.img" "$_c" "$(bs_of "$_n")"
+	done
+}
+
+# summaries LOGNAME: the grep-able per-disk lines.
+summaries() {
+	grep -aE '^ *gptrim: disk [0-9]+ .*: ' "$C/$1.txt" | sed 's/^ *//'
+}
+
+# check_summary LOGNAME K...: one "removed K, healthy" line per system disk
+# (K in any order), nothing else removed, no refusals or errors.
+check_summary() {
+	_log=$1
+	shift
+	_want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	_got=$(summaries "$_log" | sed -n 's/.*: removed \([1-9][0-9]*\), healthy$/\1/p' |
+		sort | tr '\n' ' ')
+	_bad=$(summaries "$_log" | grep -vE ': (removed [0-9]+, healthy|no GPT, skipped)$')
+	if [ "$_got" = "$_want" ] && [ -z "$_bad" ]; then
+		pass "$_log: console summary: removed ${_want% } and healthy"
+	else
+		fail "$_log: console summaries (expected removals: ${_want% })"
+		{ summaries "$_log"; [ -n "$(summaries "$_log")" ] ||
+			tail -n 20 "$C/$_log.txt"; } | detail
+	fi
+}
+
+# check_refusal LOGNAME: the disk's summary says refused, and why.
+check_refusal() {
+	_line=$(summaries "$1" | grep -E ': refused: ' | head -n 1)
+	if [ -n "$_line" ] && ! summaries "$1" | grep -qE ': removed [1-9]'; then
+		pass "$1: console: $_line"
+	else
+		fail "$1: no refusal on the console"
+		{ summaries "$1"; tail -n 15 "$C/$1.txt"; } | detail
+	fi
+}
+
+# check_lasterror LOGNAME WANT: the startup.nsh line "gptrim-exit X";
+# WANT is 0 or "nonzero".
+check_lasterror() {
+	_v=$(sed -n 's/^.*gptrim-exit \([^ ]*\).*$/\1/p' "$C/$1.txt" | tail -n 1)
+	case "$_v" in
+	0x*|[0-9]*) _n=$(printf '%d' "$_v" 2>/dev/null || echo x) ;;
+	*) _n=x ;;
+	esac
+	if [ "$2" = 0 ] && [ "$_n" = 0 ]; then
+		pass "$1: startup.nsh: %lasterror% $_v"
+	elif [ "$2" = nonzero ] && [ "$_n" != x ] && [ "$_n" != 0 ]; then
+		pass "$1: startup.nsh: %lasterror% $_v (non-zero)"
+	else
+		fail "$1: startup.nsh: %lasterror% '$_v', expected $2"
+		tail -n 15 "$C/$1.txt" | detail
+	fi
+}
+
+# check_untouched NAME...: byte-identical to the original, ESP included.
+check_untouched() {
+	for _n in "$@"; do
+		if python3 "$here/gpttool.py" compare "$C/$_n.orig" "$C/$_n.img" \
+			"$(bs_of "$_n")" >"$C/$_n.cmp" 2>&1; then
+			pass "disk $_n: not one byte changed"
+		else
+			fail "disk $_n: changed"
+			detail <"$C/$_n.cmp"
+		fi
+	done
+}
+
+# same_as NAME FILE: the image is byte-identical to FILE (a saved state).
+same_as() {
+	python3 "$here/gpttool.py" compare "$2" "$C/$1.img" "$(bs_of "$1")" \
+		>"$C/$1.cmp2" 2>&1
+}
+
+# check_fixed NAME K [grown]: the K recovery entries are gone and nothing
+# else changed; the backup and log on the ESP are right.
+check_fixed() {
+	_n=$1 _k=$2 _grown=${3:-}
+	_bs=$(bs_of "$_n")
+	_img=$C/$_n.img _orig=$C/$_n.orig
+	# 1. gdisk's own verification.
+	fx_sgdisk "$_img" "$_bs" -v >"$C/$_n.verify" 2>&1
+	if grep -q '^No problems found' "$C/$_n.verify"; then
+		pass "disk $_n: sgdisk -v: no problems found"
+	else
+		fail "disk $_n: sgdisk -v"
+		detail <"$C/$_n.verify"
+	fi
+	# 2. The table: K Windows RE entries gone, the rest unchanged in place.
+	fx_sfdisk_json "$_img" "$_bs" >"$C/$_n.json" 2>"$C/$_n.json.err"
+	_t=""
+	[ -n "$_grown" ] && _t=--grown
+	if python3 "$here/gpttool.py" tables "$C/$_n.orig.json" "$C/$_n.json" \
+		--removed "$_k" $_t >"$C/$_n.tables" 2>&1; then
+		pass "disk $_n: $_k recovery entr$( [ "$_k" = 1 ] && echo y || echo ies) removed, every other entry unchanged at its index"
+	else
+		fail "disk $_n: table after the run"
+		detail <"$C/$_n.tables"
+	fi
+	# 3. Every byte outside the GPT copies and the ESP.
+	set -- $(fx_esp "$_orig" "$_bs")
+	_esp_start=$1 _esp_end=$2
+	_skip="--skip-gpt --skip $_esp_start:$_esp_end"
+	# A grown disk's protective MBR may get its size corrected.
+	[ -n "$_grown" ] && _skip="$_skip --skip-mbr"
+	if python3 "$here/gpttool.py" compare "$_orig" "$_img" "$_bs" $_skip \
+		>"$C/$_n.cmp" 2>&1; then
+		pass "disk $_n: every byte outside the GPT copies and the ESP unchanged"
+	else
+		fail "disk $_n: bytes changed outside the GPT copies and the ESP"
+		detail <"$C/$_n.cmp"
+	fi
+	# 4. The ESP: consistent, BCD intact, backup and log present.
+	check_esp "$_n" "$_esp_start" "$_esp_end" "$_grown"
+}
+
+# check_esp NAME START END [grown]
+check_esp() {
+	_n=$1 _s=$2 _e=$3 _grown=$4
+	_bs=$(bs_of "$_n")
+	_img=$C/$_n.img
+	dd if="$_img" of="$C/$_n.espimg" bs=1M skip="$_s" count=$(( (_e - _s) ))\
+		iflag=skip_bytes,count_bytes status=none
+	if fsck.fat -n "$C/$_n.espimg" >"$C/$_n.fsck" 2>&1; then
+		pass "disk $_n: ESP file system clean (fsck.fat -n)"
+	else
+		fail "disk $_n: ESP file system (fsck.fat -n)"
+		detail <"$C/$_n.fsck"
+	fi
+	_at="$_img@@$_s"
+	mcopy -n -i "$C/$_n.orig@@$_s" ::/EFI/Microsoft/Boot/BCD "$C/$_n.bcd.orig" 2>/dev/null
+	if mcopy -n -i "$_at" ::/EFI/Microsoft/Boot/BCD "$C/$_n.bcd" 2>"$C/$_n.mt" &&
+		cmp -s "$C/$_n.bcd" "$C/$_n.bcd.orig"; then
+		pass "disk $_n: ESP: \\EFI\\Microsoft\\Boot\\BCD intact"
+	else
+		fail "disk $_n: ESP: \\EFI\\Microsoft\\Boot\\BCD damaged"
+		detail <"$C/$_n.mt"
+	fi
+	_guid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
+		"$C/$_n.orig.json")
+	mdir -b -i "$_at" ::/EFI/gptrim >"$C/$_n.mdir" 2>&1
+	_file=$(grep -i "/$_guid\.gpt\$" "$C/$_n.mdir" | head -n 1)
+	if [ -z "$_file" ]; then
+		fail "disk $_n: ESP: no \\EFI\\gptrim\\$_guid.gpt"
+		detail <"$C/$_n.mdir"
+		return
+	fi
+	mcopy -n -i "$_at" "$_file" "$C/$_n.backup.gpt"
+	fx_sgdisk "$C/$_n.orig" "$_bs" -b "$C/$_n.sgdisk.gpt" >/dev/null 2>&1
+	if cmp "$C/$_n.backup.gpt" "$C/$_n.sgdisk.gpt" >"$C/$_n.bcmp" 2>&1; then
+		pass "disk $_n: ESP: ${_file#::/} is byte-identical to sgdisk --backup of the original"
+	else
+		fail "disk $_n: ESP: ${_file#::/} differs from sgdisk --backup of the original"
+		{ cat "$C/$_n.bcmp"; ls -l "$C/$_n.backup.gpt" "$C/$_n.sgdisk.gpt"; } | detail
+	fi
+	# Undo on a copy with gdisk alone: the original disk comes back.
+	cp --sparse=always "$_img" "$C/$_n.restored"
+	fx_sgdisk "$C/$_n.restored" "$_bs" --load-backup="$C/$_n.backup.gpt" \
+		>"$C/$_n.load" 2>&1
+	_skip="--skip $_s:$_e"
+	[ -n "$_grown" ] && _skip="$_skip --skip-gpt --skip-mbr"
+	if python3 "$here/gpttool.py" compare "$C/$_n.orig" "$C/$_n.restored" \
+		"$_bs" $_skip >>"$C/$_n.load" 2>&1; then
+		pass "disk $_n: sgdisk --load-backup of it restores the original disk byte for byte (ESP aside)"
+	else
+		fail "disk $_n: sgdisk --load-backup of the backup does not give back the original"
+		detail <"$C/$_n.load"
+	fi
+	rm -f "$C/$_n.restored" "$C/$_n.espimg"
+	if mtype -i "$_at" ::/EFI/gptrim/gptrim.log >"$C/$_n.gptrimlog" 2>&1 &&
+		grep -q 'removed' "$C/$_n.gptrimlog"; then
+		pass "disk $_n: ESP: gptrim.log: $(tail -n 1 "$C/$_n.gptrimlog" | tr -d '\r' | cut -c1-100)"
+	else
+		fail "disk $_n: ESP: no line in \\EFI\\gptrim\\gptrim.log"
+		detail <"$C/$_n.gptrimlog"
+	fi
+}
+
+# fat_with NAME OPTIONS: a FAT disk image with gptrim.efi and a startup.nsh
+# (the shipped one, its gptrim.efi options replaced by OPTIONS).
+fat_with() {
+	_f=$C/$1.fat
+	rm -f "$_f"
+	mformat -i "$_f" -C -T 16384 -h 16 -s 32 -v STARTUP ::
+	sed "s|gptrim.efi --apply --then exit|gptrim.efi $2|" \
+		"$here/startup.nsh" >"$C/startup.nsh"
+	mcopy -i "$_f" "$C/startup.nsh" ::/startup.nsh
+	mcopy -i "$_f" "$BUILD/gptrim.efi" ::/gptrim.efi
+}
+
+# ------------------------------------------------------------------ cases ---
+
+# The main scenario, timed: the unattended ISO against a WS2019 system disk,
+# a data disk, an MBR disk and a blank disk, all on virtio-blk.
+case_timing_gptrim() {
+	disk sys ws2019 512 && disk data data 512 && disk mbr mbr 512 &&
+		disk blank blank 512 || return
+	boot run --iso "$ISO_DIR/unattended.iso" \
+		$(disk_args sys:virtio data:virtio mbr:virtio blank:virtio)
+	check_end run guest-shutdown
+	check_summary run 1
+	check_fixed sys 1
+	check_untouched data mbr blank
+}
+
+# The same boot with the empty app: the baseline of the timing.
+case_timing_empty() {
+	disk sys ws2019 512 && disk data data 512 && disk mbr mbr 512 &&
+		disk blank blank 512 || return
+	boot run --iso "$ISO_DIR/empty.iso" \
+		$(disk_args sys:virtio data:virtio mbr:virtio blank:virtio)
+	check_end run guest-shutdown
+}
+
+case_iso_virtio_ws2019() {
+	# The same path with the disks spread over controllers: WS2019 on
+	# virtio-blk, the data disk on NVMe, the MBR disk on SATA.
+	disk sys ws2019 512 && disk data data 512 && disk mbr mbr 512 || return
+	boot run --iso "$ISO_DIR/unattended.iso" \
+		$(disk_args sys:virtio data:nvme mbr:sata)
+	check_end run guest-shutdown
+	check_summary run 1
+	check_fixed sys 1
+	check_untouched data mbr
+}
+
+# Two system disks in one VM: each gets its own backup on its own ESP.
+case_iso_multi() {
+	disk a ws2019 512 && disk b ws2022 4096 && disk blank blank 512 || return
+	boot run --iso "$ISO_DIR/unattended.iso" \
+		$(disk_args a:sata b:nvme blank:scsi)
+	check_end run guest-shutdown
+	check_summary run 1 1
+	check_fixed a 1
+	check_fixed b 1
+	check_untouched blank
+}
+
+iso_one() { # LAYOUT BS CTRL K [grown]
+	disk sys "$1" "$2" || return
+	boot run --iso "$ISO_DIR/unattended.iso" $(disk_args "sys:$3")
+	check_end run guest-shutdown
+	check_summary run "$4"
+	check_fixed sys "$4" ${5:-}
+}
+case_iso_scsi_ws2022() { iso_one ws2022 512 scsi 1; }
+case_iso_nvme_tworec() { iso_one tworec 512 nvme 2; }
+case_iso_sata_ws2019() { iso_one ws2019 512 sata 1; }
+case_iso_virtio4k_ws2019() { iso_one ws2019 4096 virtio 1; }
+case_iso_scsi4k_tworec() { iso_one tworec 4096 scsi 2; }
+case_iso_nvme4k_ws2022() { iso_one ws2022 4096 nvme 1; }
+case_iso_virtio_grown() { iso_one grown 512 virtio 1 grown; }
+
+# startup.nsh (as shipped) in OVMF's built-in shell.
+case_shell_ws2019() {
+	disk sys ws2019 512 && disk data data 4096 || return
+	fat_with startup "--apply --then exit"
+	boot run --fat "$C/startup.fat" --skip-countdown \
+		$(disk_args sys:sata data:virtio)
+	check_end run guest-shutdown
+	check_lasterror run 0
+	check_summary run 1
+	check_fixed sys 1
+	check_untouched data
+}
+
+# A second run finds nothing to do: writes nothing, exits 0.
+case_shell_idempotent() {
+	disk sys ws2022 4096 || return
+	fat_with startup "--apply --then exit"
+	boot first --fat "$C/startup.fat" --skip-countdown $(disk_args sys:virtio)
+	check_end first guest-shutdown
+	check_lasterror first 0
+	check_fixed sys 1
+	cp --sparse=always "$C/sys.img" "$C/sys.after1"
+	boot second --fat "$C/startup.fat" --skip-countdown $(disk_args sys:virtio)
+	check_end second guest-shutdown
+	check_lasterror second 0
+	if same_as sys "$C/sys.after1"; then
+		pass "second run: not one byte written (ESP included)"
+	else
+		fail "second run wrote to the disk"
+		detail <"$C/sys.cmp2"
+	fi
+}
+
+case_iso_idempotent() {
+	disk sys ws2019 512 || return
+	boot first --iso "$ISO_DIR/unattended.iso" $(disk_args sys:scsi)
+	check_end first guest-shutdown
+	check_summary first 1
+	cp --sparse=always "$C/sys.img" "$C/sys.after1"
+	boot second --iso "$ISO_DIR/unattended.iso" $(disk_args sys:scsi)
+	check_end second guest-shutdown
+	if summaries second | grep -qE ': removed 0, healthy$' &&
+		! summaries second | grep -qvE ': (removed 0, healthy|no GPT, skipped)$'; then
+		pass "second: console: $(summaries second | grep -E ': removed 0, healthy$' | head -n 1)"
+	else
+		fail "second: console summary is not 'removed 0, healthy'"
+		summaries second | detail
+	fi
+	if same_as sys "$C/sys.after1"; then
+		pass "second run: not one byte written (ESP included)"
+	else
+		fail "second run wrote to the disk"
+		detail <"$C/sys.cmp2"
+	fi
+}
+
+# The interactive ISO (no gptrim.cfg): answer y, then s(hutdown).
+case_interactive_yes() {
+	disk sys ws2019 512 || return
+	boot run --iso "$ISO_DIR/interactive.iso" $(disk_args sys:nvme) \
+		--expect "[y/N]" --send "y" \
+		--expect "[r]eboot, [s]hutdown or [e]xit?" --send "s"
+	check_end run guest-shutdown
+	if grep -q 'answer: yes' "$C/run.txt"; then
+		pass "run: the question was asked and answered on the serial console"
+	else
+		fail "run: no answer recorded on the console"
+		tail -n 15 "$C/run.txt" | detail
+	fi
+	check_summary run 1
+	check_fixed sys 1
+}
+
+# No answer: the countdown runs out, nothing is written. Answer the
+# reboot/shutdown/exit question with s so the VM powers off.
+case_interactive_none() {
+	disk sys ws2022 512 || return
+	boot run --iso "$ISO_DIR/interactive.iso" $(disk_args sys:virtio) \
+		--expect "[r]eboot, [s]hutdown or [e]xit?" --send "s"
+	check_end run guest-shutdown
+	if grep -q 'no answer: no' "$C/run.txt"; then
+		pass "run: the 30 s countdown ran out: no"
+	else
+		fail "run: the countdown did not end in 'no answer: no'"
+		tail -n 15 "$C/run.txt" | detail
+	fi
+	check_untouched sys
+}
+
+refuse_iso() { # DAMAGE LAYOUT
+	disk sys "$2" 512 || return
+	python3 "$here/gpttool.py" "$1" "$C/sys.img" 512
+	cp --sparse=always "$C/sys.img" "$C/sys.orig"
+	boot run --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio)
+	check_end run guest-shutdown
+	check_refusal run
+	check_untouched sys
+}
+case_iso_refuse_disagree() { refuse_iso disagree ws2019; }
+case_iso_refuse_overlap() { refuse_iso overlap ws2022; }
+
+refuse_shell() { # DAMAGE LAYOUT
+	disk sys "$2" 512 || return
+	python3 "$here/gpttool.py" "$1" "$C/sys.img" 512
+	cp --sparse=always "$C/sys.img" "$C/sys.orig"
+	fat_with startup "--apply --then exit"
+	boot run --fat "$C/startup.fat" --skip-countdown $(disk_args sys:scsi)
+	check_end run guest-shutdown
+	check_lasterror run nonzero
+	check_refusal run
+	check_untouched sys
+}
+case_shell_refuse_disagree() { refuse_shell disagree ws2022; }
+case_shell_refuse_overlap() { refuse_shell overlap ws2019; }
+
+# Secure Boot with Debian's snakeoil keys enrolled.
+case_secboot_signed() {
+	disk sys ws2019 512 || return
+	boot run --secboot --iso "$ISO_DIR/signed.iso" $(disk_args sys:virtio)
+	check_end run guest-shutdown
+	check_summary run 1
+	check_fixed sys 1
+}
+
+case_secboot_unsigned() {
+	disk sys ws2019 512 || return
+	boot run --secboot --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio) \
+		--quit-on "No bootable option or device was found"
+	check_end run host-qmp-quit
+	if grep -q 'DVD-ROM.*Access Denied' "$C/run.txt" &&
+		! grep -q 'gptrim' "$C/run.txt"; then
+		pass "run: the firmware refused the unsigned ISO (Access Denied)"
+	else
+		fail "run: the unsigned ISO was not refused"
+		tail -n 15 "$C/run.txt" | detail
+	fi
+	check_untouched sys
+}
+
+run_case() {
+	NAME=$1
+	C=$W/cases/$NAME
+	FAILED=0
+	rm -rf "$C"
+	mkdir -p "$C"
+	: >"$C/result"
+	_fn=case_$(echo "$NAME" | tr '-' '_')
+	"$_fn" >"$C/out" 2>&1
+	# Free space: keep the images of failed cases for a look.
+	if [ "$FAILED" = 0 ] && [ -z "${E2E_KEEP:-}" ]; then
+		rm -f "$C"/*.img "$C"/*.orig "$C"/*.after1 "$C"/*.fat
+	fi
+}
+
+# ------------------------------------------------------------------ setup ---
+
+# iso_check ISO WANT-CFG: the El Torito image holds BOOTX64.EFI and the
+# config (or none when WANT-CFG is empty).
+iso_check() {
+	_x=$W/iso/x
+	rm -rf "$_x" && mkdir -p "$_x"
+	xorriso -osirrox on -indev "$1" -extract_boot_images "$_x" \
+		>/dev/null 2>&1
+	_img=$(ls "$_x"/*uefi* 2>/dev/null | head -n 1)
+	[ -n "$_img" ] || { echo "no UEFI El Torito image"; return 1; }
+	mcopy -n -i "$_img" ::/EFI/BOOT/BOOTX64.EFI "$_x/BOOTX64.EFI" 2>/dev/null ||
+		{ echo "no \\EFI\\BOOT\\BOOTX64.EFI"; return 1; }
+	_cfg=$(mtype -i "$_img" ::/gptrim.cfg 2>/dev/null | tr -d '\r' | grep -v '^#')
+	if [ "$_cfg" != "$2" ]; then
+		echo "gptrim.cfg holds '$_cfg', expected '$2'"
+		return 1
+	fi
+	_size=$(stat -c %s "$1")
+	[ "$_size" -le 2097152 ] || { echo "ISO is $_size bytes, over 2 MiB"; return 1; }
+}
+
+# make_iso NAME OPTIONS [SIGN]: `make iso` and keep a copy.
+make_iso() {
+	_name=$1 _opts=$2
+	shift 2
+	if $MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" iso \
+		OPTIONS="$_opts" "$@" >"$ISO_DIR/$_name.make" 2>&1; then
+		cp "$BUILD/gptrim.iso" "$ISO_DIR/$_name.iso"
+	else
+		echo "FAIL: make iso OPTIONS=\"$_opts\" $* (ISO $_name)"
+		sed 's/^/#   /' "$ISO_DIR/$_name.make"
+		return 1
+	fi
+	if _why=$(iso_check "$ISO_DIR/$_name.iso" "$_opts"); then
+		echo "PASS: make iso OPTIONS=\"$_opts\"${1:+ SIGN_KEY= SIGN_CERT=}: \\EFI\\BOOT\\BOOTX64.EFI and the right \\gptrim.cfg, $(stat -c %s "$ISO_DIR/$_name.iso") bytes"
+	else
+		echo "FAIL: make iso OPTIONS=\"$_opts\": $_why"
+	fi
+}
+
+setup() {
+	rm -rf "$W"
+	mkdir -p "$ISO_DIR" "$W/cases"
+	: >"$FX_LOCK"
+	make_iso unattended "--apply --then shutdown" || return 1
+	make_iso interactive "" || return 1
+	umask 077
+	if openssl rsa -passin pass:snakeoil -in "$SNAKEOIL_KEY" \
+		-out "$ISO_DIR/snakeoil.key" 2>"$ISO_DIR/openssl.err"; then
+		umask 022
+		make_iso signed "--apply --then shutdown" \
+			SIGN_KEY="$ISO_DIR/snakeoil.key" SIGN_CERT="$SNAKEOIL_PEM" ||
+			return 1
+		_x=$W/iso/x
+		if sbverify --cert "$SNAKEOIL_PEM" "$_x/BOOTX64.EFI" >/dev/null 2>&1; then
+			echo "PASS: the signed ISO's BOOTX64.EFI verifies with sbverify against the snakeoil certificate"
+		else
+			echo "FAIL: the signed ISO's BOOTX64.EFI does not verify (sbverify)"
+		fi
+	else
+		umask 022
+		echo "FAIL: decrypting the snakeoil key"
+		sed 's/^/#   /' "$ISO_DIR/openssl.err"
+		return 1
+	fi
+	# Leave build/gptrim.iso as the user's default build.
+	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" iso \
+		>/dev/null 2>&1 || true
+	if [ ! -r "$BUILD/ovmf/empty.iso" ]; then
+		$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" ovmf-empty \
+			>"$ISO_DIR/empty.make" 2>&1 ||
+			{ echo "FAIL: make ovmf-empty"; sed 's/^/#   /' "$ISO_DIR/empty.make"; return 1; }
+	fi
+	cp "$BUILD/ovmf/empty.iso" "$ISO_DIR/empty.iso"
+	echo "# size: build/gptrim.efi $(stat -c %s "$BUILD/gptrim.efi") bytes, unattended ISO $(stat -c %s "$ISO_DIR/unattended.iso") bytes, empty app $(stat -c %s "$BUILD/ovmf/empty.efi") bytes"
+}
+
+prereqs() {
+	for _t in qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
+		xorriso sbsign sbverify openssl mkfs.vfat fsck.fat python3; do
+		command -v "$_t" >/dev/null 2>&1 || { echo "$_t not installed"; return 1; }
+	done
+	for _f in OVMF_CODE_4M.fd OVMF_VARS_4M.fd OVMF_CODE_4M.secboot.fd \
+		OVMF_VARS_4M.snakeoil.fd; do
+		[ -r "/usr/share/OVMF/$_f" ] || { echo "no /usr/share/OVMF/$_f"; return 1; }
+	done
+	[ -r "$SNAKEOIL_KEY" ] || { echo "no $SNAKEOIL_KEY"; return 1; }
+	[ "$(id -u)" = 0 ] || { echo "not root (4Kn fixtures need losetup)"; return 1; }
+	[ -r "$BUILD/gptrim.efi" ] || { echo "$BUILD/gptrim.efi not built"; return 1; }
+}
+
+# ------------------------------------------------------------------- main ---
+
+case "${1:-}" in
+--case) run_case "$2"; exit 0 ;;
+--list) printf '%s\n' $CASES; exit 0 ;;
+esac
+
+if ! why=$(prereqs); then
+	echo "SKIP: ovmf-e2e ($why)"
+	exit 0
+fi
+cases=${*:-$CASES}
+start=$(date +%s)
+setup || { echo "FAIL: setting up the ISOs; no boots run"; exit 1; }
+echo "SKIP: 4Kn on SATA (QEMU's IDE/AHCI emulation has 512-byte logical blocks only)"
+printf '%s\n' $cases | xargs -P "$JOBS" -n 1 sh "$0" --case
+# Any loop device left behind by a killed case.
+for img in "$W"/cases/*/*; do
+	[ -f "$img" ] || continue
+	losetup -j "$img" 2>/dev/null | cut -d: -f1 | while read -r d; do
+		losetup -d "$d" 2>/dev/null
+	done
+done
+for name in $cases; do
+	if [ -s "$W/cases/$name/result" ]; then
+		cat "$W/cases/$name/result"
+	else
+		echo "FAIL: $name: no result (see $W/cases/$name/out)"
+		tail -n 20 "$W/cases/$name/out" 2>/dev/null | sed 's/^/#   /'
+	fi
+done
+g=$(cut -d' ' -f2 "$W/cases/timing-gptrim/run.end" 2>/dev/null)
+e=$(cut -d' ' -f2 "$W/cases/timing-empty/run.end" 2>/dev/null)
+if [ -n "$g" ] && [ -n "$e" ]; then
+	echo "# timing: boot to power-off, same VM (4 disks on virtio-blk, TCG), same run: gptrim unattended ISO ${g} s, empty gnu-efi app ${e} s"
+fi
+echo "# e2e: $(printf '%s\n' $cases | wc -l) cases in $(( $(date +%s) - start )) s (logs: $W/cases)"
+grep -q '^FAIL: ' "$W"/cases/*/result 2>/dev/null && exit 1
+exit 0
