@@ -175,6 +175,7 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 		goto out;
 	}
 	res->is_gpt = true;
+	res->restored = true;
 	record_health(&t, res);
 	gpt_report_table(&t, name, NULL, env->out);
 	report_line(env->out, REPORT_NOTE, "  Restored the GPT from the backup");
@@ -193,6 +194,8 @@ void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 	sb_printf(&sb, "gptrim: disk %u %s: ", number, name);
 	if (res->exit == GPTRIM_EXIT_OK && !res->is_gpt)
 		sb_puts(&sb, "no GPT, skipped");
+	else if (res->exit == GPTRIM_EXIT_OK && res->restored)
+		sb_puts(&sb, "restored, healthy");
 	else if (res->exit == GPTRIM_EXIT_OK)
 		sb_printf(&sb, "removed %u, healthy", res->removed);
 	else if (res->exit == GPTRIM_EXIT_PENDING)
