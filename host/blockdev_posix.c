@@ -4,6 +4,8 @@
  * by a 512-byte footer: the footer is outside the disk and never touched. */
 #include "blockdev_posix.h"
 
+#include "gpt_ondisk.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -317,6 +319,21 @@ bool posix_disk_same(const struct posix_disk *a, const struct posix_disk *b)
 	if (a->is_block && b->is_block)
 		return a->st_rdev == b->st_rdev;
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+uint32_t posix_disk_guess_sector_size(struct posix_disk *d)
+{
+	struct gpt_reason why;
+	char sig[8];
+
+	if (d->is_block || d->dev.block_size != 512)
+		return 0;
+	for (uint32_t bs = 1024; bs <= 4096; bs *= 2)
+		if (d->bytes >= 3ull * bs &&
+		    read_at(d, bs, sig, sizeof(sig), &why) == GPT_OK &&
+		    memcmp(sig, GPT_HEADER_SIGNATURE, 8) == 0)
+			return bs;
+	return 0;
 }
 
 enum gpt_status posix_disk_reread(struct posix_disk *d,

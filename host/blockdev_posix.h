@@ -36,6 +36,9 @@ enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 void posix_disk_close(struct posix_disk *d);
 /* The same file or device? */
 bool posix_disk_same(const struct posix_disk *a, const struct posix_disk *b);
+/* For an image read with 512-byte sectors that showed no usable GPT: the
+ * larger sector size (1024..4096) whose LBA 1 holds a GPT signature, or 0. */
+uint32_t posix_disk_guess_sector_size(struct posix_disk *d);
 /* After writing a block device, ask the kernel to re-read its partition
  * table. GPT_OK, or a reason (partitions in use) to report as a warning. */
 enum gpt_status posix_disk_reread(struct posix_disk *d,

@@ -142,6 +142,15 @@ static enum gptrim_exit run_disk(struct host_disk *d,
 				    restore_len, &env, &res);
 	else
 		gptrim_run_disk(&d->pd.dev, d->pd.path, o, true, &env, &res);
+	if ((res.exit == GPTRIM_EXIT_NOT_GPT ||
+	     res.exit == GPTRIM_EXIT_REFUSED) && !o->sector_size) {
+		uint32_t bs = posix_disk_guess_sector_size(&d->pd);
+
+		if (bs)
+			report_line(out, REPORT_NOTE, "  Hint: a GPT header "
+				    "is at byte %u: try --sector-size %u", bs,
+				    bs);
+	}
 	if (res.commit.blocks_written &&
 	    posix_disk_reread(&d->pd, &why) != GPT_OK)
 		report_line(out, REPORT_WARN, "  %s", why.text);

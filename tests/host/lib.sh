@@ -137,12 +137,12 @@ sgdisk_clean() {
 
 sfjson() { sfdisk --json "$1" 2>/dev/null > "$2"; }
 
-# Attach IMG as a loop device with BS-byte sectors; prints the device.
+# loop_attach IMG BS: attach IMG with BS-byte sectors; the device is left
+# in $LOOP (not printed: a $(...) subshell would lose it from LOOPS).
+LOOP=
 loop_attach() {
-	local dev
-	dev=$(losetup -f --show -b "$2" "$1") || return 1
-	LOOPS+=("$dev")
-	echo "$dev"
+	LOOP=$(losetup -f --show -b "$2" "$1") || return 1
+	LOOPS+=("$LOOP")
 }
 loop_detach() {
 	local l keep=()
@@ -167,7 +167,7 @@ winre() { echo "-t$1:2700" "-c$1:Recovery" "-A$1:set:0" "-A$1:set:63"; }
 
 # Windows Server 2016/2019 Setup: Recovery, ESP, MSR, C:.
 raw_ws2019() {
-	new_disk "$1" "$2"
+	new_disk "$1" "${2:-1G}"
 	# shellcheck disable=SC2046
 	sg -n1:0:+499M $(winre 1) \
 	   -n2:0:+99M -t2:ef00 -c2:"EFI system partition" \
@@ -176,7 +176,7 @@ raw_ws2019() {
 }
 # Windows Server 2022 / Windows 10 2004+: ESP, MSR, C:, Recovery last.
 raw_ws2022() {
-	new_disk "$1" "$2"
+	new_disk "$1" "${2:-1G}"
 	# shellcheck disable=SC2046
 	sg -n1:0:+100M -t1:ef00 -c1:"EFI system partition" \
 	   -n2:0:+16M -t2:0c01 -c2:"Microsoft reserved partition" \
@@ -185,7 +185,7 @@ raw_ws2022() {
 }
 # WS2019 after a feature update: a second recovery partition after C:.
 raw_two_re() {
-	new_disk "$1" "$2"
+	new_disk "$1" "${2:-1G}"
 	# shellcheck disable=SC2046
 	sg -n1:0:+300M $(winre 1) \
 	   -n2:0:+99M -t2:ef00 -c2:"EFI system partition" \
@@ -195,7 +195,7 @@ raw_two_re() {
 }
 # No recovery partition at all.
 raw_no_re() {
-	new_disk "$1" "$2"
+	new_disk "$1" "${2:-1G}"
 	sg -n1:0:+100M -t1:ef00 -c1:"EFI system partition" \
 	   -n2:0:+16M -t2:0c01 -c2:"Microsoft reserved partition" \
 	   -n3:0:0 -t3:0700 -c3:"Basic data partition" "$1"
@@ -224,17 +224,24 @@ mk_no_re() { from_template raw_no_re "$@"; }
 
 # The standard judgement after removing entries NUMS from IMG (a copy of
 # ORIG): sgdisk -v clean, sfdisk shows exactly those entries gone, their
-# slots zero in both arrays, nothing else changed. BS sector size.
-# judge_removed ORIG IMG BS NUMS [extra sfdiff args]
+# slots zero and everything else identical in both GPT copies, not a byte
+# changed outside the GPT areas. BS is the sector size; other than 512,
+# sgdisk and sfdisk look through loop devices with that sector size.
+# judge_removed ORIG IMG BS NUMS [--grown]
 judge_removed() {
-	local orig=$1 img=$2 bs=$3 nums=$4
+	local orig=$1 img=$2 bs=$3 nums=$4 odev=$1 idev=$2
 	shift 4
-	expect "sgdisk -v clean after" sgdisk_clean "$img"
-	sfjson "$orig" "$WORK/before.json"
-	sfjson "$img" "$WORK/after.json"
+	if [ "$bs" != 512 ]; then
+		loop_attach "$orig" "$bs" && odev=$LOOP &&
+			loop_attach "$img" "$bs" && idev=$LOOP ||
+			{ flunk "losetup -b $bs failed"; return; }
+	fi
+	expect "sgdisk -v clean after" sgdisk_clean "$idev"
+	sfjson "$odev" "$WORK/before.json"
+	sfjson "$idev" "$WORK/after.json"
 	# sfdisk names the partitions after the device: give both one name.
-	sed -i "s|$orig|DEV|g" "$WORK/before.json"
-	sed -i "s|$img|DEV|g" "$WORK/after.json"
+	sed -i "s|$odev|DEV|g" "$WORK/before.json"
+	sed -i "s|$idev|DEV|g" "$WORK/after.json"
 	expect "sfdisk: entries $nums gone, the others identical" \
 		$CHECK sfdiff "$WORK/before.json" "$WORK/after.json" \
 		--removed "$nums" "$@"
@@ -242,4 +249,8 @@ judge_removed() {
 		$CHECK table-diff "$orig" "$img" --bs "$bs" --removed "$nums" "$@"
 	expect "every byte outside the GPT areas unchanged" \
 		$CHECK outside "$orig" "$img" --bs "$bs"
+	if [ "$bs" != 512 ]; then
+		loop_detach "$odev"
+		loop_detach "$idev"
+	fi
 }
