@@ -90,7 +90,7 @@ EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts);
 EFI_STATUS fw_reread(struct efi_disk *d);
 /* Report the firmware's view after fw_reread and check it: exactly
  * `removed` partitions gone, none of the removed types left, none new. */
-enum gpt_status fw_confirm(struct efi_disk *d, const struct fw_parts *before,
+enum gpt_status fw_confirm(const struct fw_parts *before,
 			   const struct fw_parts *after, uint32_t removed,
 			   const struct gpt_guid *types, size_t ntypes,
 			   struct gpt_reason *why);

@@ -199,7 +199,7 @@ static uint32_t list_numbers(struct strbuf *sb, const struct fw_parts *a,
 	return count;
 }
 
-enum gpt_status fw_confirm(struct efi_disk *d, const struct fw_parts *before,
+enum gpt_status fw_confirm(const struct fw_parts *before,
 			   const struct fw_parts *after, uint32_t removed,
 			   const struct gpt_guid *types, size_t ntypes,
 			   struct gpt_reason *why)
@@ -209,8 +209,7 @@ enum gpt_status fw_confirm(struct efi_disk *d, const struct fw_parts *before,
 	uint32_t gone;
 
 	sb_init(&sb, text, sizeof(text));
-	sb_printf(&sb, "firmware re-read disk %u: partitions gone: ",
-		  d->number);
+	sb_puts(&sb, "  Firmware re-read the disk: partitions gone: ");
 	gone = list_numbers(&sb, before, after, false);
 	sb_puts(&sb, "; present: ");
 	list_numbers(&sb, after, after, true);

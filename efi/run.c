@@ -37,7 +37,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	types = options_types(o, &ntypes);
 	if (restored) /* nothing was removed: only report the view */
 		ntypes = 0;
-	if (fw_confirm(d, before, after, restored ? 0 : res->removed, types,
+	if (fw_confirm(before, after, restored ? 0 : res->removed, types,
 		       ntypes, &why) == GPT_OK || restored)
 		goto out;
 	con_line(REPORT_ERROR, "  %s", why.text);
