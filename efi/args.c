@@ -115,6 +115,7 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 	static char where[PATH_UNITS];
 	EFI_LOADED_IMAGE *li;
 	uint8_t *raw = NULL;
+	enum gpt_status st;
 	size_t len = 0;
 	EFI_STATUS err;
 
@@ -140,7 +141,9 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 		return gpt_fail(why, GPT_E_ARG, "reading %s: %s", where,
 				efi_status_text(err));
 	*source = where;
-	return parse_config(raw, len, where, o, why);
+	st = parse_config(raw, len, where, o, why);
+	FreePool(raw); /* the arguments point into the converted copy */
+	return st;
 }
 
 enum gpt_status args_get(EFI_HANDLE image, struct gptrim_options *o,

@@ -170,6 +170,14 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	}
 	f->Close(f);
 	root->Close(root);
+	/* The file system may sit on this very disk: make the backup durable
+	 * before the core's first write to the GPT areas. */
+	err = d->bio->FlushBlocks(d->bio);
+	if (err != EFI_SUCCESS)
+		return gpt_fail(why, GPT_E_IO,
+				"saving the GPT backup: flushing disk %u after "
+				"writing %s: %s",
+				d->number, name, efi_status_text(err));
 	sb_init(&sb, c->saved, sizeof(c->saved));
 	sb_puts(&sb, name);
 	con_line(REPORT_NOTE, "  Saved the GPT (%zu bytes) on the ESP, "

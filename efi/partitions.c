@@ -227,8 +227,10 @@ enum gpt_status fw_confirm(const struct fw_parts *before,
 				"after re-reading the disk",
 				after->p[i].number, name ? name : "removed type");
 	}
-	if (before->overflow || after->overflow)
-		return GPT_OK; /* too many to compare by number */
+	/* Too many to compare by number, or the firmware had not accepted
+	 * the table before (nothing to compare with). */
+	if (before->overflow || after->overflow || before->count == 0)
+		return GPT_OK;
 	if (gone != removed)
 		return gpt_fail(why, GPT_E_VERIFY,
 				"firmware lost %u partition(s) after "
