@@ -346,8 +346,9 @@ def cmd_damage(a):
             edit(arr, h['esize'])
             f.seek(h['elba'] * bs)
             f.write(arr)
+            block = seal(read_at(f, lba * bs, bs), bytes(arr))
             f.seek(lba * bs)
-            f.write(seal(read_at(f, lba * bs, bs), bytes(arr)))
+            f.write(block)
 
         def overlap(arr, es):
             end2 = struct.unpack_from('<Q', arr, es + 40)[0]
