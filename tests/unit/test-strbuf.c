@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/* The freestanding printf (strbuf.h) and the reason text built on it: every
+ * documented format, printf's padding rules, truncation at the capacity
+ * with the NUL kept, and the memory/string helpers. */
+#include "unit.h"
+
+#include <limits.h>
+
+#include "strbuf.h"
+
+/* Format into a buffer of cap bytes and compare with want. */
+#define expect_fmt(cap, want, ...)                                         \
+	do {                                                               \
+		char buf_[cap];                                            \
+		struct strbuf sb_;                                         \
+		memset(buf_, 'Z', sizeof(buf_));                           \
+		sb_init(&sb_, buf_, sizeof(buf_));                         \
+		sb_printf(&sb_, __VA_ARGS__);                              \
+		assert_string_equal(buf_, want);                           \
+		assert_int_equal(sb_.len, strlen(want));                   \
+	} while (0)
+
+static void integers(void **state)
+{
+	(void)state;
+	expect_fmt(64, "0 42 -42", "%d %d %d", 0, 42, -42);
+	expect_fmt(64, "4294967295", "%u", UINT_MAX);
+	expect_fmt(64, "-2147483648", "%d", INT_MIN);
+	expect_fmt(64, "18446744073709551615", "%llu",
+		   (unsigned long long)UINT64_MAX);
+	expect_fmt(64, "-9223372036854775808", "%lld", (long long)INT64_MIN);
+	expect_fmt(64, "123456789012", "%ld", 123456789012L);
+	expect_fmt(64, "17920", "%zu", (size_t)17920);
+	expect_fmt(64, "deadbeef DEADBEEF", "%x %X", 0xDEADBEEFu, 0xDEADBEEFu);
+	expect_fmt(64, "fffffffffffffffe", "%llx", 0xFFFFFFFFFFFFFFFEull);
+}
+
+static void width_and_zero(void **state)
+{
+	(void)state;
+	expect_fmt(64, "0x0000abcd", "0x%08x", 0xABCDu);
+	expect_fmt(64, "[   42]", "[%5u]", 42u);
+	expect_fmt(64, "[00042]", "[%05d]", 42);
+	expect_fmt(64, "[123456]", "[%3d]", 123456);
+	expect_fmt(64, "[   ab]", "[%5s]", "ab");
+	expect_fmt(64, "[0x00010000]", "[0x%08X]", 0x10000u);
+}
+
+/* printf puts the sign before zero padding and inside space padding. */
+static void width_negative(void **state)
+{
+	(void)state;
+	expect_fmt(64, "[  -42]", "[%5d]", -42);
+	expect_fmt(64, "[-0042]", "[%05d]", -42);
+}
+
+static void strings_and_chars(void **state)
+{
+	(void)state;
+	expect_fmt(64, "EFI PART", "%s", "EFI PART");
+	expect_fmt(64, "a-b", "%c-%c", 'a', 'b');
+	expect_fmt(64, "100%", "%u%%", 100u);
+	expect_fmt(64, "", "%s", "");
+	expect_fmt(64, "no conversions", "no conversions");
+}
+
+static void guid_format_G(void **state)
+{
+	(void)state;
+	expect_fmt(64, "type DE94BBA4-06D1-4D40-A16A-BFD50179D6AC.",
+		   "type %G.", &GPT_TYPE_WINDOWS_RE);
+}
+
+static void sizes_S(void **state)
+{
+	(void)state;
+	expect_fmt(64, "499.0 MiB", "%S", (uint64_t)499 << 20);
+	expect_fmt(64, "99.0 MiB", "%S", (uint64_t)99 << 20);
+	expect_fmt(64, "16.0 MiB", "%S", (uint64_t)16 << 20);
+	expect_fmt(64, "1.0 GiB", "%S", (uint64_t)1 << 30);
+	expect_fmt(64, "1.5 KiB", "%S", (uint64_t)1536);
+	expect_fmt(64, "409.0 MiB", "%S", (uint64_t)837599 * 512); /* sgdisk: C: */
+}
+
+/* Output stops at cap - 1 characters and stays NUL-terminated. */
+static void truncation(void **state)
+{
+	char buf[8];
+	struct strbuf sb;
+
+	(void)state;
+	expect_fmt(8, "abcdefg", "%s", "abcdefghijklmnop");
+	expect_fmt(8, "1234567", "%u", 123456789u);
+	expect_fmt(8, "x 00001", "x %08x", 0x1234u);
+	expect_fmt(8, "DE94BBA", "%G", &GPT_TYPE_WINDOWS_RE);
+	expect_fmt(1, "", "%s", "abc");
+
+	sb_init(&sb, buf, sizeof(buf));
+	sb_puts(&sb, "abcd");
+	sb_puts(&sb, "efgh");
+	sb_putc(&sb, 'i');
+	assert_string_equal(buf, "abcdefg");
+	assert_int_equal(sb.len, 7);
+}
+
+static void pad_to(void **state)
+{
+	char buf[32];
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb, buf, sizeof(buf));
+	sb_puts(&sb, "ab");
+	sb_pad_to(&sb, 6);
+	sb_putc(&sb, '|');
+	sb_pad_to(&sb, 3); /* already past: no-op */
+	sb_putc(&sb, '|');
+	assert_string_equal(buf, "ab    ||");
+	sb_pad_to(&sb, 100); /* stops at the capacity */
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+}
+
+static void helpers(void **state)
+{
+	uint8_t a[16], b[16];
+
+	(void)state;
+	memset(a, 0x55, sizeof(a));
+	mem_zero(a, 8);
+	assert_true(mem_is_zero(a, 8));
+	assert_false(mem_is_zero(a, 9));
+	mem_copy(b, a, sizeof(a));
+	assert_int_equal(mem_compare(a, b, sizeof(a)), 0);
+	b[15] = 0x56;
+	assert_true(mem_compare(a, b, sizeof(a)) < 0);
+	assert_true(mem_compare(b, a, sizeof(a)) > 0);
+	assert_int_equal(str_len(""), 0);
+	assert_int_equal(str_len("gptrim"), 6);
+	assert_true(str_equal("--apply", "--apply"));
+	assert_false(str_equal("--apply", "--applyx"));
+	assert_true(str_starts_with("--type=x", "--type"));
+	assert_false(str_starts_with("--ty", "--type"));
+}
+
+static void reasons(void **state)
+{
+	struct gpt_reason r;
+	char want[GPT_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(gpt_fail(&r, GPT_E_DAMAGED, "header CRC 0x%08x", 0x1234u),
+			 GPT_E_DAMAGED);
+	assert_int_equal(r.status, GPT_E_DAMAGED);
+	assert_string_equal(r.text, "header CRC 0x00001234");
+	assert_int_equal(gpt_fail(NULL, GPT_E_IO, "x"), GPT_E_IO);
+	memset(want, 'y', sizeof(want) - 1);
+	want[sizeof(want) - 1] = 0;
+	gpt_fail(&r, GPT_E_ARG, "%s%s", want, "tail");
+	assert_string_equal(r.text, want);
+	gpt_reason_clear(&r);
+	assert_int_equal(r.status, GPT_OK);
+	assert_string_equal(r.text, "");
+	for (int s = GPT_OK; s <= GPT_E_UNSUPPORTED; s++) {
+		assert_non_null(gpt_status_name(s));
+		for (int k = GPT_OK; k < s; k++)
+			assert_string_not_equal(gpt_status_name(s),
+						gpt_status_name(k));
+	}
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[] = {
+		cmocka_unit_test(integers),
+		cmocka_unit_test(width_and_zero),
+		cmocka_unit_test(width_negative),
+		cmocka_unit_test(strings_and_chars),
+		cmocka_unit_test(guid_format_G),
+		cmocka_unit_test(sizes_S),
+		cmocka_unit_test(truncation),
+		cmocka_unit_test(pad_to),
+		cmocka_unit_test(helpers),
+		cmocka_unit_test(reasons),
+	};
+
+	return unit_run("strbuf", tests, sizeof(tests) / sizeof(tests[0]));
+}
