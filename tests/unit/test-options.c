@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/* The command-line contract (options.h): good and bad command lines for
+ * both front ends, and gptrim.cfg reading (UTF-8/UTF-16 with BOM, comments,
+ * quotes) through to options_parse. */
+#include "unit.h"
+
+#include "options.h"
+
+#define MSR "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"
+
+#define ARGS(...) (char *[]){ __VA_ARGS__ }
+#define NARGS(...) (int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *))
+/* Parse for front end fe, expecting success. */
+#define parse_ok(fe, o, ...)                                               \
+	do {                                                               \
+		struct gpt_reason w_;                                      \
+		if (options_parse(NARGS(__VA_ARGS__), ARGS(__VA_ARGS__),   \
+				  fe, o, &w_) != GPT_OK)                   \
+			fail_msg("refused: %s", w_.text);                  \
+	} while (0)
+/* Expect GPT_E_ARG with a reason naming one of keywords. */
+#define parse_bad(fe, keywords, ...)                                       \
+	do {                                                               \
+		struct gptrim_options o_;                                  \
+		struct gpt_reason w_ = { 0 };                              \
+		enum gpt_status s_ = options_parse(NARGS(__VA_ARGS__),     \
+						   ARGS(__VA_ARGS__), fe,  \
+						   &o_, &w_);              \
+		printf("# %s\n", w_.text);                                 \
+		assert_status(s_, GPT_E_ARG);                              \
+		assert_reason(w_.text, keywords);                          \
+	} while (0)
+
+#define EFI OPT_FRONTEND_EFI
+#define HOST OPT_FRONTEND_HOST
+
+static void defaults(void **state)
+{
+	struct gptrim_options o;
+	struct gpt_reason why;
+	size_t n = 0;
+	const struct gpt_guid *t;
+
+	(void)state;
+	assert_status(options_parse(0, NULL, EFI, &o, &why), GPT_OK);
+	assert_false(o.apply || o.repair || o.no_backup || o.any);
+	assert_int_equal(o.ntypes, 0);
+	assert_int_equal(o.ndisks, 0);
+	assert_null(o.restore_file);
+	assert_int_equal(o.then, THEN_EXIT);
+	t = options_types(&o, &n);
+	assert_int_equal(n, 1);
+	assert_true(guid_equal(&t[0], &GPT_TYPE_WINDOWS_RE));
+	assert_true(options_disk_selected(&o, 1));
+	assert_true(options_disk_selected(&o, 64));
+}
+
+static void efi_full(void **state)
+{
+	struct gptrim_options o;
+	struct gpt_guid msr;
+	size_t n = 0;
+	const struct gpt_guid *t;
+
+	(void)state;
+	parse_ok(EFI, &o, "--apply", "--repair", "--disk", "1", "--disk=3",
+		 "--type", MSR, "--type=de94bba4-06d1-4d40-a16a-bfd50179d6ac",
+		 "--then", "reboot", "--no-backup", "--removable");
+	assert_true(o.apply && o.repair && o.no_backup && o.removable && o.any);
+	assert_int_equal(o.ndisks, 2);
+	assert_int_equal(o.disks[0], 1);
+	assert_int_equal(o.disks[1], 3);
+	assert_true(options_disk_selected(&o, 3));
+	assert_false(options_disk_selected(&o, 2));
+	assert_int_equal(o.then, THEN_REBOOT);
+	t = options_types(&o, &n);
+	assert_int_equal(n, 2);
+	assert_true(guid_parse(MSR, &msr));
+	assert_true(guid_equal(&t[0], &msr));
+	assert_true(guid_equal(&t[1], &GPT_TYPE_WINDOWS_RE));
+	parse_ok(EFI, &o, "--then=shutdown");
+	assert_int_equal(o.then, THEN_SHUTDOWN);
+	parse_ok(EFI, &o, "--restore", "\\EFI\\gptrim\\x.gpt", "--apply",
+		 "--disk", "2");
+	assert_string_equal(o.restore_file, "\\EFI\\gptrim\\x.gpt");
+	parse_ok(EFI, &o, "--help");
+	assert_true(o.help);
+	parse_ok(EFI, &o, "--version");
+	assert_true(o.version);
+}
+
+static void host_paths(void **state)
+{
+	struct gptrim_options o;
+
+	(void)state;
+	parse_ok(HOST, &o, "disk.img");
+	assert_int_equal(o.npaths, 1);
+	assert_string_equal(o.paths[0], "disk.img");
+	assert_int_equal(o.sector_size, 0);
+	parse_ok(HOST, &o, "--sector-size", "4096", "a-flat.vmdk", "/dev/sdb",
+		 "--backup-dir", "/tmp/bk", "--disk", "2", "--apply");
+	assert_int_equal(o.sector_size, 4096);
+	assert_int_equal(o.npaths, 2);
+	assert_string_equal(o.backup_dir, "/tmp/bk");
+	assert_true(o.apply);
+	parse_ok(HOST, &o, "--", "--odd-name.img");
+	assert_int_equal(o.npaths, 1);
+	assert_string_equal(o.paths[0], "--odd-name.img");
+	parse_ok(HOST, &o, "--help"); /* no image needed */
+	parse_ok(HOST, &o, "--restore", "d.gpt", "--apply", "d.img");
+}
+
+static void bad_options(void **state)
+{
+	(void)state;
+	parse_bad(EFI, "--bogus", "--bogus");
+	parse_bad(EFI, "-a", "-a");
+	parse_bad(EFI, "apply", "--apply=yes");
+	parse_bad(EFI, "disk", "--disk");
+	parse_bad(EFI, "disk", "--disk", "0");
+	parse_bad(EFI, "disk", "--disk", "x");
+	parse_bad(EFI, "disk", "--disk", "-1");
+	parse_bad(EFI, "disk", "--disk", "99999999999");
+	parse_bad(EFI, "twice", "--disk", "1", "--disk", "1");
+	parse_bad(EFI, "type", "--type", "DE94BBA4-06D1-4D40-A16A");
+	parse_bad(EFI, "zero|unused", "--type",
+		  "00000000-0000-0000-0000-000000000000");
+	parse_bad(EFI, "then", "--then", "sleep");
+	parse_bad(EFI, "apply", "--restore", "f.gpt", "--disk", "1");
+	parse_bad(EFI, "type", "--restore", "f.gpt", "--apply", "--disk", "1",
+		  "--type", MSR);
+	parse_bad(EFI, "disk", "--restore", "f.gpt", "--apply");
+	parse_bad(EFI, "twice", "--restore", "a", "--restore", "b");
+	parse_bad(EFI, "disk.img", "disk.img");
+	parse_bad(EFI, "sector-size", "--sector-size", "512");
+	parse_bad(HOST, "removable", "--removable", "a.img");
+	parse_bad(HOST, "image|device", "--apply");
+	parse_bad(HOST, "sector-size", "--sector-size", "1000", "a.img");
+	parse_bad(HOST, "disk", "--disk", "2", "a.img");
+	parse_bad(HOST, "disk", "--restore", "f", "--apply", "a.img", "b.img");
+}
+
+/* Limits: GPT_TYPES_MAX types, OPT_MAX_DISKS disks. */
+static void too_many(void **state)
+{
+	char *argv[2 * OPT_MAX_DISKS + 4];
+	char num[OPT_MAX_DISKS + 1][8];
+	char guid[GPT_TYPES_MAX + 1][GUID_STRING_LEN + 1];
+	struct gptrim_options o;
+	struct gpt_reason why = { 0 };
+	int n = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i <= GPT_TYPES_MAX; i++) {
+		snprintf(guid[i], sizeof(guid[i]),
+			 "%08X-0000-4000-8000-000000000000", i + 1);
+		argv[n++] = "--type";
+		argv[n++] = guid[i];
+	}
+	assert_status(options_parse(n - 2, argv, OPT_FRONTEND_EFI, &o, &why),
+		      GPT_OK);
+	assert_int_equal(o.ntypes, GPT_TYPES_MAX);
+	assert_status(options_parse(n, argv, OPT_FRONTEND_EFI, &o, &why),
+		      GPT_E_ARG);
+	assert_reason(why.text, "type");
+	n = 0;
+	for (uint32_t i = 0; i <= OPT_MAX_DISKS; i++) {
+		snprintf(num[i], sizeof(num[i]), "%u", i + 1);
+		argv[n++] = "--disk";
+		argv[n++] = num[i];
+	}
+	assert_status(options_parse(n - 2, argv, OPT_FRONTEND_EFI, &o, &why),
+		      GPT_OK);
+	assert_status(options_parse(n, argv, OPT_FRONTEND_EFI, &o, &why),
+		      GPT_E_ARG);
+	assert_reason(why.text, "disk");
+}
+
+/* The usage text: every option of the front end, lines of <= 79 columns. */
+static void usage_text(void **state)
+{
+	const char *h = options_usage(OPT_FRONTEND_HOST);
+	const char *e = options_usage(OPT_FRONTEND_EFI);
+	size_t col = 0;
+
+	(void)state;
+	assert_non_null(h);
+	assert_non_null(e);
+	assert_non_null(strstr(e, "--apply"));
+	assert_non_null(strstr(e, "--removable"));
+	assert_null(strstr(e, "--sector-size"));
+	assert_non_null(strstr(h, "--sector-size"));
+	assert_null(strstr(h, "--removable"));
+	for (const char *p = h; *p; p++) {
+		col = *p == '\n' ? 0 : col + 1;
+		assert_true(col <= 79);
+	}
+}
+
+/* Convert in (len bytes) and expect UTF-8 text want. */
+static void expect_utf8(const void *in, size_t len, const char *want)
+{
+	char out[256];
+	size_t n = 0;
+	struct gpt_reason why = { 0 };
+
+	if (config_to_utf8(in, len, out, sizeof(out), &n, &why) != GPT_OK)
+		fail_msg("refused: %s", why.text);
+	assert_int_equal(n, strlen(want));
+	assert_string_equal(out, want);
+}
+
+static void expect_utf8_bad(const void *in, size_t len, size_t cap)
+{
+	char out[256];
+	size_t n = 0;
+	struct gpt_reason why = { 0 };
+
+	assert_true(cap <= sizeof(out));
+	assert_status(config_to_utf8(in, len, out, cap, &n, &why), GPT_E_ARG);
+	printf("# %s\n", why.text);
+	assert_true(why.text[0] != 0);
+}
+
+static void config_encodings(void **state)
+{
+	static const uint8_t u8bom[] = "\xEF\xBB\xBF--apply\n";
+	static const uint8_t le[] = { 0xFF, 0xFE, '-', 0, '-', 0, 'a', 0,
+				      0xE9, 0, '\r', 0, '\n', 0 };
+	static const uint8_t be[] = { 0xFE, 0xFF, 0, '-', 0, '-', 0, 'b',
+				      0x20, 0xAC };
+	static const uint8_t pair[] = { 0xFF, 0xFE, 0x3D, 0xD8, 0x00, 0xDE };
+
+	(void)state;
+	expect_utf8("--apply --disk 1\n", 17, "--apply --disk 1\n");
+	expect_utf8(u8bom, sizeof(u8bom) - 1, "--apply\n");
+	expect_utf8(le, sizeof(le), "--a\xC3\xA9\r\n");
+	expect_utf8(be, sizeof(be), "--b\xE2\x82\xAC");
+	expect_utf8(pair, sizeof(pair), "\xF0\x9F\x98\x80");
+	expect_utf8("", 0, "");
+}
+
+static void config_encodings_bad(void **state)
+{
+	static const uint8_t nobom16[] = { '-', 0, '-', 0, 'a', 0 };
+	static const uint8_t odd[] = { 0xFF, 0xFE, '-', 0, '-' };
+	static const uint8_t lone[] = { 0xFF, 0xFE, 0x3D, 0xD8, 'a', 0 };
+	static const uint8_t bad8[] = { '-', '-', 0xC3, 0x28 };
+	static const char longtext[] = "--apply --repair --no-backup";
+
+	(void)state;
+	expect_utf8_bad(nobom16, sizeof(nobom16), 256);
+	expect_utf8_bad(odd, sizeof(odd), 256);
+	expect_utf8_bad(lone, sizeof(lone), 256);
+	expect_utf8_bad(bad8, sizeof(bad8), 256);
+	expect_utf8_bad(longtext, sizeof(longtext) - 1, 8); /* no room */
+}
+
+static void expect_split(const char *text, const char *const *want, int n)
+{
+	char buf[512], *argv[16];
+	int argc = -1;
+	struct gpt_reason why = { 0 };
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (config_split(buf, argv, 16, &argc, &why) != GPT_OK)
+		fail_msg("refused: %s", why.text);
+	assert_int_equal(argc, n);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(argv[i], want[i]);
+}
+
+static void config_splitting(void **state)
+{
+	static const char *const w1[] = { "--apply", "--disk", "1", "--type",
+					  "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC" };
+	static const char *const w2[] = { "--restore", "\\EFI\\my disk.gpt",
+					  "--apply" };
+	static const char *const w3[] = { "--then", "reboot" };
+
+	(void)state;
+	expect_split("--apply  --disk 1\n# --repair is not wanted\n"
+		     "--type \"DE94BBA4-06D1-4D40-A16A-BFD50179D6AC\" # WinRE\n",
+		     w1, 5);
+	expect_split("--restore \"\\EFI\\my disk.gpt\" --apply", w2, 3);
+	expect_split("\t--then\r\nreboot\r\n", w3, 2);
+	expect_split("--then#comment\nreboot", w3, 2);
+	expect_split("# only a comment\n\n   \n", NULL, 0);
+	expect_split("", NULL, 0);
+}
+
+static void config_split_bad(void **state)
+{
+	char text[] = "--restore \"unterminated --apply\n";
+	char many[] = "a b c d e";
+	char *argv[4];
+	int argc;
+	struct gpt_reason why = { 0 };
+
+	(void)state;
+	assert_status(config_split(text, argv, 4, &argc, &why), GPT_E_ARG);
+	assert_reason(why.text, "quote");
+	assert_status(config_split(many, argv, 4, &argc, &why), GPT_E_ARG);
+	assert_reason(why.text, "arguments");
+}
+
+/* Notepad's "Unicode" gptrim.cfg all the way to the options. */
+static void config_to_options(void **state)
+{
+	static const char text[] = "# gptrim\r\n--apply --disk 2\r\n"
+				   "--then shutdown\r\n";
+	uint8_t in[2 + 2 * sizeof(text)];
+	char out[256], *argv[OPT_MAX_ARGS];
+	size_t n = 0, len = 2;
+	int argc = 0;
+	struct gptrim_options o;
+	struct gpt_reason why = { 0 };
+
+	(void)state;
+	in[0] = 0xFF;
+	in[1] = 0xFE;
+	for (size_t i = 0; i + 1 < sizeof(text); i++) {
+		in[len++] = (uint8_t)text[i];
+		in[len++] = 0;
+	}
+	assert_status(config_to_utf8(in, len, out, sizeof(out), &n, &why),
+		      GPT_OK);
+	assert_status(config_split(out, argv, OPT_MAX_ARGS, &argc, &why),
+		      GPT_OK);
+	assert_int_equal(argc, 5);
+	assert_status(options_parse(argc, argv, OPT_FRONTEND_EFI, &o, &why),
+		      GPT_OK);
+	assert_true(o.apply);
+	assert_int_equal(o.ndisks, 1);
+	assert_int_equal(o.disks[0], 2);
+	assert_int_equal(o.then, THEN_SHUTDOWN);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(efi_full),
+		cmocka_unit_test(host_paths),
+		cmocka_unit_test(bad_options),
+		cmocka_unit_test(too_many),
+		cmocka_unit_test(usage_text),
+		cmocka_unit_test(config_encodings),
+		cmocka_unit_test(config_encodings_bad),
+		cmocka_unit_test(config_splitting),
+		cmocka_unit_test(config_split_bad),
+		cmocka_unit_test(config_to_options),
+	};
+
+	return unit_run("options", tests, sizeof(tests) / sizeof(tests[0]));
+}
