@@ -13,6 +13,9 @@ UNIT_HELPER_OBJS := $(BUILD)/asan/tests/obj/memdisk.o \
 UNIT_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests -Itests/unit \
                $(ASAN_FLAGS)
 UNIT_DEPS := $(wildcard include/*.h) tests/memdisk.h tests/unit/unit.h
+# Quoted: each "name:command" must reach tests/check.sh as one argument.
+UNIT_SUITES := $(foreach t,$(UNIT_NAMES),\
+	'unit-$(t:test-%=%):BUILD=$(BUILD) tests/unit/run.sh $(t)')
 
 $(BUILD)/asan/tests/obj/memdisk.o: tests/memdisk.c $(UNIT_DEPS)
 	@mkdir -p $(@D)
@@ -31,7 +34,7 @@ unit-build: $(UNIT_BINS)
 unit-fixtures:
 	@BUILD=$(BUILD) tests/unit/run.sh --fixtures
 unit: unit-build
-	@tests/check.sh $(UNIT_NAMES:test-%='unit-%:BUILD=$(BUILD) tests/unit/run.sh test-%')
+	@tests/check.sh $(UNIT_SUITES)
 
 check-build: $(UNIT_BINS)
-CHECK_SUITES += $(UNIT_NAMES:test-%='unit-%:BUILD=$(BUILD) tests/unit/run.sh test-%')
+CHECK_SUITES += $(UNIT_SUITES)

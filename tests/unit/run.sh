@@ -40,6 +40,6 @@ cat "$out"
 # A sanitizer report, a leak or a signal can end the binary without a
 # "not ok" line: name it, so the failure is counted where it belongs.
 if [ $rc != 0 ] && ! grep -q '^not ok' "$out"; then
-	echo "not ok - $1 exited with status $rc (sanitizer, leak or crash)"
+	echo "FAIL: $1 exited with status $rc (sanitizer, leak or crash)"
 fi
 exit $rc
