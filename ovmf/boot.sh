@@ -139,7 +139,7 @@ for spec in $disks; do
 			set -- "$@" -device "virtio-scsi-pci,id=scsi0"
 			scsi=1
 		fi
-		set -- "$@" -device "scsi-hd,bus=scsi0.0,drive=$id,scsi-id=$ndisk,lun=0$geo" ;;
+		set -- "$@" -device "scsi-hd,bus=scsi0.0,drive=$id$geo" ;;
 	nvme) set -- "$@" -device "nvme,drive=$id,serial=gptrim$ndisk$geo" ;;
 	sata)
 		[ "$bs" = 512 ] || die "$img: QEMU's IDE/AHCI disks are 512-byte only"

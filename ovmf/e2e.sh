@@ -112,15 +112,35 @@ summaries() {
 	grep -aE '^ *gptrim: disk [0-9]+ .*: ' "$C/$1.txt" | sed 's/^ *//'
 }
 
-# check_summary LOGNAME K...: one "removed K, healthy" line per system disk
-# (K in any order), nothing else removed, no refusals or errors.
+drop_report() {
+	if [ "$1" = 1 ]; then grep -v '(report only)$'; else cat; fi
+}
+
+# check_summary LOGNAME [--report-first] K...: one "removed K, healthy" line
+# per system disk (K in any order), nothing else removed, no refusals or
+# errors. With --report-first (interactive mode) the report before the question
+# has its own "would remove K (report only)" line per disk first.
 check_summary() {
 	_log=$1
 	shift
+	_rfirst=0
+	if [ "${1:-}" = --report-first ]; then
+		shift
+		_rf=$(summaries "$_log" | sed -n 's/.*: would remove \([1-9][0-9]*\) (report only)$/\1/p' |
+			sort | tr '\n' ' ')
+		_want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+		if [ "$_rf" = "$_want" ]; then
+			pass "$_log: console: the report before the question: would remove ${_want% }"
+		else
+			fail "$_log: console: the report before the question (expected would remove ${_want% })"
+			summaries "$_log" | detail
+		fi
+		_rfirst=1
+	fi
 	_want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	_got=$(summaries "$_log" | sed -n 's/.*: removed \([1-9][0-9]*\), healthy$/\1/p' |
 		sort | tr '\n' ' ')
-	_bad=$(summaries "$_log" | grep -vE ': (removed [0-9]+, healthy|no GPT, skipped)$')
+	_bad=$(summaries "$_log" | drop_report "$_rfirst" | grep -vE ': (removed [0-9]+, healthy|no GPT, skipped)$')
 	if [ "$_got" = "$_want" ] && [ -z "$_bad" ]; then
 		pass "$_log: console summary: removed ${_want% } and healthy"
 	else
@@ -426,7 +446,7 @@ case_interactive_yes() {
 		fail "run: no answer recorded on the console"
 		tail -n 15 "$C/run.txt" | detail
 	fi
-	check_summary run 1
+	check_summary run --report-first 1
 	check_fixed sys 1
 }
 
@@ -442,6 +462,13 @@ case_interactive_none() {
 	else
 		fail "run: the countdown did not end in 'no answer: no'"
 		tail -n 15 "$C/run.txt" | detail
+	fi
+	if summaries run | grep -qE ': would remove 1 \(report only\)$' &&
+		! summaries run | grep -qE ': removed [0-9]'; then
+		pass "run: console: $(summaries run | head -n 1)"
+	else
+		fail "run: console summary after no answer"
+		summaries run | detail
 	fi
 	check_untouched sys
 }
@@ -580,11 +607,9 @@ setup() {
 	# Leave build/gptrim.iso as the user's default build.
 	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" iso \
 		>/dev/null 2>&1 || true
-	if [ ! -r "$BUILD/ovmf/empty.iso" ]; then
-		$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" ovmf-empty \
-			>"$ISO_DIR/empty.make" 2>&1 ||
-			{ echo "FAIL: make ovmf-empty"; sed 's/^/#   /' "$ISO_DIR/empty.make"; return 1; }
-	fi
+	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" ovmf-empty \
+		>"$ISO_DIR/empty.make" 2>&1 ||
+		{ echo "FAIL: make ovmf-empty"; sed 's/^/#   /' "$ISO_DIR/empty.make"; return 1; }
 	cp "$BUILD/ovmf/empty.iso" "$ISO_DIR/empty.iso"
 	echo "# size: build/gptrim.efi $(stat -c %s "$BUILD/gptrim.efi") bytes, unattended ISO $(stat -c %s "$ISO_DIR/unattended.iso") bytes, empty app $(stat -c %s "$BUILD/ovmf/empty.efi") bytes"
 }

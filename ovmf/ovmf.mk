@@ -14,13 +14,13 @@ OVMF_EFI_FLAGS = $(or $(EFI_ARCH_CFLAGS),-DGNU_EFI_USE_MS_ABI -fpic \
 	-fno-stack-check -maccumulate-outgoing-args -Os)
 OVMF_EMPTY := $(BUILD)/ovmf/empty
 
-$(OVMF_EMPTY).o: ovmf/empty/empty.c
+$(OVMF_EMPTY).o: ovmf/empty/empty.c ovmf/ovmf.mk
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(OVMF_EFI_FLAGS) -isystem $(OVMF_EFI_INC) \
 		-isystem $(OVMF_EFI_INC)/x86_64 -c $< -o $@
-$(OVMF_EMPTY).so: $(OVMF_EMPTY).o
+$(OVMF_EMPTY).so: $(OVMF_EMPTY).o ovmf/ovmf.mk
 	ld -nostdlib -znocombreloc -T $(OVMF_EFI_LIB)/elf_x86_64_efi.lds -shared \
-		-Bsymbolic $(OVMF_EFI_LIB)/crt0-efi-x86_64.o $^ \
+		-Bsymbolic $(OVMF_EFI_LIB)/crt0-efi-x86_64.o $(OVMF_EMPTY).o \
 		-L$(OVMF_EFI_LIB) -lefi -lgnuefi -o $@
 	@undef=$$(nm -D -u $@); if [ -n "$$undef" ]; then \
 		echo "ovmf.mk: undefined symbols in $@: $$undef" >&2; \
