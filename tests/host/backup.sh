@@ -4,6 +4,7 @@
 # sgdisk --backup saves and sgdisk --load-backup puts the original back;
 # sgdisk's backup restores through gptrim --restore; foreign backups are
 # refused with the image untouched; an earlier backup is never replaced.
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # A WS2019 image with marks in $1/disk.img and a pristine copy orig.img.

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The command line: --help and --version, and every bad command line exits
 # 2 before any disk is touched.
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 begin "--help: usage in 79 columns with every exit status; exit 0"

@@ -3,6 +3,7 @@
 # Damaged tables, made by gptcheck.py editing bytes of an sgdisk image:
 # refused with the image unchanged, and with --repair (for one bad copy
 # only) rebuilt so that sgdisk -v is clean.
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # damaged NAME OP: a WS2019 image in $WORK/NAME damaged by OP, with the

@@ -3,6 +3,7 @@
 # Sector sizes, sizes and containers: 4Kn and 2048-byte sectors (made by
 # sgdisk through loop devices), a 3 TiB sparse disk, a grown disk, fixed
 # VHDs (footer untouched), and the containers that must be refused.
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # An image with the WS2019 layout and BS-byte sectors, made by sgdisk on

@@ -3,6 +3,7 @@
 # Windows layouts and disk selection on 512-byte image files: report only
 # writes nothing, --apply removes exactly the recovery entries (judged by
 # sgdisk, sfdisk and gptcheck.py), a second run writes nothing.
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # One layout, start to finish. $1 name, $2 maker, $3 entries removed.

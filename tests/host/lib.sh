@@ -43,7 +43,7 @@ if [ ! -x "$GPTRIM" ]; then
 	exit 1
 fi
 
-T_NAME= T_ERR=
+T_NAME='' T_ERR=''
 begin() {
 	T_NAME=$1 T_ERR=
 	echo "--- $T_NAME" >&2
