@@ -23,6 +23,7 @@ REASON is QMP's SHUTDOWN reason (guest-shutdown, guest-reset, ...) or none.
 import argparse
 import json
 import os
+import select
 import selectors
 import signal
 import socket
@@ -67,6 +68,7 @@ class Qmp:
         self.buf = b""
         self.reason = None
         self.ready = False
+        self.replies = []
 
     def send(self, cmd, **args):
         msg = {"execute": cmd}
@@ -90,6 +92,29 @@ class Qmp:
                 self.ready = True
             elif msg.get("event") == "SHUTDOWN":
                 self.reason = msg.get("data", {}).get("reason")
+            elif "return" in msg or "error" in msg:
+                self.replies.append(msg)
+
+    def call(self, cmd, timeout=10, **args):
+        """Send a command and wait for its reply (events are kept)."""
+        self.replies = []
+        self.send(cmd, **args)
+        end = time.monotonic() + timeout
+        while not self.replies and time.monotonic() < end:
+            r, _, _ = select.select([self.sock], [], [],
+                                    max(0, end - time.monotonic()))
+            if not r:
+                break
+            try:
+                data = self.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            self.feed(data)
+        return self.replies[0] if self.replies else None
 
 
 def main():
@@ -128,6 +153,7 @@ def main():
     dumps = list(a.screendump)
     quits = [q.encode() for q in a.quit_on]
     qseen = b""
+    dseen = b""
     timed_out = False
     rc = None
     while True:
@@ -173,6 +199,18 @@ def main():
                 if any(q in qseen for q in quits):
                     qmp.send("quit")
                     quits = []
+            # Screendumps first and synchronously: a key sent below must not
+            # change the screen before it is saved.
+            if dumps and qmp is not None:
+                dseen = (dseen + data)[-65536:]
+                for d in list(dumps):
+                    if d[0].encode() in dseen:
+                        r = qmp.call("screendump",
+                                     filename=os.path.abspath(d[1]))
+                        if r is None or "error" in r:
+                            print("console.py: screendump failed: %r" % (r,),
+                                  file=sys.stderr)
+                        dumps.remove(d)
             # Firmware consoles redraw with escape sequences: match on text
             # with them left in; callers choose plain words.
             progressed = True
@@ -190,13 +228,8 @@ def main():
                         seen = seen[i + len(text):]
                         steps.pop(0)
                         progressed = True
-                for d in list(dumps):
-                    if d[0].encode() in seen and qmp is not None:
-                        qmp.send("screendump",
-                                 filename=os.path.abspath(d[1]))
-                        dumps.remove(d)
             # Keep the tail only: enough for any expected text to straddle.
-            if not steps and not dumps:
+            if not steps:
                 seen = b""
             elif len(seen) > 1 << 20:
                 seen = seen[-4096:]

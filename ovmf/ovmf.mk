@@ -45,3 +45,11 @@ demo:
 	@$(MAKE) --no-print-directory efi
 	@$(MAKE) --no-print-directory iso OPTIONS="--apply --then shutdown"
 	@BUILD=$(BUILD) ovmf/demo.sh
+
+# make screenshot: docs/gptrim-console.png, QEMU's screendump of a real run
+# of the interactive ISO (see ovmf/screenshot.sh).
+.PHONY: screenshot
+screenshot:
+	@tools/deps.sh demo
+	@$(MAKE) --no-print-directory efi
+	@BUILD=$(BUILD) ovmf/screenshot.sh
