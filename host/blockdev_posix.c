@@ -300,6 +300,11 @@ enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 	rc = size_disk(d, &st, sector_size, why);
 	if (rc != GPT_OK)
 		goto fail;
+	/* Past the page cache, so that the core's read-back after a commit
+	 * reads the device rather than what we just wrote into memory. Our
+	 * buffers are 4 KiB aligned; keep the cached fd if refused. */
+	if (d->is_block)
+		(void)!fcntl(d->fd, F_SETFL, O_DIRECT);
 	return GPT_OK;
 fail:
 	close(d->fd);

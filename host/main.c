@@ -193,12 +193,14 @@ int main(int argc, char **argv)
 		return worst;
 	}
 	/* Every selected disk runs, whatever an earlier one did. */
-	for (uint32_t i = 0; i < o.npaths; i++)
-		if (disks[i].opened)
-			worst = gptrim_exit_worst(worst,
-						  run_disk(&disks[i], &o,
-							   restore, restore_len,
-							   &out));
+	for (uint32_t i = 0, n = 0; i < o.npaths; i++) {
+		if (!disks[i].opened)
+			continue;
+		if (n++)
+			putchar('\n');
+		worst = gptrim_exit_worst(worst, run_disk(&disks[i], &o, restore,
+							  restore_len, &out));
+	}
 	close_disks();
 	free(restore);
 	return worst;
