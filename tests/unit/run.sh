@@ -19,7 +19,11 @@ make_fixtures() {
 			exit 0
 		fi
 		rm -rf "$fx"
-		tests/fixtures/mkfixtures.sh "$fx" >/dev/null && touch "$stamp"
+		if ! tests/fixtures/mkfixtures.sh "$fx" >"$fx.log" 2>&1; then
+			sed "s/^/# /" "$fx.log"
+			exit 1
+		fi
+		touch "$stamp"
 	' sh "$fx"
 }
 

@@ -54,6 +54,7 @@ static const struct row rows[] = {
 	{ "hdr-both-crc", BAD_BOTH, "header CRC|HeaderCRC32" },
 	{ "arr-lba-header", BAD_PRIMARY, "array" },
 	{ "arr-lba-usable", BAD_PRIMARY, "array" },
+	{ "arr-lba-beyond", BAD_PRIMARY, "array" },
 	{ "arr-backup-lba-header", BAD_BACKUP, "array" },
 	{ "arr-backup-lba-usable", BAD_BACKUP, "array" },
 	{ "arr-esize-0", BAD_PRIMARY, "SizeOfPartitionEntry|entry size" },
