@@ -262,6 +262,8 @@ static void restore_disk(void **state)
 	gptrim_restore_disk(&r.md.dev, "x", file, len, &r.env, &r.res);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
+	/* Nothing was going to be written: nothing to keep either. */
+	assert_int_equal(r.saves, 0);
 	done(&r);
 	free(file);
 }
