@@ -48,7 +48,7 @@ BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-240}
 CASES="timing-gptrim timing-empty interactive-none interactive-yes
 shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
 shell-ws2019 shell-refuse-disagree shell-refuse-overlap
-iso-refuse-disagree iso-refuse-overlap secboot-signed secboot-unsigned
+iso-refuse-disagree iso-refuse-overlap iso-restore secboot-signed secboot-unsigned
 iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
@@ -471,6 +471,43 @@ case_interactive_none() {
 		summaries run | detail
 	fi
 	check_untouched sys
+}
+
+# Undo from the firmware: fix, then boot an ISO whose gptrim.cfg restores
+# the backup from the disk's own ESP; the disk is the original again.
+case_iso_restore() {
+	disk sys ws2019 4096 || return
+	boot fix --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio)
+	check_end fix guest-shutdown
+	check_summary fix 1
+	_guid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
+		"$C/sys.orig.json")
+	_opts="--apply --restore /EFI/gptrim/$_guid.gpt --disk 1 --then shutdown"
+	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/restore.iso" "$_opts"
+	boot undo --iso "$C/restore.iso" $(disk_args sys:virtio)
+	check_end undo guest-shutdown
+	_line=$(summaries undo | head -n 1)
+	if summaries undo | grep -qE ': restored, healthy$'; then
+		pass "undo: gptrim.cfg '$_opts': $_line"
+	else
+		fail "undo: no healthy summary after --restore"
+		tail -n 20 "$C/undo.txt" | detail
+	fi
+	fx_sgdisk "$C/sys.img" 4096 -v >"$C/sys.verify" 2>&1
+	if grep -q '^No problems found' "$C/sys.verify"; then
+		pass "undo: sgdisk -v: no problems found"
+	else
+		fail "undo: sgdisk -v"
+		detail <"$C/sys.verify"
+	fi
+	set -- $(fx_esp "$C/sys.orig" 4096)
+	if python3 "$here/gpttool.py" compare "$C/sys.orig" "$C/sys.img" 4096 \
+		--skip "$1:$2" >"$C/sys.cmp" 2>&1; then
+		pass "undo: the disk is the original again, byte for byte (ESP aside), GPT copies included"
+	else
+		fail "undo: the disk differs from the original"
+		detail <"$C/sys.cmp"
+	fi
 }
 
 refuse_iso() { # DAMAGE LAYOUT

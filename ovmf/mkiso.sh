@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Wrap one EFI binary into a UEFI-bootable ISO the way `make iso` does for
 # gptrim (El Torito FAT image with \EFI\BOOT\BOOTX64.EFI, optional
-# \gptrim.cfg). Used for the empty baseline app of the timing measurement.
+# \gptrim.cfg). Used for the empty baseline app of the timing measurement
+# and for the per-disk --restore ISO of the suite.
 # Usage: ovmf/mkiso.sh APP.efi OUT.iso [CFG-TEXT]
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 APP.efi OUT.iso [CFG-TEXT]" >&2; exit 2; }
@@ -19,6 +20,6 @@ if [ $# -ge 3 ]; then
 	printf '%s\n' "$3" >"$work/gptrim.cfg"
 	mcopy -i "$img" "$work/gptrim.cfg" ::/gptrim.cfg
 fi
-xorriso -as mkisofs -quiet -o "$out" -V GPTRIM_EMPTY \
+xorriso -as mkisofs -quiet -o "$out" -V GPTRIM \
 	-e efiboot.img -no-emul-boot -isohybrid-gpt-basdat "$work/root" \
 	2>"$work/xorriso.log" || { cat "$work/xorriso.log" >&2; exit 1; }
