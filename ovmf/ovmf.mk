@@ -37,7 +37,7 @@ ovmf-empty: $(OVMF_EMPTY).iso
 check-build: $(OVMF_EMPTY).iso
 
 # The suite builds its ISO variants with `make iso` itself (OPTIONS differ).
-CHECK_SUITES += ovmf-e2e:BUILD=$(BUILD) MAKE=$(MAKE) ovmf/e2e.sh
+CHECK_SUITES += 'ovmf-e2e:BUILD=$(BUILD) ovmf/e2e.sh'
 
 # make demo: the unattended ISO against a sample WS2019 disk, live console.
 demo:
