@@ -34,6 +34,19 @@ sector_case() {
 	unchanged "$d/disk.img" "$s"
 	run_gptrim 0 --apply --sector-size="$bs" "$d/disk.img"
 	judge_removed "$d/orig.img" "$d/disk.img" "$bs" 1
+	# The backup is sgdisk's format at this sector size too, and
+	# sgdisk's backup restores through gptrim.
+	if loop_attach "$d/orig.img" "$bs"; then
+		sg --backup="$d/sgdisk.gpt" "$LOOP"
+		loop_detach "$LOOP"
+	fi
+	expect "backup identical to sgdisk --backup" \
+		cmp "$d/sgdisk.gpt" "$(ls "$d"/disk.img.*.gpt)"
+	run_gptrim 0 --apply --no-backup --sector-size "$bs" \
+		--restore "$d/sgdisk.gpt" "$d/disk.img"
+	[ "$($CHECK digest "$d/disk.img")" = \
+	  "$($CHECK digest "$d/orig.img")" ] ||
+		flunk "the restore does not give back the original"
 	end
 }
 
