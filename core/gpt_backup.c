@@ -19,12 +19,18 @@ size_t gpt_backup_size(const struct gpt_table *t)
 	return SLOTS_BYTES + (size_t)c->num_entries * c->entry_size;
 }
 
+/* A damaged copy is saved as it would be rebuilt from the good one, as
+ * sgdisk does, so the file always restores. */
 enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 				  size_t cap, size_t *len,
 				  struct gpt_reason *why)
 {
 	const struct gpt_copy *c = gpt_good_copy(t);
 	size_t need = gpt_backup_size(t);
+	struct gpt_target_bufs b;
+	struct gpt_target tg;
+	struct gpt_commit_result unused;
+	enum gpt_status st;
 
 	if (!c)
 		return gpt_fail(why, GPT_E_DAMAGED,
@@ -33,15 +39,24 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 		return gpt_fail(why, GPT_E_LIMIT,
 				"backup needs %zu bytes, buffer has %zu", need,
 				cap);
-	mem_zero(out, SLOTS_BYTES);
-	mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr, GPT_BACKUP_SLOT);
-	mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT, t->primary.header,
-		 GPT_BACKUP_SLOT);
-	mem_copy(out + SLOT_BACKUP * GPT_BACKUP_SLOT, t->backup.header,
-		 GPT_BACKUP_SLOT);
-	mem_copy(out + SLOTS_BYTES, c->array, need - SLOTS_BYTES);
-	*len = need;
-	return GPT_OK;
+	st = gpt_target_build(t, NULL, &b, &tg, &unused, why);
+	if (st == GPT_OK) {
+		mem_zero(out, SLOTS_BYTES);
+		mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr,
+			 GPT_BACKUP_SLOT);
+		mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT,
+			 t->primary.valid ? t->primary.header :
+					    tg.header[GPT_COPY_PRIMARY],
+			 GPT_BACKUP_SLOT);
+		mem_copy(out + SLOT_BACKUP * GPT_BACKUP_SLOT,
+			 t->backup.valid ? t->backup.header :
+					   tg.header[GPT_COPY_BACKUP],
+			 GPT_BACKUP_SLOT);
+		mem_copy(out + SLOTS_BYTES, c->array, need - SLOTS_BYTES);
+		*len = need;
+	}
+	gpt_target_free(t->dev, &b);
+	return st;
 }
 
 /* The checks a header slot can pass without knowing the disk. */

@@ -5,13 +5,7 @@
  * refer to that number. */
 #include "gpt_internal.h"
 
-struct commit_bufs {
-	uint8_t *array;
-	uint8_t *header[2];
-	size_t array_bytes;
-};
-
-static void free_bufs(struct blockdev *dev, struct commit_bufs *b)
+void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b)
 {
 	bdev_free(dev, b->array, b->array_bytes);
 	bdev_free(dev, b->header[0], dev->block_size);
@@ -96,63 +90,75 @@ static bool needs_write(const struct gpt_table *t, const struct gpt_plan *p)
 	return p->count || !t->primary.valid || !t->backup.valid;
 }
 
+enum gpt_status gpt_target_build(const struct gpt_table *t,
+				 const struct gpt_plan *plan,
+				 struct gpt_target_bufs *b, struct gpt_target *tg,
+				 struct gpt_commit_result *res,
+				 struct gpt_reason *why)
+{
+	struct blockdev *dev = t->dev;
+	const struct gpt_copy *good = gpt_good_copy(t);
+	uint64_t last_usable, array_bytes;
+	enum gpt_status st;
+
+	mem_zero(b, sizeof(*b));
+	mem_zero(tg, sizeof(*tg));
+	if (!good)
+		return gpt_fail(why, GPT_E_DAMAGED, "no valid GPT copy");
+	array_bytes = (uint64_t)good->num_entries * good->entry_size;
+	b->array_bytes = (size_t)good->array_blocks * dev->block_size;
+	b->array = bdev_alloc(dev, b->array_bytes);
+	b->header[0] = bdev_alloc(dev, dev->block_size);
+	b->header[1] = bdev_alloc(dev, dev->block_size);
+	if (!b->array || !b->header[0] || !b->header[1])
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
+	mem_copy(b->array, good->array, b->array_bytes);
+	for (uint32_t k = 0; plan && k < plan->count; k++)
+		mem_zero(b->array + (size_t)plan->index[k] * good->entry_size,
+			 good->entry_size);
+
+	st = place_copies(t, good, tg, &last_usable, res, why);
+	if (st != GPT_OK)
+		return st;
+	build_header(b->header[GPT_COPY_PRIMARY], &t->primary, good,
+		     GPT_PRIMARY_HEADER_LBA, tg->header_lba[GPT_COPY_BACKUP],
+		     tg->array_lba[GPT_COPY_PRIMARY], last_usable, b->array,
+		     array_bytes, dev->block_size);
+	build_header(b->header[GPT_COPY_BACKUP], &t->backup, good,
+		     tg->header_lba[GPT_COPY_BACKUP], GPT_PRIMARY_HEADER_LBA,
+		     tg->array_lba[GPT_COPY_BACKUP], last_usable, b->array,
+		     array_bytes, dev->block_size);
+	tg->array = b->array;
+	tg->array_blocks = good->array_blocks;
+	tg->header[GPT_COPY_PRIMARY] = b->header[GPT_COPY_PRIMARY];
+	tg->header[GPT_COPY_BACKUP] = b->header[GPT_COPY_BACKUP];
+	res->rebuilt_primary = !t->primary.valid;
+	res->rebuilt_backup = !t->backup.valid;
+	return GPT_OK;
+}
+
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
 				    bool allow_repair,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why)
 {
-	struct blockdev *dev = t->dev;
-	const struct gpt_copy *good = gpt_good_copy(t);
-	struct commit_bufs b = { 0 };
-	struct gpt_target tg = { 0 };
-	uint64_t last_usable, array_bytes;
+	struct gpt_target_bufs b;
+	struct gpt_target tg;
 	enum gpt_status st;
 
 	mem_zero(res, sizeof(*res));
 	st = gpt_check_table(t, allow_repair, why);
 	if (st != GPT_OK || !needs_write(t, plan))
 		return st;
-
-	array_bytes = (uint64_t)good->num_entries * good->entry_size;
-	b.array_bytes = (size_t)good->array_blocks * dev->block_size;
-	b.array = bdev_alloc(dev, b.array_bytes);
-	b.header[0] = bdev_alloc(dev, dev->block_size);
-	b.header[1] = bdev_alloc(dev, dev->block_size);
-	if (!b.array || !b.header[0] || !b.header[1]) {
-		st = gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
-		goto out;
-	}
-	mem_copy(b.array, good->array, b.array_bytes);
-	for (uint32_t k = 0; k < plan->count; k++)
-		mem_zero(b.array + (size_t)plan->index[k] * good->entry_size,
-			 good->entry_size);
-
-	st = place_copies(t, good, &tg, &last_usable, res, why);
-	if (st != GPT_OK)
-		goto out;
-	build_header(b.header[GPT_COPY_PRIMARY], &t->primary, good,
-		     GPT_PRIMARY_HEADER_LBA, tg.header_lba[GPT_COPY_BACKUP],
-		     tg.array_lba[GPT_COPY_PRIMARY], last_usable, b.array,
-		     array_bytes, dev->block_size);
-	build_header(b.header[GPT_COPY_BACKUP], &t->backup, good,
-		     tg.header_lba[GPT_COPY_BACKUP], GPT_PRIMARY_HEADER_LBA,
-		     tg.array_lba[GPT_COPY_BACKUP], last_usable, b.array,
-		     array_bytes, dev->block_size);
-	tg.array = b.array;
-	tg.array_blocks = good->array_blocks;
-	tg.header[GPT_COPY_PRIMARY] = b.header[GPT_COPY_PRIMARY];
-	tg.header[GPT_COPY_BACKUP] = b.header[GPT_COPY_BACKUP];
-	res->rebuilt_primary = !t->primary.valid;
-	res->rebuilt_backup = !t->backup.valid;
-
-	st = gpt_write_target(dev, &tg, res, why);
+	st = gpt_target_build(t, plan, &b, &tg, res, why);
+	if (st == GPT_OK)
+		st = gpt_write_target(t->dev, &tg, res, why);
 	if (st == GPT_OK) {
 		res->removed = plan->count;
 		gpt_table_release(t);
-		st = gpt_load(dev, t, why);
+		st = gpt_load(t->dev, t, why);
 	}
-out:
-	free_bufs(dev, &b);
+	gpt_target_free(t->dev, &b);
 	return st;
 }

@@ -60,6 +60,20 @@ struct gpt_target {
 	uint64_t array_lba[2];
 	const uint8_t *mbr;         /* one block, or NULL to leave LBA 0 */
 };
+/* The table t becomes once plan's entries are removed, a bad copy rebuilt
+ * from the good one and a misplaced backup moved to the end. */
+struct gpt_target_bufs {
+	uint8_t *array;
+	uint8_t *header[2];
+	size_t array_bytes;
+};
+enum gpt_status gpt_target_build(const struct gpt_table *t,
+				 const struct gpt_plan *plan,
+				 struct gpt_target_bufs *b, struct gpt_target *tg,
+				 struct gpt_commit_result *res,
+				 struct gpt_reason *why);
+void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b);
+
 /* Write the blocks of target that differ from the disk, in the safe order,
  * then re-read and validate. */
 enum gpt_status gpt_write_target(struct blockdev *dev,

@@ -73,6 +73,31 @@ static enum gpt_status header_from_slot(struct blockdev *dev, uint8_t *block,
 				name, geom, why);
 }
 
+enum gpt_status gpt_restore_check(const struct gpt_table *t,
+				  const struct gpt_backup *b,
+				  struct gpt_reason *why)
+{
+	struct blockdev *dev = t->dev;
+	uint8_t *block;
+	struct gpt_copy geom;
+	enum gpt_status st = check_belongs(t, b, why);
+
+	if (st != GPT_OK)
+		return st;
+	block = bdev_alloc(dev, dev->block_size);
+	if (!block)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
+	st = header_from_slot(dev, block, b->main_header, "backup file: main",
+			      &geom, why);
+	if (st == GPT_OK) {
+		mem_zero(block, dev->block_size);
+		st = header_from_slot(dev, block, b->backup_header,
+				      "backup file: backup", &geom, why);
+	}
+	bdev_free(dev, block, dev->block_size);
+	return st;
+}
+
 enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 			    struct gpt_commit_result *res,
 			    struct gpt_reason *why)
@@ -84,7 +109,7 @@ enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 	enum gpt_status st;
 
 	mem_zero(res, sizeof(*res));
-	st = check_belongs(t, b, why);
+	st = gpt_restore_check(t, b, why);
 	if (st != GPT_OK)
 		return st;
 	r.header[0] = bdev_alloc(dev, dev->block_size);

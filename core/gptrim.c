@@ -163,6 +163,8 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	st = gpt_load(dev, &t, &res->why);
 	if (st == GPT_OK)
 		st = gpt_backup_decode(data, len, &b, &res->why);
+	if (st == GPT_OK)
+		st = gpt_restore_check(&t, &b, &res->why);
 	/* Keep what is on the disk now, if there is a table to keep. */
 	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t))
 		st = save_backup(&t, env, &res->why);

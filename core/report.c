@@ -5,10 +5,55 @@
 
 #include "gpt_internal.h"
 
+#define REPORT_COLUMNS 79
+
+/* Columns of UTF-8 text: count every byte that starts a character. */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((uint8_t)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Hand text to the sink in lines of at most 79 columns, broken at spaces;
+ * continuation lines are indented 4 more than the first. */
+static void report_emit(const struct report_sink *out, enum report_level level,
+			const char *text)
+{
+	char line[REPORT_LINE_MAX];
+	size_t indent = 0, len = str_len(text);
+
+	while (text[indent] == ' ' && indent < 8)
+		indent++;
+	for (bool first = true; len; first = false) {
+		size_t pad = first ? 0 : indent + 4, cut = 0, brk = 0;
+		size_t room = REPORT_COLUMNS - pad;
+		struct strbuf sb;
+
+		while (cut < len && columns(text, cut + 1) <= room &&
+		       pad + cut + 1 < sizeof(line))
+			if (text[cut++] == ' ')
+				brk = cut;
+		if (cut < len && brk > pad / 2)
+			cut = brk;
+		sb_init(&sb, line, sizeof(line));
+		sb_pad_to(&sb, pad);
+		for (size_t i = 0; i < cut; i++)
+			sb_putc(&sb, text[i]);
+		out->line(out->ctx, level, line);
+		text += cut;
+		len -= cut;
+		while (len && *text == ' ')
+			text++, len--;
+	}
+}
+
 void report_line(const struct report_sink *out, enum report_level level,
 		 const char *fmt, ...)
 {
-	char text[REPORT_LINE_MAX];
+	char text[2 * GPT_REASON_MAX];
 	struct strbuf sb;
 	va_list ap;
 
@@ -16,7 +61,7 @@ void report_line(const struct report_sink *out, enum report_level level,
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	out->line(out->ctx, level, text);
+	report_emit(out, level, text);
 }
 
 const char *mbr_kind_name(enum mbr_kind kind)
@@ -113,7 +158,7 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 		sb_printf(&sb, "%G", &e->type_guid);
 	if (remove)
 		sb_puts(&sb, "  <- remove");
-	out->line(out->ctx, remove ? REPORT_NOTE : REPORT_INFO, line);
+	report_emit(out, remove ? REPORT_NOTE : REPORT_INFO, line);
 
 	/* Second line only when there is a name or an attribute to show. */
 	sb_init(&sb, line, sizeof(line));
@@ -127,7 +172,7 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 		sb_printf(&sb, " attributes 0x%016llx",
 			  (unsigned long long)le64(&e->attributes));
 	if (sb.len > 7)
-		out->line(out->ctx, REPORT_INFO, line);
+		report_emit(out, REPORT_INFO, line);
 }
 
 static void report_entries(const struct gpt_table *t,

@@ -168,13 +168,25 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 		case 'd':
 			s = longs >= 2 ? va_arg(ap, long long) :
 			    longs == 1 ? va_arg(ap, long) : va_arg(ap, int);
-			if (s < 0) {
+			u = s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
+			if (s < 0 && pad == '0') {
+				/* "-0042": the sign takes one zero's place. */
 				sb_putc(sb, '-');
-				u = (uint64_t)0 - (uint64_t)s;
+				sb_put_uint(sb, u, 10, false,
+					    width ? width - 1 : 0, pad);
+			} else if (s < 0) {
+				/* "  -42": pad, sign, digits. */
+				unsigned digits = 1;
+
+				for (uint64_t v = u; v >= 10; v /= 10)
+					digits++;
+				while (width > digits + 1)
+					sb_putc(sb, ' '), width--;
+				sb_putc(sb, '-');
+				sb_put_uint(sb, u, 10, false, 0, pad);
 			} else {
-				u = (uint64_t)s;
+				sb_put_uint(sb, u, 10, false, width, pad);
 			}
-			sb_put_uint(sb, u, 10, false, width, pad);
 			break;
 		case 'u':
 		case 'x':

@@ -134,6 +134,12 @@ struct gpt_backup {
 /* Check a backup file on its own: sizes, signatures, CRCs, consistency. */
 enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 				  struct gpt_backup *b, struct gpt_reason *why);
+/* Does a decoded backup belong to the disk t was loaded from (sector
+ * count, sector size, disk GUID when the disk has a valid GPT) and fit its
+ * geometry? Nothing is written. */
+enum gpt_status gpt_restore_check(const struct gpt_table *t,
+				  const struct gpt_backup *b,
+				  struct gpt_reason *why);
 /* Write a decoded backup back to the disk t was loaded from, after checking
  * that it belongs to it (sector count, sector size, disk GUID when the disk
  * has a valid GPT). Same ordered commit and read-back as removals; the
