@@ -38,8 +38,8 @@ static enum gpt_status write_all(int fd, const uint8_t *p, size_t len,
 	return GPT_OK;
 }
 
-/* 1: name holds exactly data; 0: it exists with other content (or is not
- * a regular file); -1: it does not exist or cannot be read (errno). */
+/* 1: name holds exactly data; 0: it exists with other content, is not a
+ * regular file or cannot be read (use another name); -1: no such file. */
 static int same_content(int dirfd, const char *name, const uint8_t *data,
 			size_t len)
 {
@@ -50,7 +50,7 @@ static int same_content(int dirfd, const char *name, const uint8_t *data,
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ELOOP ? 0 : -1;
+		return errno == ENOENT ? -1 : 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size != len)
 		same = 0;
@@ -195,10 +195,16 @@ enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
 		st = gpt_fail(why, GPT_E_IO, "syncing directory %s failed: %s",
 			      dir, strerror(errno));
 	close(dirfd);
-	if (st == GPT_OK)
-		report_line(b->out, REPORT_NOTE, "  Backup %s %s/%s (%zu bytes)",
-			    existed ? "already saved as" : "saved to", dir,
-			    name, len);
+	if (st == GPT_OK) {
+		/* Straight to the sink: report_line wraps at 79 columns
+		 * for the firmware console and would cut the path. */
+		char text[PATH_MAX + NAME_MAX + 64];
+
+		snprintf(text, sizeof(text), "  Backup %s %s/%s (%zu bytes)",
+			 existed ? "already saved as" : "saved to", dir, name,
+			 len);
+		b->out->line(b->out->ctx, REPORT_NOTE, text);
+	}
 	return st;
 }
 
