@@ -53,6 +53,19 @@ out_has "already saved"
 [ "$(nfiles "$d" 'disk.img.*.gpt')" = 2 ] || flunk "a third backup file"
 end
 
+begin "--restore with --disk N picks one of several images"
+d=$WORK/pick; setup "$d"
+sg --backup="$d/sgdisk.gpt" "$d/orig.img"
+cp --sparse=always "$d/disk.img" "$d/other.img"
+run_gptrim 0 --apply --no-backup "$d/disk.img" "$d/other.img"
+s=$(sum_of "$d/other.img")
+run_gptrim 0 --apply --no-backup --restore "$d/sgdisk.gpt" --disk 1 \
+	"$d/disk.img" "$d/other.img"
+[ "$(digest "$d/disk.img")" = "$(digest "$d/orig.img")" ] ||
+	flunk "disk 1 is not the original again"
+unchanged "$d/other.img" "$s"
+end
+
 begin "restore onto a blank disk of the same size"
 d=$WORK/blank; setup "$d"
 sg --backup="$d/sgdisk.gpt" "$d/orig.img"
