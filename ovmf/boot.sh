@@ -18,6 +18,7 @@
 #   --expect TEXT --send KEYS
 #                       when TEXT appears on the console, type KEYS ("\r" etc.)
 #                       pairs are handled in order
+#   --mark TEXT         report on stderr when TEXT first appeared
 #   --quit-on TEXT      stop QEMU when TEXT appears (exit 0, reason host-qmp-quit)
 #   --skip-countdown    answer the shell's startup.nsh countdown with a key
 #   --screendump TEXT FILE.ppm
@@ -65,6 +66,7 @@ while [ $# -gt 0 ]; do
 		add_console_arg --expect; add_console_arg "any other key"
 		add_console_arg --send; add_console_arg " "
 		shift ;;
+	--mark) add_console_arg --mark; add_console_arg "$2"; shift 2 ;;
 	--quit-on) add_console_arg --quit-on; add_console_arg "$2"; shift 2 ;;
 	--screendump)
 		add_console_arg --screendump; add_console_arg "$2"
@@ -157,5 +159,8 @@ fi
 [ "$show" = 1 ] && add_console_arg --show
 
 rc=0
-eval "python3 \"\$here/console.py\" --log \"\$log\" --timeout \"\$timeout\" $console_args -- \"\$QEMU\" \"\$@\"" || rc=$?
+# console.py enforces the timeout itself; timeout(1) is the backstop should
+# it ever hang (console.py stops QEMU on SIGTERM). --foreground keeps Ctrl-C
+# working for `make demo`.
+eval "timeout --foreground -k 10 \$((timeout + 60)) python3 \"\$here/console.py\" --log \"\$log\" --timeout \"\$timeout\" $console_args -- \"\$QEMU\" \"\$@\"" || rc=$?
 exit "$rc"

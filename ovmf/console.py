@@ -14,6 +14,7 @@ ovmf/boot.sh builds the QEMU command line; this program runs it:
     the graphical console (PPM) through QMP;
   - --quit-on TEXT: when TEXT appears, stops QEMU through QMP (for boots
     that would otherwise sit at a prompt or a firmware menu);
+  - --mark TEXT: reports when TEXT first appeared (seconds after start);
   - enforces a hard --timeout: QEMU is killed when it runs out.
 Exit status: QEMU's own, 124 on timeout, 125 when QEMU could not start or an
 expectation was still pending when QEMU exited (--strict).
@@ -47,6 +48,7 @@ def parse_args():
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--send", action="append", default=[])
     p.add_argument("--quit-on", action="append", default=[])
+    p.add_argument("--mark", action="append", default=[])
     p.add_argument("--screendump", nargs=2, action="append", default=[],
                    metavar=("TEXT", "FILE"))
     p.add_argument("qemu", nargs=argparse.REMAINDER)
@@ -142,6 +144,18 @@ def main():
     except OSError as e:
         print("console.py: cannot start QEMU: %s" % e, file=sys.stderr)
         return 125
+
+    def stop(signum, _frame):
+        # Ctrl-C, timeout(1) or a killed suite: never leave QEMU behind.
+        qemu.terminate()
+        try:
+            qemu.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            qemu.kill()
+        print("console.py: stopped by signal %d" % signum, file=sys.stderr)
+        os._exit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, stop)
     sel = selectors.DefaultSelector()
     for name, s in listeners.items():
         s.setblocking(False)
@@ -154,6 +168,8 @@ def main():
     quits = [q.encode() for q in a.quit_on]
     qseen = b""
     dseen = b""
+    marks = {m: None for m in a.mark}
+    mseen = b""
     timed_out = False
     rc = None
     while True:
@@ -199,6 +215,11 @@ def main():
                 if any(q in qseen for q in quits):
                     qmp.send("quit")
                     quits = []
+            if any(v is None for v in marks.values()):
+                mseen = (mseen + data)[-65536:]
+                for m, v in marks.items():
+                    if v is None and m.encode() in mseen:
+                        marks[m] = time.monotonic() - start
             # Screendumps first and synchronously: a key sent below must not
             # change the screen before it is saved.
             if dumps and qmp is not None:
@@ -281,6 +302,9 @@ def main():
         except OSError:
             pass
     os.rmdir(rundir)
+    for m, v in marks.items():
+        if v is not None:
+            print("console.py: mark %r at %.1f s" % (m, v), file=sys.stderr)
     if steps:
         print("console.py: still waiting for %r" % steps[0][0],
               file=sys.stderr)
