@@ -141,6 +141,8 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 		return GPTRIM_EXIT_USAGE;
 	}
 	if (r.count == 0) {
+		con_line(REPORT_WARN, "no writable disk found (is its controller "
+			 "supported by this firmware?)");
 		disks_free(r.disks, r.count);
 		return GPTRIM_EXIT_OK;
 	}
