@@ -100,6 +100,8 @@ static enum gpt_status check_slots_agree(const struct gpt_backup *b,
 				(unsigned long long)le64(&k->my_lba),
 				(unsigned long long)le64(&k->alternate_lba));
 	if (!guid_equal(&m->disk_guid, &k->disk_guid) ||
+	    le64(&m->first_usable_lba) != le64(&k->first_usable_lba) ||
+	    le64(&m->last_usable_lba) != le64(&k->last_usable_lba) ||
 	    le32(&m->num_partition_entries) !=
 		    le32(&k->num_partition_entries) ||
 	    le32(&m->size_of_partition_entry) !=

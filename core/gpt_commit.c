@@ -132,6 +132,7 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	tg->array_blocks = good->array_blocks;
 	tg->header[GPT_COPY_PRIMARY] = b->header[GPT_COPY_PRIMARY];
 	tg->header[GPT_COPY_BACKUP] = b->header[GPT_COPY_BACKUP];
+	tg->primary_first = !t->primary.valid;
 	res->rebuilt_primary = !t->primary.valid;
 	res->rebuilt_backup = !t->backup.valid;
 	return GPT_OK;

@@ -59,6 +59,7 @@ struct gpt_target {
 	uint64_t header_lba[2];
 	uint64_t array_lba[2];
 	const uint8_t *mbr;         /* one block, or NULL to leave LBA 0 */
+	bool primary_first;         /* the on-disk primary is the bad copy */
 };
 /* The table t becomes once plan's entries are removed, a bad copy rebuilt
  * from the good one and a misplaced backup moved to the end. */

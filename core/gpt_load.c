@@ -28,12 +28,14 @@ const struct gpt_entry *gpt_entry_at(const struct gpt_table *t, uint32_t i)
 	return gpt_copy_entry(gpt_good_copy(t), i);
 }
 
-/* Where to look for the backup header. */
+/* Where to look for the backup header: the primary's AlternateLBA only
+ * when the primary is wholly valid, else the last LBA (EDK2 PartitionDxe,
+ * Linux efi.c find_valid_gpt). A commit cut after a rebuilt backup was
+ * written at the end but before the primary was finished is then read as
+ * the firmware reads it. */
 static uint64_t backup_location(const struct gpt_table *t)
 {
-	/* The primary's array may be bad while its header is sound: its
-	 * AlternateLBA was already checked to lie on the disk. */
-	if (t->primary.array)
+	if (t->primary.valid)
 		return le64(&GPT_HDR(t->primary.header)->alternate_lba);
 	return t->dev->last_lba;
 }

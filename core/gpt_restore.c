@@ -87,12 +87,18 @@ enum gpt_status gpt_restore_check(const struct gpt_table *t,
 	block = bdev_alloc(dev, dev->block_size);
 	if (!block)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
-	st = header_from_slot(dev, block, b->main_header, "backup file: main",
-			      &geom, why);
+	st = header_from_slot(dev, block, b->backup_header,
+			      "backup file: backup", &geom, why);
 	if (st == GPT_OK) {
 		mem_zero(block, dev->block_size);
-		st = header_from_slot(dev, block, b->backup_header,
-				      "backup file: backup", &geom, why);
+		st = header_from_slot(dev, block, b->main_header,
+				      "backup file: main", &geom, why);
+	}
+	/* The entries must pass the same checks as a loaded table's. */
+	if (st == GPT_OK) {
+		geom.header = block;
+		geom.array = (uint8_t *)(uintptr_t)b->array;
+		st = gpt_check_entries(dev, &geom, why);
 	}
 	bdev_free(dev, block, dev->block_size);
 	return st;
@@ -141,6 +147,7 @@ enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 	tg.array = r.array;
 	tg.array_blocks = geom[0].array_blocks;
 	tg.mbr = r.mbr;
+	tg.primary_first = !t->primary.valid && t->backup.valid;
 	for (int c = 0; c < 2; c++) {
 		tg.header[c] = r.header[c];
 		tg.header_lba[c] = le64(&GPT_HDR(r.header[c])->my_lba);

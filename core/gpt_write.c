@@ -110,38 +110,57 @@ out:
 	return st;
 }
 
+/* The regions of one copy: its array, then its header, so the header
+ * never points at an array that is not there yet. */
+static void copy_regions(const struct gpt_target *tg, int c, const char *name,
+			 struct region out[2], const char *what[2])
+{
+	out[0] = (struct region){ tg->array_lba[c], tg->array_blocks,
+				  tg->array, what[0] };
+	out[1] = (struct region){ tg->header_lba[c], 1, tg->header[c],
+				  what[1] };
+	(void)name;
+}
+
 enum gpt_status gpt_write_target(struct blockdev *dev,
 				 const struct gpt_target *tg,
 				 struct gpt_commit_result *res,
 				 struct gpt_reason *why)
 {
-	const struct region order[] = {
-		{ tg->array_lba[GPT_COPY_BACKUP], tg->array_blocks, tg->array,
-		  "backup entry array" },
-		{ tg->header_lba[GPT_COPY_BACKUP], 1,
-		  tg->header[GPT_COPY_BACKUP], "backup header" },
-		{ tg->array_lba[GPT_COPY_PRIMARY], tg->array_blocks, tg->array,
-		  "primary entry array" },
-		{ tg->header_lba[GPT_COPY_PRIMARY], 1,
-		  tg->header[GPT_COPY_PRIMARY], "primary header" },
-		{ 0, 1, tg->mbr, "protective MBR" },
-	};
+	static const char *backup_what[2] = { "backup entry array",
+					      "backup header" };
+	static const char *primary_what[2] = { "primary entry array",
+					       "primary header" };
+	/* Normally the backup goes first (UEFI spec, gptfdisk, libfdisk).
+	 * When the primary is the damaged copy being rebuilt, it goes first:
+	 * the good backup must stay untouched until a second valid copy is
+	 * durable. */
+	int first = tg->primary_first ? GPT_COPY_PRIMARY : GPT_COPY_BACKUP;
+	int second = first == GPT_COPY_PRIMARY ? GPT_COPY_BACKUP :
+						  GPT_COPY_PRIMARY;
+	struct region order[5];
 	size_t scratch_bytes = (size_t)tg->array_blocks * dev->block_size;
-	uint8_t *scratch = bdev_alloc(dev, scratch_bytes);
+	uint8_t *scratch;
 	enum gpt_status st = GPT_OK;
 
+	copy_regions(tg, first, NULL, order,
+		     first == GPT_COPY_BACKUP ? backup_what : primary_what);
+	copy_regions(tg, second, NULL, order + 2,
+		     second == GPT_COPY_BACKUP ? backup_what : primary_what);
+	order[4] = (struct region){ 0, 1, tg->mbr, "protective MBR" };
+	scratch = bdev_alloc(dev, scratch_bytes);
 	if (!scratch)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory to compare blocks");
 	for (size_t i = 0; i < 5 && st == GPT_OK; i++) {
 		if (!order[i].data)
 			continue;
 		st = write_region(dev, &order[i], scratch, res, why);
-		/* The backup is durable before the primary is touched. */
+		/* The first copy is durable before the second is touched. */
 		if (st == GPT_OK && i == 1)
-			st = flush(dev, "backup copy", res, why);
+			st = flush(dev, order[1].what, res, why);
 	}
 	if (st == GPT_OK)
-		st = flush(dev, "primary copy", res, why);
+		st = flush(dev, order[3].what, res, why);
 	bdev_free(dev, scratch, scratch_bytes);
 	if (st == GPT_OK)
 		st = verify_target(dev, tg, why);
