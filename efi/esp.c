@@ -135,8 +135,8 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	err = esp_open_root(d, &root, &partition);
 	if (err == EFI_NOT_FOUND)
 		return gpt_fail(why, GPT_E_IO,
-				"saving the GPT backup: disk %u has no EFI "
-				"system partition with a FAT file system",
+				"no FAT EFI system partition on disk %u to "
+				"hold the backup (--no-backup skips it)",
 				d->number);
 	if (err != EFI_SUCCESS)
 		return gpt_fail(why, GPT_E_IO,

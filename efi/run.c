@@ -63,7 +63,8 @@ static void log_result(struct efi_disk *d, const char *summary,
 		sb_printf(&sb, ", backup %s", ctx->saved);
 	sb_putc(&sb, ')');
 	err = esp_log(d, line);
-	if (err != EFI_SUCCESS)
+	/* No ESP on this disk: no log either (the backup step said so). */
+	if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)
 		con_line(REPORT_WARN, "  appending to \\EFI\\gptrim\\gptrim.log "
 			 "on disk %u: %s", d->number, efi_status_text(err));
 }
