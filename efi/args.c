@@ -134,7 +134,7 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 	if (err == EFI_NOT_FOUND) {
 		static char *none[1];
 
-		*source = "no options and no gptrim.cfg";
+		*source = "no gptrim.cfg";
 		return options_parse(0, none, OPT_FRONTEND_EFI, o, why);
 	}
 	if (err != EFI_SUCCESS)

@@ -191,9 +191,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return exit_status(GPTRIM_EXIT_OK);
 	}
 	ask = !o.any;
-	con_line(REPORT_INFO, "options from %s%s", source,
-		 ask ? ": none, asking before any change" :
-		 o.apply ? "" : " (report only: no --apply)");
+	if (ask)
+		con_line(REPORT_INFO, "No options (%s): the report first, then "
+			 "a question before any change", source);
+	else
+		con_line(REPORT_INFO, "Options from %s%s", source,
+			 o.apply ? "" : " (report only: no --apply)");
 	code = run(image, &o, ask);
 	con_line(REPORT_INFO, "%s", "");
 	con_line(REPORT_INFO, "gptrim: exit status %u (%s)", code,

@@ -7,27 +7,34 @@
 #include "gptrim-efi.h"
 #include "strbuf.h"
 
-/* The firmware's view is re-read and checked; a mismatch makes the disk
- * an I/O / read-back failure (exit status 6). */
+/* Make the firmware re-read the disk, then check its view; a mismatch
+ * makes the disk an I/O / read-back failure (exit status 6). */
 static void confirm(struct efi_disk *d, const struct fw_parts *before,
 		    const struct gptrim_options *o, bool restored,
 		    struct disk_outcome *res)
 {
-	struct fw_parts *after = AllocatePool(sizeof(*after));
+	struct fw_parts *after;
 	const struct gpt_guid *types;
 	struct gpt_reason why;
 	size_t ntypes;
 	EFI_STATUS err;
 
-	if (!after || !before) {
-		con_line(REPORT_WARN, "  no memory to check the firmware's "
-			 "view of disk %u", d->number);
-		goto out;
-	}
 	err = fw_reread(d);
 	if (err != EFI_SUCCESS)
 		con_line(REPORT_WARN, "  making the firmware re-read disk %u: "
 			 "%s", d->number, efi_status_text(err));
+	if (!before) {
+		con_line(REPORT_WARN, "  the firmware's partitions of disk %u "
+			 "were not listed before writing: not compared",
+			 d->number);
+		return;
+	}
+	after = AllocatePool(sizeof(*after));
+	if (!after) {
+		con_line(REPORT_WARN, "  no memory to list the firmware's "
+			 "partitions of disk %u", d->number);
+		return;
+	}
 	err = fw_partitions(d, after);
 	if (err != EFI_SUCCESS) {
 		con_line(REPORT_WARN, "  listing the firmware's partitions "
@@ -46,8 +53,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	res->healthy = false;
 	res->exit = gptrim_exit_worst(res->exit, GPTRIM_EXIT_IO);
 out:
-	if (after)
-		FreePool(after);
+	FreePool(after);
 }
 
 static void log_result(struct efi_disk *d, const char *summary,
