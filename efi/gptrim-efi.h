@@ -81,9 +81,12 @@ struct fw_parts {
 		bool has_type;        /* Partition Info gave the type */
 		struct gpt_guid type;
 		bool esp;
+		struct gpt_guid unique; /* HardDrive node signature */
 		EFI_HANDLE handle;
 	} p[FW_PARTS_MAX];
 };
+/* Types come from the Partition Info protocol, EDK2's ESP tag, or else the
+ * disk's own GPT read through the core (d->dev must be open). */
 EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts);
 /* Make the firmware re-read the disk's partition table: disconnect the
  * drivers that consume its Block I/O, then connect recursively. */

@@ -93,6 +93,40 @@ static void describe(EFI_HANDLE h, struct fw_parts *parts)
 		parts->p[i].esp = true;
 }
 
+/* Firmware older than UEFI 2.7 has no Partition Info protocol, and only
+ * EDK2 tags ESPs: take the type from the disk's own GPT, for the entry the
+ * HardDrive node names (number = index + 1) when its unique GUID matches. */
+static void types_from_gpt(struct efi_disk *d, struct fw_parts *parts)
+{
+	struct gpt_table t;
+	struct gpt_reason why;
+	uint32_t i;
+
+	for (i = 0; i < parts->count && parts->p[i].has_type; i++)
+		;
+	if (i == parts->count || !d->dev.ops)
+		return; /* every type known, or the disk is not open */
+	if (gpt_load(&d->dev, &t, &why) != GPT_OK) {
+		gpt_table_release(&t);
+		return;
+	}
+	for (i = 0; i < parts->count; i++) {
+		const struct gpt_entry *e;
+
+		if (parts->p[i].has_type || parts->p[i].number == 0)
+			continue;
+		e = gpt_entry_at(&t, parts->p[i].number - 1);
+		if (!e || !gpt_entry_used(e) ||
+		    !guid_equal(&e->unique_guid, &parts->p[i].unique))
+			continue;
+		parts->p[i].type = e->type_guid;
+		parts->p[i].has_type = true;
+		parts->p[i].esp = parts->p[i].esp ||
+				  guid_equal(&e->type_guid, &GPT_TYPE_EFI_SYSTEM);
+	}
+	gpt_table_release(&t);
+}
+
 EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts)
 {
 	EFI_HANDLE *handles;
@@ -122,10 +156,13 @@ EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts)
 		}
 		parts->p[parts->count].number = hd->partition_number;
 		parts->p[parts->count].handle = handles[i];
+		mem_copy(&parts->p[parts->count].unique, hd->signature,
+			 sizeof(hd->signature));
 		describe(handles[i], parts);
 		parts->count++;
 	}
 	BS->FreePool(handles);
+	types_from_gpt(d, parts);
 	return EFI_SUCCESS;
 }
 
