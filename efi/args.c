@@ -45,13 +45,14 @@ static enum gpt_status from_shell(EFI_SHELL_PARAMETERS_PROTOCOL *sp,
 	return options_parse((int)argc, argv, OPT_FRONTEND_EFI, o, why);
 }
 
-/* The image's file path (the FILEPATH nodes joined) up to and including
- * its last backslash, then CONFIG_NAME. */
+/* The image's file path (the FILEPATH nodes joined, made absolute) up to
+ * and including its last backslash, then CONFIG_NAME. */
 static void config_beside(const EFI_DEVICE_PATH *fp, CHAR16 *out, UINTN cap)
 {
-	UINTN n = 0, dir_end = 0;
+	UINTN n = 0, dir_end = 1;
 	const EFI_DEVICE_PATH *node = fp;
 
+	out[n++] = '\\';
 	while (node && !IsDevicePathEnd(node)) {
 		if (DevicePathType(node) == MEDIA_DEVICE_PATH &&
 		    DevicePathSubType(node) == MEDIA_FILEPATH_DP) {
@@ -59,11 +60,17 @@ static void config_beside(const EFI_DEVICE_PATH *fp, CHAR16 *out, UINTN cap)
 			UINTN len = DevicePathNodeLength(node);
 			UINTN units = len > 4 ? (len - 4) / sizeof(CHAR16) : 0;
 
-			if (n > 0 && out[n - 1] != '\\' && n + 1 < cap)
-				out[n++] = '\\';
 			for (UINTN i = 0; i < units && f->PathName[i] &&
-					  n + 1 < cap; i++)
-				out[n++] = f->PathName[i];
+					  n + 1 < cap; i++) {
+				CHAR16 c = f->PathName[i];
+
+				if (c == '\\' && out[n - 1] == '\\')
+					continue;
+				if (i == 0 && c != '\\' && out[n - 1] != '\\')
+					out[n++] = '\\';
+				if (n + 1 < cap)
+					out[n++] = c;
+			}
 		}
 		node = NextDevicePathNode(node);
 	}
@@ -71,8 +78,6 @@ static void config_beside(const EFI_DEVICE_PATH *fp, CHAR16 *out, UINTN cap)
 		if (out[i] == '\\')
 			dir_end = i + 1;
 	n = dir_end;
-	if (n == 0 || out[0] != '\\')
-		out[n++] = '\\';
 	for (const CHAR16 *c = CONFIG_NAME; *c && n + 1 < cap; c++)
 		out[n++] = *c;
 	out[n] = 0;
@@ -102,8 +107,10 @@ static enum gpt_status parse_config(const uint8_t *raw, size_t len,
 	st = config_to_utf8(raw, len, text, cap, &text_len, why);
 	if (st == GPT_OK)
 		st = config_split(text, argv, OPT_MAX_ARGS, &argc, why);
-	if (st != GPT_OK)
+	if (st != GPT_OK) {
+		FreePool(text);
 		return st;
+	}
 	argv[argc] = NULL;
 	return options_parse(argc, argv, OPT_FRONTEND_EFI, o, why);
 }
