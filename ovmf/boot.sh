@@ -118,7 +118,7 @@ if [ -n "$fat" ]; then
 		-device "virtio-blk-pci,drive=fat0"
 fi
 
-scsi=0 sata_port=1
+scsi=0 scsi_lun=0 sata_port=1
 for spec in $disks; do
 	img=${spec%%:*} rest=${spec#"$img"}
 	rest=${rest#:}
@@ -141,7 +141,10 @@ for spec in $disks; do
 			set -- "$@" -device "virtio-scsi-pci,id=scsi0"
 			scsi=1
 		fi
-		set -- "$@" -device "scsi-hd,bus=scsi0.0,drive=$id$geo" ;;
+		# All on target 0, one LUN each: Debian's OVMF (2022.11) with
+		# QEMU 7.2 finds no disk at any other target.
+		set -- "$@" -device "scsi-hd,bus=scsi0.0,drive=$id,scsi-id=0,lun=$scsi_lun$geo"
+		scsi_lun=$((scsi_lun + 1)) ;;
 	nvme) set -- "$@" -device "nvme,drive=$id,serial=gptrim$ndisk$geo" ;;
 	sata)
 		[ "$bs" = 512 ] || die "$img: QEMU's IDE/AHCI disks are 512-byte only"
