@@ -59,11 +59,6 @@ skip() { echo "SKIP: $NAME: $*" >>"$C/result"; }
 fail() { echo "FAIL: $NAME: $*" >>"$C/result"; FAILED=1; }
 detail() { sed 's/^/#   /' >>"$C/result"; }
 
-# ok COND-STATUS "what": PASS or FAIL by the status of the last command.
-ok() {
-	if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi
-}
-
 # disk NAME LAYOUT BS: a fixture $C/NAME.img and its pristine copy NAME.orig.
 disk() {
 	if [ "$3" = 4096 ] && [ -n "${E2E_NO_LOOP:-}" ]; then
@@ -106,7 +101,7 @@ check_end() {
 	fi
 }
 
-# iso_disks ARGS: --disk arguments for the named fixtures: NAME:CTRL.
+# disk_args NAME:CTRL...: --disk arguments for boot.sh.
 disk_args() {
 	for _s in "$@"; do
 		_n=${_s%%:*} _c=${_s#*:}

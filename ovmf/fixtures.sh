@@ -122,7 +122,7 @@ fx_ws2019() {
 		-A 1:set:0 -A 1:set:63 \
 		-n 2:0:+99M -t 2:ef00 -c 2:"EFI system partition" -A 2:set:63 \
 		-n 3:0:+16M -t 3:0c01 -c 3:"Microsoft reserved partition" \
-		-n 4:0:0 -t 4:0700 -c 4:"Basic data partition" >/dev/null
+		-n 4:0:0 -t 4:0700 -c 4:"Basic data partition" >/dev/null || return 1
 	fx_format_esp "$1" "$2" 2
 	fx_mark_parts "$1" "$2" 1 3 4
 	set -- "$1" "$2" $(fx_part "$1" "$2" 4)
@@ -135,7 +135,7 @@ fx_ws2022() {
 		-n 1:0:+100M -t 1:ef00 -c 1:"EFI system partition" -A 1:set:63 \
 		-n 2:0:+16M -t 2:0c01 -c 2:"Microsoft reserved partition" \
 		-n 3:0:-499M -t 3:0700 -c 3:"Basic data partition" \
-		-n 4:0:0 -t 4:2700 -c 4:"" -A 4:set:0 -A 4:set:63 >/dev/null
+		-n 4:0:0 -t 4:2700 -c 4:"" -A 4:set:0 -A 4:set:63 >/dev/null || return 1
 	fx_format_esp "$1" "$2" 1
 	fx_mark_parts "$1" "$2" 2 3 4
 }
@@ -148,26 +148,27 @@ fx_tworec() {
 		-n 2:0:+99M -t 2:ef00 -c 2:"EFI system partition" -A 2:set:63 \
 		-n 3:0:+16M -t 3:0c01 -c 3:"Microsoft reserved partition" \
 		-n 4:0:-300M -t 4:0700 -c 4:"Basic data partition" \
-		-n 5:0:0 -t 5:2700 -A 5:set:0 -A 5:set:63 >/dev/null
+		-n 5:0:0 -t 5:2700 -A 5:set:0 -A 5:set:63 >/dev/null || return 1
 	fx_format_esp "$1" "$2" 2
 	fx_mark_parts "$1" "$2" 1 3 4 5
 }
 
 fx_grown() {
-	fx_ws2019 "$1" "$2"
+	fx_ws2019 "$1" "$2" || return 1
 	truncate -s +64M "$1"
 }
 
 fx_data() {
 	fx_new "$1"
 	fx_sgdisk "$1" "$2" -o -n 1:0:0 -t 1:0700 -c 1:"Basic data partition" \
-		>/dev/null
+		>/dev/null || return 1
 	fx_mark_parts "$1" "$2" 1
 }
 
 fx_mbr() {
 	fx_new "$1"
-	printf 'label: dos\nstart=2048, type=7\n' | sfdisk -q "$1" >/dev/null
+	printf 'label: dos\nstart=2048, type=7\n' | sfdisk -q "$1" >/dev/null ||
+		return 1
 	fx_mark "$1" $((2048 * 512))
 }
 
