@@ -5,7 +5,8 @@
 #   fx_ws2019 IMG BS     Recovery 499M, ESP 99M, MSR 16M, C: (Setup's layout)
 #   fx_ws2022 IMG BS     ESP 100M, MSR 16M, C:, Recovery 499M last
 #   fx_tworec IMG BS     WS2019 plus a second recovery partition after C:
-#   fx_grown IMG BS      WS2019, then the image grown by 64 MiB
+#   fx_grown IMG BS      WS2019, then the image grown by 64 MiB (its last MiB
+#                        random, as if the space had been used before)
 #   fx_data IMG BS       one "Basic data partition" (a data disk)
 #   fx_mbr IMG           MBR label, one NTFS partition
 #   fx_blank IMG         all zeros
@@ -156,6 +157,10 @@ fx_tworec() {
 fx_grown() {
 	fx_ws2019 "$1" "$2" || return 1
 	truncate -s +64M "$1"
+	# Old data where the moved backup GPT will go: it must be rewritten
+	# whole, not just the blocks that differ from zeros.
+	dd if=/dev/urandom of="$1" bs=1M count=1 \
+		seek=$(( $(stat -c %s "$1") / 1048576 - 1 )) conv=notrunc status=none
 }
 
 fx_data() {
