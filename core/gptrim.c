@@ -19,7 +19,7 @@ static void finish(struct disk_outcome *res, enum gptrim_exit code,
 		res->why = *why;
 }
 
-static enum gptrim_exit exit_for(enum gpt_status st)
+enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
 {
 	switch (st) {
 	case GPT_OK: return GPTRIM_EXIT_OK;
@@ -92,7 +92,7 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Commit failed: %s",
 			    res->why.text);
-		finish(res, exit_for(st), st, NULL);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
 		return;
 	}
 	res->removed = res->commit.removed;
@@ -116,7 +116,7 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: %s", name,
 			    res->why.text);
-		finish(res, exit_for(st), st, NULL);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
 		goto out;
 	}
 	st = gpt_check_table(&t, o->repair, &res->why);
@@ -133,7 +133,7 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	} else if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "  Refused: %s",
 			    res->why.text);
-		finish(res, exit_for(st), st, NULL);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
 	} else if (plan.count == 0 && res->healthy) {
 		report_line(env->out, REPORT_INFO, "  Nothing to remove");
 		finish(res, GPTRIM_EXIT_OK, st, NULL);
@@ -173,7 +173,7 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: restore refused: %s",
 			    name, res->why.text);
-		finish(res, exit_for(st), st, NULL);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
 		goto out;
 	}
 	res->is_gpt = true;

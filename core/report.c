@@ -18,19 +18,32 @@ static size_t columns(const char *s, size_t n)
 }
 
 /* Hand text to the sink in lines of at most 79 columns, broken at spaces;
- * continuation lines are indented 4 more than the first. */
+ * continuation lines are indented 4 more than the first. Warnings and
+ * errors say so in words after the indentation, so they stand out on a
+ * serial console without colour; the sink may add colour only. */
 static void report_emit(const struct report_sink *out, enum report_level level,
 			const char *text)
 {
-	char line[REPORT_LINE_MAX];
-	size_t indent = 0, len = str_len(text);
+	static const char *const tag[] = {
+		[REPORT_INFO] = "", [REPORT_NOTE] = "",
+		[REPORT_WARN] = "warning: ", [REPORT_ERROR] = "error: ",
+	};
+	char line[REPORT_LINE_MAX], tagged[2 * GPT_REASON_MAX];
+	size_t indent = 0, len;
+	struct strbuf sb;
 
 	while (text[indent] == ' ' && indent < 8)
 		indent++;
+	sb_init(&sb, tagged, sizeof(tagged));
+	for (size_t i = 0; i < indent; i++)
+		sb_putc(&sb, ' ');
+	sb_puts(&sb, tag[level]);
+	sb_puts(&sb, text + indent);
+	text = tagged;
+	len = sb.len;
 	for (bool first = true; len; first = false) {
 		size_t pad = first ? 0 : indent + 4, cut = 0, brk = 0;
 		size_t room = REPORT_COLUMNS - pad;
-		struct strbuf sb;
 
 		while (cut < len && columns(text, cut + 1) <= room &&
 		       pad + cut + 1 < sizeof(line))

@@ -119,36 +119,12 @@ void con_text(enum report_level level, const char *utf8)
 		out->SetAttribute(out, level_attribute(REPORT_INFO));
 }
 
-/* One line. As the host tool does, warnings and errors say so in words
- * after the core's indentation, so they stand out without colour too. The
- * core breaks long text into continuation lines indented 4 more at the same
- * level: those get no second tag. */
+/* One line of the core's report: the core has already wrapped it at 79
+ * columns and tagged warnings and errors in words; colour is added here. */
 static void con_sink_line(void *ctx, enum report_level level, const char *text)
 {
-	static enum report_level prev_level = REPORT_INFO;
-	static size_t prev_indent;
-	char line[CON_LINE_MAX];
-	struct strbuf sb;
-	size_t indent = 0;
-	bool continued;
-
 	(void)ctx;
-	while (text[indent] == ' ')
-		indent++;
-	continued = level == prev_level && indent == prev_indent + 4;
-	if (!continued) {
-		prev_level = level;
-		prev_indent = indent;
-	}
-	sb_init(&sb, line, sizeof(line));
-	for (size_t i = 0; i < indent; i++)
-		sb_putc(&sb, ' ');
-	if (level == REPORT_WARN && !continued)
-		sb_puts(&sb, "warning: ");
-	else if (level == REPORT_ERROR && !continued)
-		sb_puts(&sb, "error: ");
-	sb_puts(&sb, text + indent);
-	con_text(level, line);
+	con_text(level, text);
 	con_text(REPORT_INFO, "\r\n");
 }
 

@@ -23,37 +23,16 @@ struct host_disk {
 static struct host_disk disks[OPT_MAX_PATHS];
 static bool use_colour;
 
-/* Report lines keep the core's indentation; errors and warnings say so in
- * words (and in colour on a terminal). */
+/* Report lines come wrapped and tagged by the core; colour on a terminal. */
 static void print_line(void *ctx, enum report_level level, const char *text)
 {
-	static const char *const tag[] = {
-		[REPORT_INFO] = "", [REPORT_NOTE] = "",
-		[REPORT_WARN] = "warning: ", [REPORT_ERROR] = "error: ",
-	};
 	static const char *const colour[] = {
 		[REPORT_INFO] = "", [REPORT_NOTE] = "\033[1m",
 		[REPORT_WARN] = "\033[1;33m", [REPORT_ERROR] = "\033[1;31m",
 	};
 	const char *on = use_colour ? colour[level] : "";
-	int indent = (int)strspn(text, " ");
 
-	fprintf(ctx, "%.*s%s%s%s%s\n", indent, text, on, tag[level],
-		text + indent, *on ? "\033[0m" : "");
-}
-
-static enum gptrim_exit exit_for(enum gpt_status st)
-{
-	switch (st) {
-	case GPT_OK: return GPTRIM_EXIT_OK;
-	case GPT_E_ARG: return GPTRIM_EXIT_USAGE;
-	case GPT_E_NOT_GPT: return GPTRIM_EXIT_NOT_GPT;
-	case GPT_E_DAMAGED:
-	case GPT_E_MISMATCH:
-	case GPT_E_LIMIT:
-	case GPT_E_UNSUPPORTED: return GPTRIM_EXIT_REFUSED;
-	default: return GPTRIM_EXIT_IO;
-	}
+	fprintf(ctx, "%s%s%s\n", on, text, *on ? "\033[0m" : "");
 }
 
 static void close_disks(void)
@@ -87,7 +66,7 @@ static enum gptrim_exit open_disks(const struct gptrim_options *o)
 			continue;
 		if (posix_disk_open(&d->pd, o->paths[i], writes, o->sector_size,
 				    &why) != GPT_OK)
-			return fail(exit_for(why.status), why.text);
+			return fail(gptrim_exit_for_status(why.status), why.text);
 		d->opened = true;
 		for (uint32_t k = 0; k < i; k++) {
 			if (!disks[k].opened ||
@@ -184,7 +163,7 @@ int main(int argc, char **argv)
 	if (o.restore_file &&
 	    backup_read(o.restore_file, &restore, &restore_len, &why) !=
 		    GPT_OK)
-		return fail(exit_for(why.status), why.text);
+		return fail(gptrim_exit_for_status(why.status), why.text);
 	worst = check_backup_dir(&o);
 	if (worst == GPTRIM_EXIT_OK)
 		worst = open_disks(&o);

@@ -48,6 +48,8 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
  * "gptrim: disk N NAME: removed K, healthy" or the reason. */
 void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 			 const char *name, char *out, size_t cap);
+/* The exit status a failure of this kind gives (see enum gptrim_exit). */
+enum gptrim_exit gptrim_exit_for_status(enum gpt_status st);
 enum gptrim_exit gptrim_exit_worst(enum gptrim_exit a, enum gptrim_exit b);
 
 #endif
