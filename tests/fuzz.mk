@@ -19,22 +19,23 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 600
 FUZZ_BINS    := $(FUZZ_ALL:%=$(FUZZ_DIR)/%)
 FUZZ_CORE_OBJS := $(CORE_SRCS:core/%.c=$(FUZZ_DIR)/core/%.o)
-FUZZ_OBJS    := $(FUZZ_ALL:%=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/fuzzdisk.o
-FUZZ_DEPS    := $(wildcard include/*.h) $(wildcard core/*.h) \
-                tests/fuzz/fuzzdisk.h tests/fuzz/coverage-ignore.txt
+FUZZ_COMMON  := $(FUZZ_DIR)/obj/fuzzdisk.o $(FUZZ_DIR)/obj/fuzzfix.o
+FUZZ_OBJS    := $(FUZZ_ALL:%=$(FUZZ_DIR)/obj/%.o) $(FUZZ_COMMON)
+FUZZ_CORE_DEPS := $(wildcard include/*.h) $(wildcard core/*.h) \
+                tests/fuzz/coverage-ignore.txt
+FUZZ_DEPS    := $(FUZZ_CORE_DEPS) tests/fuzz/fuzzdisk.h tests/fuzz/fuzzfix.h
 
 # run-short.sh and run-long.sh find the binaries and corpora here.
 export GPTRIM_FUZZ_DIR := $(FUZZ_DIR)
 
-$(FUZZ_DIR)/core/%.o: core/%.c $(FUZZ_DEPS)
+$(FUZZ_DIR)/core/%.o: core/%.c $(FUZZ_CORE_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CORE_CFLAGS) $(FUZZ_OBJ_SAN) -c $< -o $@
 $(FUZZ_DIR)/obj/%.o: tests/fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests/fuzz \
 		$(FUZZ_OBJ_SAN) -c $< -o $@
-$(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/fuzz-%.o $(FUZZ_DIR)/obj/fuzzdisk.o \
-		$(FUZZ_CORE_OBJS)
+$(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/fuzz-%.o $(FUZZ_COMMON) $(FUZZ_CORE_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^
 
 # Keep the objects (pattern-rule intermediates) between builds.

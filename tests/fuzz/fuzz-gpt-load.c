@@ -20,12 +20,16 @@
  * with both copies valid, agreeing, holding the old entries minus the
  * planned ones (in place) and converges; a failed commit leaves a copy that
  * is wholly the old table or wholly the new one; a healthy table's backup
- * decodes and restores onto its own disk; no leak, no stray buffer. */
+ * decodes and restores onto its own disk; no leak, no stray buffer.
+ *
+ * A custom mutator recomputes the CRCs of the headers after most mutations
+ * so that they reach the checks behind the CRCs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzzdisk.h"
+#include "fuzzfix.h"
 #include "gpt.h"
 #include "gptrim.h"
 #include "guid.h"
@@ -53,6 +57,7 @@ struct input {
 struct verdict {
 	bool loaded;
 	bool backup_must_decode;
+	enum gpt_status encode;        /* gpt_backup_encode's status */
 	enum gpt_status check_repair, check_plain;
 };
 
@@ -205,16 +210,19 @@ static uint32_t implied_sector_size(const struct gpt_backup *b)
 	return 0;
 }
 
-/* Restore a table's own backup onto a fresh copy of its disk: it must be
- * accepted and leave the same table, valid and agreeing. */
+/* Restore a table's own backup onto a fresh copy of its disk: when it
+ * belongs there (the disk has the size and sector size it names) and its
+ * entries are sound, it is accepted and leaves the good copy's table, both
+ * copies valid and agreeing. */
 static void restore_own_backup(const struct input *in, const struct gpt_table *t,
 			       const struct gpt_backup *b)
 {
 	const struct gpt_header *m =
 		(const struct gpt_header *)(const void *)b->main_header;
+	const struct gpt_copy *good = gpt_good_copy(t);
 	uint32_t ss = implied_sector_size(b);
 	bool must = le64(&m->alternate_lba) == in->last_lba &&
-		    (ss == 0 || ss == in->bs);
+		    (ss == 0 || ss == in->bs) && t->entries_ok;
 	struct gpt_commit_result res;
 	struct gpt_reason why;
 	struct fuzzdisk d;
@@ -226,9 +234,8 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 	FUZZ_CHECK(st == GPT_OK, "reload of the same disk: %s", why.text);
 	st = gpt_restore(&t2, b, &res, &why);
 	if (must)
-		FUZZ_CHECK(st == GPT_OK, "restoring a healthy table's own "
-			   "backup onto its disk: %s: %s",
-			   gpt_status_name(st), why.text);
+		FUZZ_CHECK(st == GPT_OK, "restoring a table's own backup onto "
+			   "its disk: %s: %s", gpt_status_name(st), why.text);
 	if (st != GPT_OK) {
 		FUZZ_CHECK(status_in(st, S(GPT_E_MISMATCH) | S(GPT_E_DAMAGED) |
 					     S(GPT_E_LIMIT)),
@@ -236,47 +243,66 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 		FUZZ_CHECK(d.calls[FD_WRITE] == 0,
 			   "restore refused (%s) after %u write(s)", why.text,
 			   d.calls[FD_WRITE]);
-	} else {
-		FUZZ_CHECK(t2.primary.valid && t2.backup.valid &&
-				   t2.copies_agree,
-			   "after restoring its own backup: %s | %s | %s",
-			   t2.primary.why.text, t2.backup.why.text,
-			   t2.disagree.text);
+		goto out;
+	}
+	FUZZ_CHECK(t2.primary.valid && t2.backup.valid && t2.copies_agree &&
+			   t2.entries_ok,
+		   "after restoring its own backup: %s | %s | %s | %s",
+		   t2.primary.why.text, t2.backup.why.text, t2.disagree.text,
+		   t2.entries_why.text);
+	FUZZ_CHECK(t2.primary.num_entries == good->num_entries &&
+			   t2.primary.entry_size == good->entry_size &&
+			   memcmp(t2.primary.array, good->array,
+				  array_bytes(good)) == 0 &&
+			   guid_equal(&hdr(&t2.primary)->disk_guid,
+				      &hdr(good)->disk_guid),
+		   "restoring its own backup changed the entries or the disk "
+		   "GUID");
+	/* A healthy table comes back byte for byte. */
+	if (t->primary.valid && t->backup.valid)
 		FUZZ_CHECK(memcmp(t2.primary.header, t->primary.header,
 				  header_size(&t->primary)) == 0 &&
 				   memcmp(t2.backup.header, t->backup.header,
-					  header_size(&t->backup)) == 0 &&
-				   memcmp(t2.primary.array, t->primary.array,
-					  array_bytes(&t->primary)) == 0,
-			   "restoring its own backup changed the table");
-	}
+					  header_size(&t->backup)) == 0,
+			   "restoring its own backup changed a header");
+out:
 	gpt_table_release(&t2);
 	fuzzdisk_fini(&d);
 }
 
-/* gpt_backup_encode -> gpt_backup_decode must succeed for a table whose
- * copies are both valid and agree, behind an MBR signature, with headers
- * that fit the format's 512-byte slots; the result names the same table. */
-static bool backup_round_trip(const struct input *in, const struct gpt_table *t)
+/* gpt_backup_encode saves a damaged copy as it would be rebuilt from the
+ * good one, and refuses (GPT_E_DAMAGED) only when that cannot be built.
+ * Its file must decode when the table is one (both copies valid and
+ * agreeing, or one bad copy to rebuild), LBA 0 has the MBR signature and
+ * the headers fit the format's 512-byte slots; the result names the good
+ * copy's entries. Returns whether it had to decode. */
+static bool backup_round_trip(const struct input *in, const struct gpt_table *t,
+			      enum gpt_status *encode_st)
 {
 	const struct gpt_copy *good = gpt_good_copy(t);
-	bool must = t->primary.valid && t->backup.valid && t->copies_agree &&
-		    le16(t->mbr + 510) == 0xAA55 &&
-		    header_size(&t->primary) <= GPT_BACKUP_SLOT &&
-		    header_size(&t->backup) <= GPT_BACKUP_SLOT;
+	bool one_table = (t->primary.valid && t->backup.valid &&
+			  t->copies_agree) ||
+			 t->primary.valid != t->backup.valid;
+	bool must = one_table && le16(t->mbr + 510) == 0xAA55 &&
+		    good && header_size(good) <= GPT_BACKUP_SLOT &&
+		    (!t->primary.valid ||
+		     header_size(&t->primary) <= GPT_BACKUP_SLOT) &&
+		    (!t->backup.valid ||
+		     header_size(&t->backup) <= GPT_BACKUP_SLOT);
 	size_t size = gpt_backup_size(t), len = 0;
 	struct gpt_reason why;
 	struct gpt_backup b;
 	enum gpt_status st;
 	uint8_t *buf;
 
+	*encode_st = GPT_E_DAMAGED;
 	if (!good) {
 		FUZZ_CHECK(size == 0, "backup size %zu without a good copy",
 			   size);
 		FUZZ_CHECK(gpt_backup_encode(t, NULL, 0, &len, &why) ==
 				   GPT_E_DAMAGED,
 			   "backup of a table without a good copy");
-		return must;
+		return false;
 	}
 	FUZZ_CHECK(size == 3 * GPT_BACKUP_SLOT + array_bytes(good),
 		   "backup size %zu for %u x %u entries", size,
@@ -287,12 +313,21 @@ static bool backup_round_trip(const struct input *in, const struct gpt_table *t)
 	FUZZ_CHECK(st == GPT_E_LIMIT, "encode into a short buffer: %s",
 		   gpt_status_name(st));
 	st = gpt_backup_encode(t, buf, size, &len, &why);
-	FUZZ_CHECK(st == GPT_OK && len == size, "encode: %s: %s",
+	*encode_st = st;
+	FUZZ_CHECK(st == GPT_OK || st == GPT_E_DAMAGED, "encode: %s: %s",
 		   gpt_status_name(st), why.text);
+	FUZZ_CHECK(st != GPT_OK || len == size, "encoded %zu of %zu bytes",
+		   len, size);
+	if (st != GPT_OK) {
+		must = false;
+		goto out;
+	}
 	st = gpt_backup_decode(buf, len, &b, &why);
 	if (must)
-		FUZZ_CHECK(st == GPT_OK, "decode of a healthy table's backup: "
-			   "%s", why.text);
+		FUZZ_CHECK(st == GPT_OK, "the backup of a table with %s does "
+			   "not decode: %s", t->primary.valid &&
+			   t->backup.valid ? "two good copies" :
+					     "one bad copy", why.text);
 	if (st == GPT_OK) {
 		FUZZ_CHECK(b.mbr == buf && b.main_header == buf + 512 &&
 				   b.backup_header == buf + 1024 &&
@@ -301,9 +336,9 @@ static bool backup_round_trip(const struct input *in, const struct gpt_table *t)
 				   memcmp(b.array, good->array,
 					  b.array_bytes) == 0,
 			   "decoded backup does not describe the table");
-		if (must)
-			restore_own_backup(in, t, &b);
+		restore_own_backup(in, t, &b);
 	}
+out:
 	free(buf);
 	return must;
 }
@@ -316,7 +351,7 @@ struct expect {
 	uint32_t num_entries, entry_size;
 	struct gpt_guid disk_guid;
 	uint64_t first_usable;
-	bool primary_valid, backup_valid;
+	bool primary_valid, backup_valid, backup_misplaced;
 	uint64_t primary_array_lba;
 };
 
@@ -337,6 +372,7 @@ static void expect_init(struct expect *x, const struct gpt_table *t,
 	x->first_usable = le64(&hdr(good)->first_usable_lba);
 	x->primary_valid = t->primary.valid;
 	x->backup_valid = t->backup.valid;
+	x->backup_misplaced = t->backup_misplaced;
 	x->primary_array_lba = t->primary.array_lba;
 }
 
@@ -364,7 +400,8 @@ static const char *old_or_new(const struct expect *x, const struct gpt_copy *c)
 
 /* Commit on an honest disk: refused before writing, or done right. */
 static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
-			 const struct input *in, const struct gpt_plan *plan)
+			 const struct input *in, const struct gpt_plan *plan,
+			 const struct verdict *v)
 {
 	bool needs_write = plan->count || !t->primary.valid || !t->backup.valid;
 	struct gpt_commit_result res, res2;
@@ -379,6 +416,13 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 	FUZZ_CHECK(status_in(st, S(GPT_OK) | S(GPT_E_DAMAGED)),
 		   "commit on an honest disk: %s: %s", gpt_status_name(st),
 		   why.text);
+	/* Commit and backup build the same new table: both can, or both
+	 * cannot (the backup also when there is nothing to write). */
+	FUZZ_CHECK(st == GPT_OK || v->encode == GPT_E_DAMAGED,
+		   "commit refused (%s), the backup of the same table was "
+		   "made", why.text);
+	FUZZ_CHECK(!needs_write || v->encode == GPT_OK || st != GPT_OK,
+		   "commit done, the backup of the same table refused");
 	if (st != GPT_OK) {
 		/* Only the placement of a rebuilt copy may refuse here. */
 		FUZZ_CHECK(d->calls[FD_WRITE] == 0,
@@ -391,7 +435,10 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 		   t->primary.why.text, t->backup.why.text, t->disagree.text);
 	FUZZ_CHECK(t->entries_ok, "after commit, entries: %s",
 		   t->entries_why.text);
-	FUZZ_CHECK(t->backup.lba == in->last_lba && !t->backup_misplaced,
+	/* A grown disk's backup moves with the first write; with nothing to
+	 * remove or repair nothing is written, and it stays. */
+	FUZZ_CHECK(t->backup.lba == in->last_lba ||
+			   (!needs_write && x.backup_misplaced),
 		   "after commit the backup is at LBA %llu of %llu",
 		   (unsigned long long)t->backup.lba,
 		   (unsigned long long)in->last_lba);
@@ -499,33 +546,16 @@ static void explore(const struct input *in, struct verdict *v)
 		check_plan(&t, in, &plan);
 		gpt_report_table(&t, DISK_NAME, &plan, &fuzz_sink);
 	}
-	v->backup_must_decode = backup_round_trip(in, &t);
+	v->backup_must_decode = backup_round_trip(in, &t, &v->encode);
 	FUZZ_CHECK(d.calls[FD_WRITE] == 0 && d.calls[FD_FLUSH] == 0,
 		   "%u write(s), %u flush(es) before any commit",
 		   d.calls[FD_WRITE], d.calls[FD_FLUSH]);
 
 	if (v->check_repair == GPT_OK && plan_st == GPT_OK)
-		commit_clean(&d, &t, in, &plan);
+		commit_clean(&d, &t, in, &plan, v);
 out:
 	gpt_table_release(&t);
 	fuzzdisk_fini(&d);
-}
-
-/* Open core bugs that a long run may tolerate (GPTRIM_FUZZ_KNOWN) to look
- * for others; each has an input in tests/fuzz/regress/fuzz-gpt-load/. */
-static bool known_cut_bug(const struct expect *x, const struct gpt_table *t2)
-{
-	/* repair-cut-after-backup-array: rebuilding a bad primary rewrites
-	 * the only good copy (the backup) first. */
-	if (!x->primary_valid && fuzz_known("repair-cut"))
-		return true;
-	/* repair-cut-stale-alternate: after a cut before the primary header,
-	 * the loader looks for the backup at the sound primary header's old
-	 * AlternateLBA, not at the last LBA where the new one was written. */
-	if (t2->primary.array && !t2->primary.valid &&
-	    fuzz_known("stale-alternate"))
-		return true;
-	return false;
 }
 
 /* The faulted pass: the k-th call of one operation fails. No crash, no
@@ -573,11 +603,6 @@ static void faulted(const struct input *in)
 		FUZZ_CHECK(st == GPT_OK, "reload after a failed commit: %s",
 			   why.text);
 		good = gpt_good_copy(&t2);
-		if (!good && known_cut_bug(&x, &t2)) {
-			gpt_table_release(&t2);
-			expect_fini(&x);
-			goto out;
-		}
 		FUZZ_CHECK(good, "no valid copy left after the commit failed "
 			   "(%s, call %u): primary: %s | backup: %s",
 			   in->fault_op == FD_WRITE   ? "write" :
@@ -690,4 +715,76 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in.driver)
 		driver(&in, &v);
 	return 0;
+}
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
+
+/* Where a loader would look for the backup header of img. */
+static uint64_t backup_lba(const uint8_t *img, size_t len, uint32_t bs,
+			   uint64_t last_lba, uint32_t *r)
+{
+	if (fuzzfix_rand(r) % 2 && 2u * bs <= len &&
+	    memcmp(img + bs, GPT_HEADER_SIGNATURE, 8) == 0)
+		return le64(img + bs + 32);
+	return last_lba;
+}
+
+/* Half the time libFuzzer's own mutation, else one to three changes of
+ * header or entry fields (fuzzfix_tweak_header), or the disk grown or
+ * shrunk by a few blocks; then the CRCs are recomputed (for libFuzzer's
+ * mutations, of none, one or both copies). */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	uint32_t r = seed, mode, bs, seal = 3;
+	uint8_t *img = data + HDR_BYTES;
+	size_t len;
+	uint64_t last;
+
+	if (size <= HDR_BYTES || max_size <= HDR_BYTES)
+		return LLVMFuzzerMutate(data, size, max_size);
+	mode = fuzzfix_rand(&r) % 16;
+	bs = 512u << (data[0] & 3);
+	if (mode < 8) {
+		size = LLVMFuzzerMutate(data, size, max_size);
+		seal = fuzzfix_rand(&r) % 4;
+		if (size <= HDR_BYTES)
+			return size;
+		bs = 512u << (data[0] & 3);
+	} else if (mode < 15) {
+		len = size - HDR_BYTES;
+		last = (len + bs - 1) / bs;
+		last = (last < MIN_BLOCKS ? MIN_BLOCKS : last) - 1;
+		for (uint32_t n = 1 + fuzzfix_rand(&r) % 3; n; n--)
+			if (!fuzzfix_tweak_header(img, len, bs,
+						  fuzzfix_rand(&r) % 2 ?
+						  1 : backup_lba(img, len, bs,
+								 last, &r),
+						  last, &r))
+				fuzzfix_tweak_header(img, len, bs, 1, last, &r);
+	} else {
+		/* A grown or shrunk disk: whole blocks at the end. */
+		size_t blocks = 1 + fuzzfix_rand(&r) % 8, delta = blocks * bs;
+
+		if (fuzzfix_rand(&r) % 2 && size + delta <= max_size) {
+			memset(data + size, 0, delta);
+			size += delta;
+		} else if (size - HDR_BYTES > delta) {
+			size -= delta;
+		}
+	}
+	len = size - HDR_BYTES;
+	last = (len + bs - 1) / bs;
+	last = (last < MIN_BLOCKS ? MIN_BLOCKS : last) - 1;
+	if (seal & 2) {
+		if (2u * bs <= len &&
+		    memcmp(img + bs, GPT_HEADER_SIGNATURE, 8) == 0)
+			fuzzfix_seal_header(img, len, bs, le64(img + bs + 32));
+		fuzzfix_seal_header(img, len, bs, last);
+	}
+	if (seal & 1)
+		fuzzfix_seal_header(img, len, bs, 1);
+	return size;
 }

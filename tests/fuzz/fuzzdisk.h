@@ -30,11 +30,6 @@
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt,
 	       ...) __attribute__((noreturn, format(printf, 4, 5)));
 
-/* Is tag listed in GPTRIM_FUZZ_KNOWN (comma-separated)? A long run can
- * tolerate a reported, still open core bug this way to keep looking for
- * others; make check never sets it. */
-bool fuzz_known(const char *tag);
-
 enum fd_op { FD_ALLOC, FD_READ, FD_WRITE, FD_FLUSH, FD_OPS, FD_NONE = FD_OPS };
 
 struct fd_slot {
