@@ -44,13 +44,18 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 		mem_zero(out, SLOTS_BYTES);
 		mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr,
 			 GPT_BACKUP_SLOT);
+		/* Both headers as read when both are valid; else the pair
+		 * as rebuilt, which point at each other (a sound primary
+		 * may carry a stale AlternateLBA). */
+		bool as_read = t->primary.valid && t->backup.valid;
+
 		mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT,
-			 t->primary.valid ? t->primary.header :
-					    tg.header[GPT_COPY_PRIMARY],
+			 as_read ? t->primary.header :
+				   tg.header[GPT_COPY_PRIMARY],
 			 GPT_BACKUP_SLOT);
 		mem_copy(out + SLOT_BACKUP * GPT_BACKUP_SLOT,
-			 t->backup.valid ? t->backup.header :
-					   tg.header[GPT_COPY_BACKUP],
+			 as_read ? t->backup.header :
+				   tg.header[GPT_COPY_BACKUP],
 			 GPT_BACKUP_SLOT);
 		mem_copy(out + SLOTS_BYTES, c->array, need - SLOTS_BYTES);
 		*len = need;

@@ -138,6 +138,22 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	return GPT_OK;
 }
 
+enum gpt_status gpt_commit_check(const struct gpt_table *t,
+				 const struct gpt_plan *plan, bool allow_repair,
+				 struct gpt_reason *why)
+{
+	struct gpt_target_bufs b;
+	struct gpt_target tg;
+	struct gpt_commit_result unused;
+	enum gpt_status st = gpt_check_table(t, allow_repair, why);
+
+	if (st != GPT_OK || !needs_write(t, plan))
+		return st;
+	st = gpt_target_build(t, plan, &b, &tg, &unused, why);
+	gpt_target_free(t->dev, &b);
+	return st;
+}
+
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
 				    bool allow_repair,

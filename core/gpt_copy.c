@@ -61,6 +61,24 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 	return GPT_OK;
 }
 
+enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
+				       const struct gpt_copy *b,
+				       struct gpt_reason *why)
+{
+	uint64_t a1 = a->array_lba + a->array_blocks - 1;
+	uint64_t b1 = b->array_lba + b->array_blocks - 1;
+
+	if (ranges_overlap(a->array_lba, a1, b->array_lba, b1))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"the entry arrays at LBA %llu-%llu and "
+				"%llu-%llu overlap",
+				(unsigned long long)a->array_lba,
+				(unsigned long long)a1,
+				(unsigned long long)b->array_lba,
+				(unsigned long long)b1);
+	return GPT_OK;
+}
+
 /* UEFI §5.3.2: both headers describe the same table and point at each
  * other. */
 enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
@@ -102,6 +120,8 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 				"copies disagree: %u x %u-byte entries vs "
 				"%u x %u", p->num_entries, p->entry_size,
 				b->num_entries, b->entry_size);
+	if (gpt_check_arrays_apart(p, b, why) != GPT_OK)
+		return GPT_E_DAMAGED;
 	for (size_t off = 0; off < bytes; off += p->entry_size)
 		if (mem_compare(p->array + off, b->array + off,
 				p->entry_size) != 0)

@@ -8,11 +8,6 @@ static bool lba_in(uint64_t lba, uint64_t first, uint64_t last)
 	return lba >= first && lba <= last;
 }
 
-static bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
-{
-	return a0 <= b1 && b0 <= a1;
-}
-
 uint32_t gpt_header_crc(const uint8_t *header, uint32_t size)
 {
 	static const uint8_t zero_crc[4];

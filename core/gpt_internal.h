@@ -18,6 +18,19 @@ static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 	return !__builtin_add_overflow(a, b, r);
 }
 
+/* Do the inclusive LBA ranges a0..a1 and b0..b1 share a block? */
+static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
+				  uint64_t b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
+/* Two copies' entry arrays must not share a block, or writing one would
+ * overwrite the other. */
+enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
+				       const struct gpt_copy *b,
+				       struct gpt_reason *why);
+
 /* Check the header in block (read from lba) against every rule of UEFI
  * §5.3.2 that needs no entry array; fill c's geometry. */
 enum gpt_status gpt_check_header(const struct blockdev *dev,

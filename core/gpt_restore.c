@@ -79,7 +79,7 @@ enum gpt_status gpt_restore_check(const struct gpt_table *t,
 {
 	struct blockdev *dev = t->dev;
 	uint8_t *block;
-	struct gpt_copy geom;
+	struct gpt_copy geom, other;
 	enum gpt_status st = check_belongs(t, b, why);
 
 	if (st != GPT_OK)
@@ -88,12 +88,14 @@ enum gpt_status gpt_restore_check(const struct gpt_table *t,
 	if (!block)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
 	st = header_from_slot(dev, block, b->backup_header,
-			      "backup file: backup", &geom, why);
+			      "backup file: backup", &other, why);
 	if (st == GPT_OK) {
 		mem_zero(block, dev->block_size);
 		st = header_from_slot(dev, block, b->main_header,
 				      "backup file: main", &geom, why);
 	}
+	if (st == GPT_OK)
+		st = gpt_check_arrays_apart(&geom, &other, why);
 	/* The entries must pass the same checks as a loaded table's. */
 	if (st == GPT_OK) {
 		geom.header = block;

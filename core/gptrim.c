@@ -71,8 +71,13 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 		  struct disk_outcome *res)
 {
 	const struct report_sink *out = env->out;
-	enum gpt_status st;
+	enum gpt_status st = gpt_commit_check(t, plan, o->repair, &res->why);
 
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Refused: %s", res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+		return;
+	}
 	if (!o->no_backup) {
 		if (!env->save_backup)
 			st = gpt_fail(&res->why, GPT_E_IO,

@@ -99,6 +99,13 @@ struct gpt_commit_result {
 	uint64_t new_last_usable;
 };
 
+/* Everything gpt_commit_removals checks before its first write (the table,
+ * and that a bad or misplaced copy can be placed), without writing: a
+ * front end calls it before saving the backup. */
+enum gpt_status gpt_commit_check(const struct gpt_table *t,
+				 const struct gpt_plan *plan, bool allow_repair,
+				 struct gpt_reason *why);
+
 /* Zero each planned entry in place (never compact), rebuild a bad copy if
  * allow_repair, move a misplaced backup to the end, and write only the
  * blocks that change: backup array, backup header, flush, primary array,
