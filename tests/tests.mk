@@ -13,3 +13,4 @@ check-build:
 -include tests/unit.mk
 -include tests/host-tests.mk
 -include tests/fuzz.mk
+-include tests/cuts.mk
