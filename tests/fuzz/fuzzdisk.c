@@ -21,6 +21,21 @@ void fuzz_fail(const char *file, int line, const char *cond, const char *fmt,
 	abort();
 }
 
+bool fuzz_known(const char *tag)
+{
+	const char *s = getenv("GPTRIM_FUZZ_KNOWN");
+	size_t n = strlen(tag);
+
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+
+		if (len == n && strncmp(s, tag, n) == 0)
+			return true;
+		s += len + (s[len] == ',');
+	}
+	return false;
+}
+
 static struct fuzzdisk *to_fd(struct blockdev *dev)
 {
 	return dev->ctx;
