@@ -44,10 +44,11 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 		mem_zero(out, SLOTS_BYTES);
 		mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr,
 			 GPT_BACKUP_SLOT);
-		/* Both headers as read when both are valid; else the pair
-		 * as rebuilt, which point at each other (a sound primary
-		 * may carry a stale AlternateLBA). */
-		bool as_read = t->primary.valid && t->backup.valid;
+		/* Both headers as read when the copies agree; else the
+		 * pair as rebuilt, which describe one table and point at
+		 * each other (a sound primary may carry a stale
+		 * AlternateLBA, a stale backup another array CRC). */
+		bool as_read = t->copies_agree;
 
 		mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT,
 			 as_read ? t->primary.header :

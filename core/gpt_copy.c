@@ -80,14 +80,13 @@ enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
 }
 
 /* UEFI §5.3.2: both headers describe the same table and point at each
- * other. */
-enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
-				   const struct gpt_copy *b,
-				   struct gpt_reason *why)
+ * other; the arrays may still differ. */
+static enum gpt_status compare_headers(const struct gpt_copy *p,
+				       const struct gpt_copy *b,
+				       struct gpt_reason *why)
 {
 	const struct gpt_header *ph = GPT_HDR(p->header);
 	const struct gpt_header *bh = GPT_HDR(b->header);
-	size_t bytes = (size_t)p->num_entries * p->entry_size;
 
 	if (le64(&ph->alternate_lba) != b->lba)
 		return gpt_fail(why, GPT_E_DAMAGED,
@@ -120,7 +119,16 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 				"copies disagree: %u x %u-byte entries vs "
 				"%u x %u", p->num_entries, p->entry_size,
 				b->num_entries, b->entry_size);
-	if (gpt_check_arrays_apart(p, b, why) != GPT_OK)
+	return gpt_check_arrays_apart(p, b, why);
+}
+
+enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
+				   const struct gpt_copy *b,
+				   struct gpt_reason *why)
+{
+	size_t bytes = (size_t)p->num_entries * p->entry_size;
+
+	if (compare_headers(p, b, why) != GPT_OK)
 		return GPT_E_DAMAGED;
 	for (size_t off = 0; off < bytes; off += p->entry_size)
 		if (mem_compare(p->array + off, b->array + off,
@@ -129,4 +137,25 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 					"copies disagree: entry %zu differs",
 					off / p->entry_size + 1);
 	return GPT_OK;
+}
+
+/* Our commit writes the backup first: a cut after the backup header leaves
+ * two valid copies that agree but for entries the backup has zeroed. */
+bool gpt_copies_split_by_removal(const struct gpt_copy *p,
+				 const struct gpt_copy *b)
+{
+	size_t bytes = (size_t)p->num_entries * p->entry_size;
+	bool differ = false;
+
+	if (compare_headers(p, b, NULL) != GPT_OK)
+		return false;
+	for (size_t off = 0; off < bytes; off += p->entry_size) {
+		if (mem_compare(p->array + off, b->array + off,
+				p->entry_size) == 0)
+			continue;
+		if (!mem_is_zero(b->array + off, p->entry_size))
+			return false;
+		differ = true;
+	}
+	return differ;
 }

@@ -232,7 +232,11 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 			    &GPT_HDR(good->header)->disk_guid);
 	report_copy(&t->primary, "Primary", out);
 	report_copy(&t->backup, "Backup", out);
-	if (t->primary.valid && t->backup.valid && !t->copies_agree)
+	if (t->backup_stale)
+		report_line(out, REPORT_WARN,
+			    "  %s: the backup lacks entries the primary has "
+			    "(a removal cut short?)", t->disagree.text);
+	else if (t->primary.valid && t->backup.valid && !t->copies_agree)
 		report_line(out, REPORT_ERROR, "  %s", t->disagree.text);
 	if (t->backup_misplaced)
 		report_line(out, REPORT_WARN,

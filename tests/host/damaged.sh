@@ -70,6 +70,28 @@ repair_case primary-array "CRC" primary
 repair_case backup-header "CRC" backup
 repair_case backup-array "CRC" backup
 
+# A removal cut after the backup copy was written and before the primary:
+# both copies valid, the backup lacking the removed entry. Made without
+# gptrim: the backup area of an sgdisk -d image over the original's.
+begin "removal cut between the copies: refused, then --repair converges"
+d=$WORK/cut; mkdir -p "$d"
+mk_ws2019 "$d/orig.img" || flunk "fixture"
+cp --sparse=always "$d/orig.img" "$d/new.img"
+sg -d 1 "$d/new.img" || flunk "sgdisk -d 1"
+cp --sparse=always "$d/orig.img" "$d/disk.img"
+sectors=$(( $(stat -c %s "$d/orig.img") / 512 ))
+dd if="$d/new.img" of="$d/disk.img" bs=512 skip=$((sectors - 33)) \
+	seek=$((sectors - 33)) count=33 conv=notrunc,sparse status=none ||
+	flunk "dd"
+s=$(sum_of "$d/disk.img")
+run_gptrim 4 --apply "$d/disk.img"
+out_has "cut short"
+unchanged "$d/disk.img" "$s"
+run_gptrim 0 --apply --repair "$d/disk.img"
+out_has "Rebuilt the backup GPT"
+judge_removed "$d/orig.img" "$d/disk.img" 512 1
+end
+
 begin "both headers bad: refused even with --repair"
 damaged both both-headers
 s=$(sum_of "$D/disk.img")
