@@ -410,6 +410,26 @@ def report(img, sector_size=512):
         }
 
 
+def sgdisk_backup_table(path):
+    """The table in an sgdisk --backup file (what sgdisk had loaded): 512-byte
+    slots for the protective MBR, the main header and the backup header,
+    then the array (Num x Size bytes), whatever the sector size. CRCs are
+    not checked here (sgdisk saves what it holds in memory). None when the
+    file is short or has no header signature."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 1536 or data[512:520] != SIGNATURE:
+        return None
+    h = parse_header(data[512:1024])
+    nbytes = h["num_entries"] * h["entry_size"]
+    if h["entry_size"] < 128 or len(data) < 1536 + nbytes:
+        return None
+    c = Copy("sgdisk-backup", h["my_lba"])
+    c.header, c.array = h, data[1536:1536 + nbytes]
+    c.header_ok = c.array_ok = True
+    return canonical(c)
+
+
 def _print_table(t, indent="    "):
     print("%sdisk %s, usable %d..%d, %d x %d-byte entries" % (
         indent, t["disk_guid"], t["first_usable"], t["last_usable"],
