@@ -23,10 +23,16 @@
  * Flushes do not change what reaches the image in this model except that
  * everything before the cut did.
  *
+ *   --order LIST     (to test the tests) first permute the journal: LIST is
+ *                    1-based block numbers, comma separated, a permutation
+ *                    of 1..blocks, e.g. 1,3,2,4 writes both arrays before
+ *                    either header, an order that must fail the judge.
+ *
  *   cutter --count [opts] IMAGE         blocks, calls, flushes; the journal
  *   cutter --cut K [--tear N] [opts] IMAGE OUT
  *   cutter --reorder E MASK [opts] IMAGE OUT
- * opts: --sector-size N (512), --repair, --type GUID (repeatable)
+ * opts: --sector-size N (512), --repair, --type GUID (repeatable),
+ *       --order LIST
  * OUT is created sparse (only the data extents of IMAGE are copied).
  * Exit 0, 1 when the commit itself failed (reason on stderr), 2 usage. */
 #include <errno.h>
@@ -146,6 +152,7 @@ struct args {
 	size_t ntypes;
 	unsigned long cut, tear, epoch, mask;
 	const char *image, *out;
+	const char *order;
 };
 
 static int usage(const char *why)
@@ -198,6 +205,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			    (v & (v - 1)))
 				return usage("--sector-size: 512..4096");
 			a->sector_size = (uint32_t)v;
+		} else if (!strcmp(s, "--order") && more) {
+			a->order = argv[++i];
 		} else if (!strcmp(s, "--repair")) {
 			a->repair = true;
 		} else if (!strcmp(s, "--type") && more) {
@@ -327,6 +336,39 @@ static size_t epoch_first(const struct jdev *jd, unsigned long e)
 	return i;
 }
 
+/* Apply --order: a permutation of the journal's blocks (1-based). */
+static int permute(struct jdev *jd, const char *list)
+{
+	struct jblock *nj = calloc(jd->n ? jd->n : 1, sizeof(*nj));
+	bool *seen = calloc(jd->n ? jd->n : 1, sizeof(*seen));
+	const char *p = list;
+	size_t k = 0;
+	int rc = -1;
+
+	if (!nj || !seen)
+		goto out;
+	while (*p) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || v < 1 || v > jd->n || seen[v - 1] || k == jd->n)
+			goto out;
+		seen[v - 1] = true;
+		nj[k++] = jd->j[v - 1];
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			goto out;
+	}
+	if (k != jd->n)
+		goto out;
+	memcpy(jd->j, nj, jd->n * sizeof(*nj));
+	rc = 0;
+out:
+	free(nj);
+	free(seen);
+	return rc;
+}
+
 static int write_state(const struct jdev *jd, const struct args *a)
 {
 	uint32_t bs = jd->dev.block_size;
@@ -386,6 +428,8 @@ int main(int argc, char **argv)
 	jd.dev.last_lba = jd.md.dev.last_lba;
 
 	rc = run_commit(&jd, &a, &res, &planned);
+	if (rc == 0 && a.order && permute(&jd, a.order) != 0)
+		rc = usage("--order: a permutation of 1..blocks");
 	if (rc == 0 && a.mode == MODE_COUNT) {
 		printf("blocks %zu calls %u flushes %u removed %u epochs %u\n",
 		       jd.n, jd.calls, jd.flushes, planned,

@@ -27,7 +27,8 @@ For every state the cutter can leave (see cutter.c) it asserts:
 
 Prints "# ..." details and one PASS/FAIL line; the last line is
 "# tried N states" for run.sh to add up. CUTS_BREAK=old|new|bytes|sgdisk|
-converge breaks one expectation on purpose (to see each assertion fail).
+converge|order breaks one expectation on purpose (to see each assertion
+fail; order: the cutter writes both arrays before either header).
 """
 import argparse
 import os
@@ -61,6 +62,7 @@ class Judge:
         self.classes = {}
         self.sgdisk_disagrees = 0
         self.sgdisk_torn_main = 0
+        self.order = []
 
     # ---- expectations, from the sgdisk-made images only ----
     def setup(self):
@@ -88,7 +90,7 @@ class Judge:
         if BREAK == "old":
             self.old = dict(self.old, disk_guid="00000000-0000-0000-0000-000000000001")
         if BREAK == "new":
-            self.new = dict(self.new, entries=self.old["entries"][1:])
+            self.new = dict(self.new, last_usable=self.new["last_usable"] - 1)
         # The GPT areas: everything else must keep its bytes.
         ph, bh = p.header, bk.header
         eh = exp["backup"].header
@@ -131,7 +133,7 @@ class Judge:
 
     # ---- one state ----
     def cutter(self, args, out):
-        cmd = [self.a.cutter, "--sector-size", str(self.ss)] + args + [self.a.base, out]
+        cmd = [self.a.cutter, "--sector-size", str(self.ss)] + args + self.order + [self.a.base, out]
         r = run(cmd)
         if r.returncode != 0:
             raise RuntimeError("cutter %s: exit %d: %s" % (" ".join(args), r.returncode, r.stdout.strip()))
@@ -330,6 +332,14 @@ class Judge:
         n, calls, flushes, removed = (int(x) for x in m.groups())
         epochs = [int(x) for x in re.findall(r"epoch (\d+)$", r.stdout, re.M)]
         self.journal = r.stdout
+        if BREAK == "order":
+            # Both arrays before either header: a cut after the arrays
+            # leaves two bad copies. The judge must catch it.
+            lbas = [int(x) for x in re.findall(r"lba (\d+) ", r.stdout)]
+            hdr = [i + 1 for i, l in enumerate(lbas) if l in (1, max(lbas))]
+            arr = [i + 1 for i in range(len(lbas)) if i + 1 not in hdr]
+            self.order = ["--order", ",".join(str(i) for i in arr + hdr)]
+            print("# CUTS_BREAK=order: blocks written in the order %s" % self.order[1])
         print("# %s: the commit writes %d blocks in %d calls, %d flushes, "
               "removes %d" % (self.a.name, n, calls, flushes, removed))
         for line in r.stdout.splitlines()[1:]:
@@ -350,7 +360,7 @@ class Judge:
                 self.cutter(["--cut", str(k), "--tear", str(t)], img)
                 self.tried["tear"] += 1
                 self.judge("tear %d.%d (block %d: first %d bytes new)" % (k, t, k, t * 512), img)
-        for e in sorted(set(epochs)):
+        for e in sorted(set(epochs)) if not self.order else []:
             m_ = epochs.count(e)
             if m_ < 2 or m_ > 10:
                 continue
