@@ -121,9 +121,6 @@ static enum gpt_status restore_core(const uint8_t *data, size_t size,
 		goto out;
 	gpt_report_table(&t, "fuzz", NULL, &fuzz_sink);
 	st = gpt_restore(&t, b, &res, &why);
-	/* Open: regress/fuzz-backup-decode/restore-arrays-overlap. */
-	if (st == GPT_E_VERIFY && fuzz_known("restore-overlap"))
-		goto out;
 	FUZZ_CHECK(st == GPT_OK || refusal(st),
 		   "restore on an honest disk (%u-byte blocks): %s: %s", bs,
 		   gpt_status_name(st), why.text);
@@ -170,13 +167,6 @@ static void restore_driver(const uint8_t *data, size_t size, uint32_t bs,
 
 	fuzzdisk_init(&d, data, size, bs, last_lba);
 	gptrim_restore_disk(&d.dev, "fuzz", data, size, &env, &res);
-	if (core_st == GPT_E_VERIFY && fuzz_known("restore-overlap"))
-		goto out;
-	/* Open: regress/fuzz-backup-decode/restore-blocked-by-unrebuildable-
-	 * current-table (saving the current table refuses the restore). */
-	if (core_st == GPT_OK && res.exit == GPTRIM_EXIT_REFUSED &&
-	    d.calls[FD_WRITE] == 0 && fuzz_known("restore-save-refusal"))
-		goto out;
 	if (core_st == GPT_OK)
 		FUZZ_CHECK(res.exit == GPTRIM_EXIT_OK && res.healthy,
 			   "driver restore: exit %d (%s), the core accepted it",
@@ -186,7 +176,6 @@ static void restore_driver(const uint8_t *data, size_t size, uint32_t bs,
 				   d.calls[FD_WRITE] == 0,
 			   "driver restore: exit %d after %u writes; the core "
 			   "refused it", (int)res.exit, d.calls[FD_WRITE]);
-out:
 	fuzzdisk_fini(&d);
 }
 
