@@ -20,7 +20,9 @@ size_t gpt_backup_size(const struct gpt_table *t)
 }
 
 /* A damaged copy is saved as it would be rebuilt from the good one, as
- * sgdisk does, so the file always restores. */
+ * sgdisk does, so the file restores. A table whose bad copy cannot be
+ * rebuilt (a commit refuses it too) is saved as read: a restore over it
+ * must not lose what was there. */
 enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 				  size_t cap, size_t *len,
 				  struct gpt_reason *why)
@@ -31,6 +33,7 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 	struct gpt_target tg;
 	struct gpt_commit_result unused;
 	enum gpt_status st;
+	bool as_read;
 
 	if (!c)
 		return gpt_fail(why, GPT_E_DAMAGED,
@@ -40,27 +43,24 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 				"backup needs %zu bytes, buffer has %zu", need,
 				cap);
 	st = gpt_target_build(t, NULL, &b, &tg, &unused, why);
-	if (st == GPT_OK) {
-		mem_zero(out, SLOTS_BYTES);
-		mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr,
-			 GPT_BACKUP_SLOT);
-		/* Both headers as read when the copies agree; else the
-		 * pair as rebuilt, which describe one table and point at
-		 * each other (a sound primary may carry a stale
-		 * AlternateLBA, a stale backup another array CRC). */
-		bool as_read = t->copies_agree;
-
-		mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT,
-			 as_read ? t->primary.header :
-				   tg.header[GPT_COPY_PRIMARY],
-			 GPT_BACKUP_SLOT);
-		mem_copy(out + SLOT_BACKUP * GPT_BACKUP_SLOT,
-			 as_read ? t->backup.header :
-				   tg.header[GPT_COPY_BACKUP],
-			 GPT_BACKUP_SLOT);
-		mem_copy(out + SLOTS_BYTES, c->array, need - SLOTS_BYTES);
-		*len = need;
-	}
+	if (st == GPT_E_NOMEM)
+		goto out;
+	/* Headers as read when the copies agree; else the pair as rebuilt,
+	 * which describe one table and point at each other (a sound primary
+	 * may carry a stale AlternateLBA, a stale backup another CRC). */
+	as_read = t->copies_agree || st != GPT_OK;
+	mem_zero(out, SLOTS_BYTES);
+	mem_copy(out + SLOT_MBR * GPT_BACKUP_SLOT, t->mbr, GPT_BACKUP_SLOT);
+	mem_copy(out + SLOT_MAIN * GPT_BACKUP_SLOT,
+		 as_read ? t->primary.header : tg.header[GPT_COPY_PRIMARY],
+		 GPT_BACKUP_SLOT);
+	mem_copy(out + SLOT_BACKUP * GPT_BACKUP_SLOT,
+		 as_read ? t->backup.header : tg.header[GPT_COPY_BACKUP],
+		 GPT_BACKUP_SLOT);
+	mem_copy(out + SLOTS_BYTES, c->array, need - SLOTS_BYTES);
+	*len = need;
+	st = GPT_OK;
+out:
 	gpt_target_free(t->dev, &b);
 	return st;
 }

@@ -31,30 +31,17 @@ static void build_header(uint8_t *out, const struct gpt_copy *own,
 	gpt_header_seal(out, array, array_bytes);
 }
 
-/* Where each copy goes. A bad or misplaced backup goes to the end of the
- * disk; on a grown disk LastUsableLBA follows it, as gptfdisk and libfdisk
- * do on every write. A bad primary is rebuilt at LBA 1 with its array at
- * LBA 2 (UEFI §5.3.1). */
-static enum gpt_status place_copies(const struct gpt_table *t,
+/* Where the backup goes: where it is when it is valid and at the end,
+ * else at the end of the disk; on a grown disk LastUsableLBA follows it,
+ * as gptfdisk and libfdisk do on every write. */
+static enum gpt_status place_backup(const struct gpt_table *t,
 				    const struct gpt_copy *good,
 				    struct gpt_target *tg, uint64_t *last_usable,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why)
 {
-	const struct gpt_header *gh = GPT_HDR(good->header);
-	uint64_t first = le64(&gh->first_usable_lba);
+	uint64_t first = le64(&GPT_HDR(good->header)->first_usable_lba);
 	uint64_t last_lba = t->dev->last_lba;
-
-	*last_usable = le64(&gh->last_usable_lba);
-	tg->header_lba[GPT_COPY_PRIMARY] = GPT_PRIMARY_HEADER_LBA;
-	tg->array_lba[GPT_COPY_PRIMARY] = t->primary.valid ?
-						  t->primary.array_lba :
-						  GPT_PRIMARY_HEADER_LBA + 1;
-	if (tg->array_lba[GPT_COPY_PRIMARY] + good->array_blocks > first)
-		return gpt_fail(why, GPT_E_DAMAGED,
-				"cannot rebuild the primary copy: its %u-block "
-				"array does not fit before FirstUsableLBA %llu",
-				good->array_blocks, (unsigned long long)first);
 
 	if (t->backup.valid && !t->backup_misplaced) {
 		tg->header_lba[GPT_COPY_BACKUP] = t->backup.lba;
@@ -85,9 +72,51 @@ static enum gpt_status place_copies(const struct gpt_table *t,
 	return GPT_OK;
 }
 
+/* Where each copy goes. A bad primary is rebuilt at LBA 1 with its array
+ * at LBA 2 (UEFI §5.3.1). Whatever was rebuilt or moved must not land on
+ * the other copy's array or header. */
+static enum gpt_status place_copies(const struct gpt_table *t,
+				    const struct gpt_copy *good,
+				    struct gpt_target *tg, uint64_t *last_usable,
+				    struct gpt_commit_result *res,
+				    struct gpt_reason *why)
+{
+	uint64_t first = le64(&GPT_HDR(good->header)->first_usable_lba);
+	uint64_t n = good->array_blocks;
+	uint64_t pa, ba;
+	enum gpt_status st;
+
+	*last_usable = le64(&GPT_HDR(good->header)->last_usable_lba);
+	tg->header_lba[GPT_COPY_PRIMARY] = GPT_PRIMARY_HEADER_LBA;
+	tg->array_lba[GPT_COPY_PRIMARY] = t->primary.valid ?
+						  t->primary.array_lba :
+						  GPT_PRIMARY_HEADER_LBA + 1;
+	if (tg->array_lba[GPT_COPY_PRIMARY] + n > first)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"cannot rebuild the primary copy: its %u-block "
+				"array does not fit before FirstUsableLBA %llu",
+				good->array_blocks, (unsigned long long)first);
+	st = place_backup(t, good, tg, last_usable, res, why);
+	if (st != GPT_OK)
+		return st;
+	pa = tg->array_lba[GPT_COPY_PRIMARY];
+	ba = tg->array_lba[GPT_COPY_BACKUP];
+	if (ranges_overlap(pa, pa + n - 1, ba, ba + n - 1) ||
+	    ranges_overlap(pa, pa + n - 1, tg->header_lba[GPT_COPY_BACKUP],
+			   tg->header_lba[GPT_COPY_BACKUP]) ||
+	    ranges_overlap(ba, ba + n - 1, GPT_PRIMARY_HEADER_LBA,
+			   GPT_PRIMARY_HEADER_LBA))
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"cannot place the copies: arrays at LBA %llu "
+				"and %llu (%llu blocks) would overlap each "
+				"other or a header", (unsigned long long)pa,
+				(unsigned long long)ba, (unsigned long long)n);
+	return GPT_OK;
+}
+
 static bool needs_write(const struct gpt_table *t, const struct gpt_plan *p)
 {
-	return p->count || !t->primary.valid || !t->backup.valid ||
+	return (p && p->count) || !t->primary.valid || !t->backup.valid ||
 	       t->backup_stale;
 }
 
