@@ -38,6 +38,9 @@ check-build: $(OVMF_EMPTY).iso
 
 # The suite builds its ISO variants with `make iso` itself (OPTIONS differ).
 CHECK_SUITES += 'ovmf-e2e:BUILD=$(BUILD) ovmf/e2e.sh'
+# Hostile tables the firmware's partition driver leaves alone, refused
+# under OVMF (ovmf/hostile.sh; its ISO is built in a private BUILD dir).
+CHECK_SUITES += 'ovmf-hostile:BUILD=$(BUILD) ovmf/hostile.sh'
 
 # make demo: the unattended ISO against a sample WS2019 disk, live console.
 demo:
