@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Whole disks: Block I/O handles whose media is not a logical partition.
- * Read-only media (the CD-ROM holding gptrim) and, unless --removable,
- * removable media are skipped with a line in the report. The disks that
- * remain are numbered 1.. in handle order: the numbers --disk N uses. */
+ * Read-only removable media (the CD-ROM holding gptrim) and, unless
+ * --removable, removable media are skipped with a line in the report. A
+ * write-protected fixed disk is kept: it gets its report, and run.c
+ * refuses to change it. The disks that remain are numbered 1.. in handle
+ * order: the numbers --disk N uses. */
 #include "gptrim-efi.h"
 #include "strbuf.h"
 
@@ -31,8 +33,8 @@ static const char *skip_reason(const EFI_BLOCK_IO_MEDIA *m, bool removable)
 {
 	if (!m->MediaPresent)
 		return "no medium";
-	if (m->ReadOnly)
-		return "read-only medium (CD/DVD or write-protected)";
+	if (m->ReadOnly && m->RemovableMedia)
+		return "read-only removable medium (CD/DVD)";
 	if (m->RemovableMedia && !removable)
 		return "removable medium (--removable includes it)";
 	return NULL;

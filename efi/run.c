@@ -8,7 +8,11 @@
 #include "strbuf.h"
 
 /* Make the firmware re-read the disk, then check its view; a mismatch
- * makes the disk an I/O / read-back failure (exit status 6). */
+ * makes the disk an I/O / read-back failure (exit status 6). After a
+ * failed commit the view is only reported: the write that failed stays
+ * the disk's reason (the firmware shows the old table, or the new one if
+ * only the last flush failed, and EDK2 rewrites a copy left invalid from
+ * the valid one, as it would on the next boot). */
 static void confirm(struct efi_disk *d, const struct fw_parts *before,
 		    const struct gptrim_options *o, bool restored,
 		    struct disk_outcome *res)
@@ -16,6 +20,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	struct fw_parts *after;
 	const struct gpt_guid *types;
 	struct gpt_reason why;
+	bool failed = res->exit != GPTRIM_EXIT_OK;
 	size_t ntypes;
 	EFI_STATUS err;
 
@@ -45,7 +50,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	if (restored) /* nothing was removed: only report the view */
 		ntypes = 0;
 	if (fw_confirm(before, after, restored ? 0 : res->removed, types,
-		       ntypes, &why) == GPT_OK || restored)
+		       ntypes, &why) == GPT_OK || restored || failed)
 		goto out;
 	con_line(REPORT_ERROR, "  %s", why.text);
 	res->why = why;
@@ -54,6 +59,31 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	res->exit = gptrim_exit_worst(res->exit, GPTRIM_EXIT_IO);
 out:
 	FreePool(after);
+}
+
+/* A write-protected disk (Media->ReadOnly): the report only. When the
+ * run would change it (entries to remove, a repair, a --restore) it is an
+ * I/O failure (exit 6) that says so; the firmware would refuse the writes
+ * anyway, after the backup on its ESP had failed half-way. */
+static void run_readonly(struct efi_disk *d, const struct gptrim_options *o,
+			 bool restore, const struct gptrim_env *env,
+			 struct disk_outcome *res)
+{
+	struct gptrim_options report = *o;
+
+	report.apply = false;
+	if (!restore) {
+		gptrim_run_disk(&d->dev, d->name, &report, o->ndisks > 0, env,
+				res);
+		if (res->exit != GPTRIM_EXIT_PENDING)
+			return;
+	}
+	gpt_fail(&res->why, GPT_E_IO, "read-only medium (write-protected): "
+		 "%s, nothing written", restore ? "cannot restore" :
+		 "cannot remove the entries");
+	con_line(REPORT_ERROR, "  Refused: %s", res->why.text);
+	res->status = GPT_E_IO;
+	res->exit = GPTRIM_EXIT_IO;
 }
 
 static void log_result(struct efi_disk *d, const char *summary,
@@ -98,6 +128,10 @@ void run_disk(struct efi_disk *d, const struct gptrim_options *o,
 						      GPTRIM_EXIT_IO;
 		goto summary;
 	}
+	if (writes && d->bio->Media->ReadOnly) {
+		run_readonly(d, o, restore != NULL, &env, res);
+		goto summary;
+	}
 	if (writes) {
 		before = AllocatePool(sizeof(*before));
 		if (before && fw_partitions(d, before) != EFI_SUCCESS) {
@@ -121,9 +155,9 @@ summary:
 		 summary);
 	con_text(REPORT_INFO, "\r\n");
 	/* Log what changed the disk or tried to: never touch the ESP of a
-	 * disk that had nothing to do. */
-	if (writes && (res->planned > 0 || res->commit.blocks_written > 0 ||
-		       restore))
+	 * disk that had nothing to do, or of a write-protected one. */
+	if (writes && !d->bio->Media->ReadOnly &&
+	    (res->planned > 0 || res->commit.blocks_written > 0 || restore))
 		log_result(d, summary, &ctx);
 	if (before)
 		FreePool(before);
