@@ -5,7 +5,8 @@
 # done by sgdisk -d, plus -e on the grown disk), tests/cuts/judge.py tries
 # every cut point, every 512-byte tear of a 4096-byte block and every
 # reordering of the writes between two flushes that tests/cuts/cutter can
-# produce, and judges each image with gptread.py (Linux and EDK2 rules),
+# produce (the repair-* layouts: one copy damaged, rebuilt by the same
+# commit), and judges each image with gptread.py (Linux and EDK2 rules),
 # sgdisk and a second run of gptrim --apply --repair. One PASS/FAIL/SKIP
 # line per layout; the last line counts the states tried.
 #   BUILD=build tests/cuts/run.sh [LAYOUT...]
@@ -54,7 +55,7 @@ msr() { echo "-n$1:0:+16M -t$1:0c01 -c$1:Microsoft_reserved_partition"; }
 os() { echo "-n$1:0:+$2 -t$1:0700 -c$1:Basic_data_partition"; }
 parts() {
 	case $1 in
-	ws2019|4kn-ws2019|grown)
+	ws2019|4kn-ws2019|grown|repair-primary|repair-backup)
 		echo "$(re 1 16M) $(esp 2) $(msr 3) $(os 4 16M)" ;;
 	ws2022)
 		echo "$(esp 1) $(msr 2) $(os 3 32M) $(re 4 4M)" ;;
@@ -89,15 +90,23 @@ on_disk() {
 }
 
 total=0 failed=0
-layouts=${*:-ws2019 ws2022 two-recovery 4kn-ws2019 4kn-two-recovery grown}
+layouts=${*:-ws2019 ws2022 two-recovery 4kn-ws2019 4kn-two-recovery grown \
+	repair-primary repair-backup}
 for name in $layouts; do
 	case $name in 4kn-*) bs=4096 ;; *) bs=512 ;; esac
 	base=$work/$name.img expect=$work/$name.new.img
 	rm -f "$base" "$expect"
-	truncate -s 64M "$base"
-	# shellcheck disable=SC2046 # word splitting of the partition list
-	on_disk "$base" $bs $(parts $name)
-	rc=$?
+	# Layouts with the same partitions share one sgdisk run (each costs a
+	# sync(2), up to a second on a busy machine).
+	src=$work/src-$bs-$(parts $name | cksum | cut -d' ' -f1).img
+	rc=0
+	if [ ! -f "$src" ]; then
+		truncate -s 64M "$src.tmp"
+		# shellcheck disable=SC2046 # word splitting of the partition list
+		on_disk "$src.tmp" $bs $(parts $name) && mv "$src.tmp" "$src"
+		rc=$?
+	fi
+	[ $rc = 0 ] && cp --sparse=always "$src" "$base"
 	if [ $rc = 3 ]; then
 		echo "SKIP: $name (no 4096-byte loop device: $(head -c 200 "$work/losetup.log"))"
 		continue
@@ -108,6 +117,15 @@ for name in $layouts; do
 		continue
 	fi
 	[ $name = grown ] && truncate -s 96M "$base"
+	# One bad copy, repaired by the same commit (cutter --repair): the
+	# primary header (the primary is rebuilt first) or the backup header.
+	repair=""
+	case $name in
+	repair-primary) repair=--repair seek=1 ;;
+	repair-backup) repair=--repair seek=$(($(stat -c %s "$base") / bs - 1)) ;;
+	esac
+	[ -n "$repair" ] && dd if=/dev/zero of="$base" bs=$bs seek=$seek count=1 \
+		conv=notrunc status=none
 	cp --sparse=always "$base" "$expect"
 	# shellcheck disable=SC2046
 	if ! on_disk "$expect" $bs $(removed $name); then
@@ -118,7 +136,7 @@ for name in $layouts; do
 	fi
 	"$PYTHON" "$here/judge.py" --name "$name" --sector-size $bs \
 		--base "$base" --expect "$expect" --cutter "$work/cutter" \
-		--gptrim "$work/gptrim" --work "$work" >"$work/judge.out" 2>&1
+		--gptrim "$work/gptrim" --work "$work" $repair >"$work/judge.out" 2>&1
 	rc=$?
 	cat "$work/judge.out"
 	n=$(sed -n 's/^# tried \([0-9]*\) states$/\1/p' "$work/judge.out")
