@@ -6,10 +6,14 @@
 # Usage: ovmf/boot.sh --log FILE [options]
 #   --log FILE          serial console log (always written)
 #   --iso FILE          attach as a CD-ROM on the q35 AHCI (port 0), boot it first
-#   --disk IMG[:CTRL[:BS]]
+#   --disk IMG[:CTRL[:BS[:FLAGS]]]
 #                       attach a raw disk image; CTRL virtio (default) | scsi |
 #                       nvme | sata; BS 512 (default) | 4096 (4Kn: logical and
-#                       physical block size; not on sata, IDE is 512 only)
+#                       physical block size; not on sata, IDE is 512 only);
+#                       FLAGS, joined by '+': ro (readonly=on), removable
+#                       (scsi only: a removable scsi-hd), blkdebug=RULES
+#                       (QEMU's blkdebug driver over the image, rules from
+#                       the file RULES). Drive ids are d1, d2... in order.
 #   --fat IMG           attach a FAT image (e.g. gptrim.efi + startup.nsh) as the
 #                       first virtio disk, so the shell maps it as fs0
 #   --secboot           Secure Boot: OVMF_CODE_4M.secboot.fd + a copy of
@@ -20,11 +24,19 @@
 #                       pairs are handled in order
 #   --mark TEXT         report on stderr when TEXT first appeared
 #   --quit-on TEXT      stop QEMU when TEXT appears (exit 0, reason host-qmp-quit)
+#   --qmp-start JSON    QMP command(s) (object or array) before the guest runs
+#   --qmp-on SOURCE TEXT JSON
+#                       in order: when TEXT appears on SOURCE (console, or
+#                       qemu: QEMU's stdout, e.g. blkdebug's "Suspended
+#                       request"), run the QMP command(s) before typing keys;
+#                       a failed command makes the exit status 125
 #   --skip-countdown    answer the shell's startup.nsh countdown with a key
 #   --screendump TEXT FILE.ppm
 #                       when TEXT appears, save the graphical console
 #   --show              copy the console to stdout as it arrives
 #   --mem MIB           guest memory (default 256)
+#   --qemu-arg ARG      one more QEMU argument (repeat for each), e.g.
+#                       -trace blk_co_pwritev -D FILE: a log of every write
 #   --dry-run           print the QEMU command line and exit
 # Exit status: QEMU's (0 after the guest powered off), 124 on timeout.
 # The last line on stderr says how QEMU ended and after how long:
@@ -38,13 +50,16 @@ QEMU=${QEMU:-qemu-system-x86_64}
 die() { echo "boot.sh: $*" >&2; exit 2; }
 
 log="" iso="" secboot=0 timeout=180 show=0 mem=256 dry=0 fat=""
+extra=""
 disks=""
 console_args=""
 ndisk=0
+# quote ARG: ARG in single quotes, for a later eval.
+quote() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
 add_console_arg() {
-	# Quote for a later eval: every argument in single quotes.
-	q=$(printf '%s' "$1" | sed "s/'/'\\\\''/g")
-	console_args="$console_args '$q'"
+	console_args="$console_args $(quote "$1")"
 }
 
 while [ $# -gt 0 ]; do
@@ -68,14 +83,21 @@ while [ $# -gt 0 ]; do
 		shift ;;
 	--mark) add_console_arg --mark; add_console_arg "$2"; shift 2 ;;
 	--quit-on) add_console_arg --quit-on; add_console_arg "$2"; shift 2 ;;
+	--qmp-start) add_console_arg --qmp-start; add_console_arg "$2"; shift 2 ;;
+	--qmp-on)
+		[ $# -ge 4 ] || die "--qmp-on SOURCE TEXT JSON"
+		add_console_arg --qmp-on; add_console_arg "$2"
+		add_console_arg "$3"; add_console_arg "$4"
+		shift 4 ;;
 	--screendump)
 		add_console_arg --screendump; add_console_arg "$2"
 		add_console_arg "$3"
 		shift 3 ;;
 	--show) show=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
+	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,43p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -124,16 +146,42 @@ for spec in $disks; do
 	rest=${rest#:}
 	ctrl=${rest%%:*} bs=${rest#"$ctrl"}
 	bs=${bs#:}
+	flags=${bs#*:}
+	[ "$flags" != "$bs" ] || flags=""
+	bs=${bs%%:*}
 	[ -n "$ctrl" ] || ctrl=virtio
 	[ -n "$bs" ] || bs=512
 	[ -w "$img" ] || die "no writable disk image $img"
 	ndisk=$((ndisk + 1))
 	id=d$ndisk
-	set -- "$@" -drive "if=none,id=$id,format=raw,file=$img"
+	ro="" removable="" rules=""
+	for flag in $(echo "$flags" | tr '+' ' '); do
+		case "$flag" in
+		ro) ro=",readonly=on" ;;
+		removable)
+			[ "$ctrl" = scsi ] || die "$img: removable needs scsi"
+			removable=",removable=on" ;;
+		blkdebug=*)
+			rules=${flag#blkdebug=}
+			[ -r "$rules" ] || die "no blkdebug rules file $rules" ;;
+		*) die "unknown disk flag '$flag' in $spec (ro, removable, blkdebug=RULES)" ;;
+		esac
+	done
+	if [ -n "$rules" ]; then
+		# raw over blkdebug over the file: the guest's requests reach
+		# blkdebug at the guest's own offsets.
+		drive="if=none,id=$id,driver=raw,file.driver=blkdebug"
+		drive="$drive,file.config=$rules,file.image.driver=file"
+		drive="$drive,file.image.filename=$img$ro"
+	else
+		drive="if=none,id=$id,format=raw,file=$img$ro"
+	fi
+	set -- "$@" -drive "$drive"
 	geo=""
 	if [ "$bs" != 512 ]; then
 		geo=",logical_block_size=$bs,physical_block_size=$bs"
 	fi
+	geo="$geo$removable"
 	case "$ctrl" in
 	virtio) set -- "$@" -device "virtio-blk-pci,drive=$id$geo" ;;
 	scsi)
@@ -154,6 +202,8 @@ for spec in $disks; do
 	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, nvme, sata)" ;;
 	esac
 done
+
+eval "set -- \"\$@\" $extra"
 
 if [ "$dry" = 1 ]; then
 	printf '%s ' "$QEMU" "$@"; echo

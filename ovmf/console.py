@@ -15,9 +15,17 @@ ovmf/boot.sh builds the QEMU command line; this program runs it:
   - --quit-on TEXT: when TEXT appears, stops QEMU through QMP (for boots
     that would otherwise sit at a prompt or a firmware menu);
   - --mark TEXT: reports when TEXT first appeared (seconds after start);
+  - --qmp-start JSON: QMP command(s) (an object, or an array of them) run
+    before the guest starts (QEMU is started with -S, then continued);
+  - --qmp-on SOURCE TEXT JSON: in order, each waits for TEXT in SOURCE
+    (console: the serial console; qemu: QEMU's own stdout, where blkdebug
+    says "blkdebug: Suspended request 'TAG'") after the previous one ran,
+    then runs its QMP command(s) synchronously, before any key of the same
+    output is typed; each reply goes to stderr as "console.py: qmp ...";
   - enforces a hard --timeout: QEMU is killed when it runs out.
 Exit status: QEMU's own, 124 on timeout, 125 when QEMU could not start or an
-expectation was still pending when QEMU exited (--strict).
+expectation was still pending when QEMU exited (--strict) or a QMP command
+of --qmp-start/--qmp-on failed.
 A last line "console.py: qemu exit S (REASON) after T s" goes to stderr, where
 REASON is QMP's SHUTDOWN reason (guest-shutdown, guest-reset, ...) or none.
 """
@@ -51,6 +59,10 @@ def parse_args():
     p.add_argument("--mark", action="append", default=[])
     p.add_argument("--screendump", nargs=2, action="append", default=[],
                    metavar=("TEXT", "FILE"))
+    p.add_argument("--qmp-start", action="append", default=[],
+                   metavar="JSON")
+    p.add_argument("--qmp-on", nargs=3, action="append", default=[],
+                   metavar=("SOURCE", "TEXT", "JSON"))
     p.add_argument("qemu", nargs=argparse.REMAINDER)
     a = p.parse_args()
     if a.qemu and a.qemu[0] == "--":
@@ -59,7 +71,28 @@ def parse_args():
         p.error("no QEMU command")
     if len(a.expect) != len(a.send):
         p.error("--expect and --send come in pairs")
+    try:
+        a.qmp_start = [c for j in a.qmp_start for c in qmp_commands(j)]
+        a.qmp_on = [(src, text, qmp_commands(j)) for src, text, j in a.qmp_on]
+    except ValueError as e:
+        p.error(str(e))
+    for src, _, _ in a.qmp_on:
+        if src not in ("console", "qemu"):
+            p.error("--qmp-on SOURCE is console or qemu, not %r" % src)
     return a
+
+
+def qmp_commands(text):
+    """A QMP command object, or an array of them, from JSON text."""
+    try:
+        v = json.loads(text)
+    except ValueError as e:
+        raise ValueError("bad QMP JSON %r: %s" % (text, e))
+    cmds = v if isinstance(v, list) else [v]
+    for c in cmds:
+        if not isinstance(c, dict) or "execute" not in c:
+            raise ValueError("not a QMP command: %r" % (c,))
+    return cmds
 
 
 class Qmp:
@@ -71,11 +104,14 @@ class Qmp:
         self.reason = None
         self.ready = False
         self.replies = []
+        self.next_id = 0
 
-    def send(self, cmd, **args):
+    def send(self, cmd, msg_id=None, **args):
         msg = {"execute": cmd}
         if args:
             msg["arguments"] = args
+        if msg_id is not None:
+            msg["id"] = msg_id
         try:
             self.sock.sendall(json.dumps(msg).encode() + b"\n")
         except OSError:
@@ -98,11 +134,17 @@ class Qmp:
                 self.replies.append(msg)
 
     def call(self, cmd, timeout=10, **args):
-        """Send a command and wait for its reply (events are kept)."""
+        """Send a command and wait for its reply, matched by id (events
+        are kept; a late reply to qmp_capabilities is not taken)."""
+        self.next_id += 1
+        want = "console.py-%d" % self.next_id
         self.replies = []
-        self.send(cmd, **args)
+        self.send(cmd, msg_id=want, **args)
         end = time.monotonic() + timeout
-        while not self.replies and time.monotonic() < end:
+
+        def mine():
+            return [r for r in self.replies if r.get("id") == want]
+        while not mine() and time.monotonic() < end:
             r, _, _ = select.select([self.sock], [], [],
                                     max(0, end - time.monotonic()))
             if not r:
@@ -116,7 +158,7 @@ class Qmp:
             if not data:
                 break
             self.feed(data)
-        return self.replies[0] if self.replies else None
+        return mine()[0] if mine() else None
 
 
 def main():
@@ -136,11 +178,16 @@ def main():
         "-chardev", "socket,id=gptrim_qmp,path=" + qmp_path,
         "-mon", "chardev=gptrim_qmp,mode=control",
     ]
+    if a.qmp_start:
+        cmd.append("-S")    # continued once the start commands have run
+    # QEMU's stdout is read only when a step waits for text on it.
+    pipe_out = any(src == "qemu" for src, _, _ in a.qmp_on)
     log = open(a.log, "wb")
     start = time.monotonic()
     deadline = start + a.timeout
     try:
-        qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE if pipe_out else None)
     except OSError as e:
         print("console.py: cannot start QEMU: %s" % e, file=sys.stderr)
         return 125
@@ -160,8 +207,38 @@ def main():
     for name, s in listeners.items():
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ, ("listen", name))
+    if pipe_out:
+        os.set_blocking(qemu.stdout.fileno(), False)
+        sel.register(qemu.stdout, selectors.EVENT_READ, ("pipe", "qemu"))
     serial = None
     qmp = None
+    qmp_failed = []
+    started = not a.qmp_start
+    qsteps = list(a.qmp_on)
+    qbuf = {"console": b"", "qemu": b""}   # text a step may still match
+
+    def run_qmp(cmds, why):
+        for c in cmds:
+            r = qmp.call(c["execute"], **c.get("arguments", {}))
+            ok = r is not None and "error" not in r
+            print("console.py: qmp (%s) %s -> %s" % (
+                why, json.dumps(c), json.dumps(r) if r is not None
+                else "no reply"), file=sys.stderr)
+            if not ok:
+                qmp_failed.append(c)
+
+    def run_qmp_steps():
+        # Each step matches only what its source printed after the
+        # previous step ran.
+        while qsteps and qmp is not None and qmp.ready:
+            src, text, cmds = qsteps[0]
+            i = qbuf[src].find(text.encode())
+            if i < 0:
+                return
+            for k in qbuf:
+                qbuf[k] = qbuf[k][i + len(text):] if k == src else b""
+            qsteps.pop(0)
+            run_qmp(cmds, "on %s %r" % (src, text))
     seen = b""          # console text not yet consumed by a match
     steps = list(zip(a.expect, a.send))
     dumps = list(a.screendump)
@@ -180,8 +257,26 @@ def main():
         if now >= deadline:
             timed_out = True
             break
+        if not started and qmp is not None and qmp.ready:
+            run_qmp(a.qmp_start, "start")
+            run_qmp([{"execute": "cont"}], "start")
+            started = True
         for key, _ in sel.select(timeout=min(0.2, deadline - now)):
             kind, name = key.data
+            if kind == "pipe":
+                try:
+                    data = os.read(key.fileobj.fileno(), 65536)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    sel.unregister(key.fileobj)
+                    continue
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+                if qsteps:
+                    qbuf["qemu"] = (qbuf["qemu"] + data)[-65536:]
+                    run_qmp_steps()
+                continue
             if kind == "listen":
                 conn, _ = key.fileobj.accept()
                 conn.setblocking(False)
@@ -232,6 +327,10 @@ def main():
                             print("console.py: screendump failed: %r" % (r,),
                                   file=sys.stderr)
                         dumps.remove(d)
+            # QMP steps next, also before any key of this output is sent.
+            if qsteps:
+                qbuf["console"] = (qbuf["console"] + data)[-65536:]
+                run_qmp_steps()
             # Firmware consoles redraw with escape sequences: match on text
             # with them left in; callers choose plain words.
             progressed = True
@@ -289,6 +388,10 @@ def main():
                         qmp.feed(data)
                 except OSError:
                     pass
+            elif key.data[0] == "pipe":
+                os.set_blocking(key.fileobj.fileno(), True)
+                sys.stdout.buffer.write(key.fileobj.read())
+                sys.stdout.flush()
     log.close()
     if a.show:
         sys.stdout.flush()
@@ -310,6 +413,13 @@ def main():
               file=sys.stderr)
         if a.strict and rc == 0:
             rc = 125
+    if qsteps:
+        print("console.py: still waiting for %r on %s (--qmp-on)" %
+              (qsteps[0][1], qsteps[0][0]), file=sys.stderr)
+        if a.strict and rc == 0:
+            rc = 125
+    if qmp_failed and rc == 0:
+        rc = 125
     print("console.py: qemu exit %d (%s) after %.1f s" % (rc, reason, elapsed),
           file=sys.stderr)
     return rc
