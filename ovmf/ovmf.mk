@@ -41,6 +41,9 @@ CHECK_SUITES += 'ovmf-e2e:BUILD=$(BUILD) ovmf/e2e.sh'
 # Hostile tables the firmware's partition driver leaves alone, refused
 # under OVMF (ovmf/hostile.sh; its ISO is built in a private BUILD dir).
 CHECK_SUITES += 'ovmf-hostile:BUILD=$(BUILD) ovmf/hostile.sh'
+# I/O errors in firmware: blkdebug faults on GPT sectors, a read-only disk,
+# a medium removed mid-write (ovmf/faults.sh; ISOs by ovmf/mkiso.sh).
+CHECK_SUITES += 'ovmf-faults:BUILD=$(BUILD) ovmf/faults.sh'
 
 # make demo: the unattended ISO against a sample WS2019 disk, live console.
 demo:
