@@ -117,7 +117,7 @@ static enum gpt_status place_copies(const struct gpt_table *t,
 static bool needs_write(const struct gpt_table *t, const struct gpt_plan *p)
 {
 	return (p && p->count) || !t->primary.valid || !t->backup.valid ||
-	       t->backup_stale;
+	       t->split_by_removal;
 }
 
 enum gpt_status gpt_target_build(const struct gpt_table *t,
@@ -164,7 +164,7 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	tg->header[GPT_COPY_BACKUP] = b->header[GPT_COPY_BACKUP];
 	tg->primary_first = !t->primary.valid;
 	res->rebuilt_primary = !t->primary.valid;
-	res->rebuilt_backup = !t->backup.valid || t->backup_stale;
+	res->rebuilt_backup = !t->backup.valid || t->split_by_removal;
 	return GPT_OK;
 }
 

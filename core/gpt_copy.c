@@ -139,23 +139,31 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 	return GPT_OK;
 }
 
-/* Our commit writes the backup first: a cut after the backup header leaves
- * two valid copies that agree but for entries the backup has zeroed. */
+/* Our commit writes one copy, then the other: a cut between them leaves
+ * two valid copies that agree but for entries one of them has zeroed. */
 bool gpt_copies_split_by_removal(const struct gpt_copy *p,
 				 const struct gpt_copy *b)
 {
 	size_t bytes = (size_t)p->num_entries * p->entry_size;
-	bool differ = false;
+	int zeroed_in = -1; /* 0: primary, 1: backup */
 
 	if (compare_headers(p, b, NULL) != GPT_OK)
 		return false;
 	for (size_t off = 0; off < bytes; off += p->entry_size) {
+		int here;
+
 		if (mem_compare(p->array + off, b->array + off,
 				p->entry_size) == 0)
 			continue;
-		if (!mem_is_zero(b->array + off, p->entry_size))
+		if (mem_is_zero(b->array + off, p->entry_size))
+			here = 1;
+		else if (mem_is_zero(p->array + off, p->entry_size))
+			here = 0;
+		else
 			return false;
-		differ = true;
+		if (zeroed_in >= 0 && zeroed_in != here)
+			return false;
+		zeroed_in = here;
 	}
-	return differ;
+	return zeroed_in >= 0;
 }

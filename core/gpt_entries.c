@@ -120,12 +120,16 @@ static enum gpt_status check_overlaps(const struct gpt_copy *c,
 					(unsigned long long)le64(&b->ending_lba));
 	}
 	heap_sort(used, n, c, cmp_unique);
-	for (uint32_t k = 1; k < n; k++)
-		if (cmp_unique(c, used[k - 1], used[k]) == 0)
+	for (uint32_t k = 1; k < n; k++) {
+		uint32_t a = used[k - 1], b = used[k];
+
+		if (cmp_unique(c, a, b) == 0)
 			return gpt_fail(why, GPT_E_DAMAGED,
 					"entries %u and %u have the same unique "
-					"GUID %G", used[k - 1] + 1, used[k] + 1,
-					&gpt_copy_entry(c, used[k])->unique_guid);
+					"GUID %G", (a < b ? a : b) + 1,
+					(a < b ? b : a) + 1,
+					&gpt_copy_entry(c, b)->unique_guid);
+	}
 	return GPT_OK;
 }
 

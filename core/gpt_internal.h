@@ -55,8 +55,8 @@ enum gpt_status gpt_check_entries(struct blockdev *dev,
 enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
 				   const struct gpt_copy *backup,
 				   struct gpt_reason *why);
-/* Both valid, and the backup equals the primary but for entries it has
- * zeroed: a removal cut between the two copies. */
+/* Both valid, and alike but for entries one of them has zeroed: a
+ * removal cut between the two copies. */
 bool gpt_copies_split_by_removal(const struct gpt_copy *primary,
 				 const struct gpt_copy *backup);
 enum mbr_kind mbr_classify(const uint8_t *mbr, struct gpt_reason *why);

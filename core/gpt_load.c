@@ -47,7 +47,7 @@ static void assess(struct gpt_table *t)
 	if (t->primary.valid && t->backup.valid)
 		t->copies_agree = gpt_compare_copies(&t->primary, &t->backup,
 						     &t->disagree) == GPT_OK;
-	t->backup_stale = t->primary.valid && t->backup.valid &&
+	t->split_by_removal = t->primary.valid && t->backup.valid &&
 			  !t->copies_agree &&
 			  gpt_copies_split_by_removal(&t->primary, &t->backup);
 	t->backup_misplaced = t->backup.valid &&
@@ -89,7 +89,7 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 		return st;
 	assess(t);
 	good = gpt_good_copy(t);
-	if (good && (t->copies_agree || t->backup_stale || !t->primary.valid ||
+	if (good && (t->copies_agree || t->split_by_removal || !t->primary.valid ||
 		     !t->backup.valid)) {
 		st = gpt_check_entries(dev, good, &t->entries_why);
 		if (st == GPT_E_NOMEM)
@@ -130,12 +130,12 @@ enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,
 					"%s; --repair rebuilds it from the %s "
 					"copy", bad->why.text,
 					p->valid ? "primary" : "backup");
-	} else if (t->backup_stale && !allow_repair) {
+	} else if (t->split_by_removal && !allow_repair) {
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"%s: the backup lacks entries the primary has "
-				"(a removal cut short?); --repair rewrites it "
-				"from the primary", t->disagree.text);
-	} else if (!t->copies_agree && !t->backup_stale) {
+				"%s, removed in one copy only (a removal cut "
+				"short?); --repair rewrites the backup from the "
+				"primary", t->disagree.text);
+	} else if (!t->copies_agree && !t->split_by_removal) {
 		return gpt_fail(why, GPT_E_DAMAGED, "%s", t->disagree.text);
 	}
 	if (!t->entries_ok)

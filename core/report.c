@@ -188,6 +188,35 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 		report_emit(out, REPORT_INFO, line);
 }
 
+/* A hybrid MBR record that still maps a partition being removed keeps it
+ * visible to MBR-only tools; the MBR is never rewritten silently. */
+static void report_hybrid_overlaps(const struct gpt_table *t,
+				   const struct gpt_plan *plan,
+				   const struct report_sink *out)
+{
+	const struct mbr *m = (const struct mbr *)(const void *)t->mbr;
+
+	for (uint32_t k = 0; plan && k < plan->count; k++) {
+		const struct gpt_entry *e = gpt_entry_at(t, plan->index[k]);
+
+		for (int i = 0; i < 4; i++) {
+			const struct mbr_record *r = &m->record[i];
+			uint64_t s = le32(&r->starting_lba);
+			uint64_t n = le32(&r->size_in_lba);
+
+			if (r->os_type == 0 || r->os_type == MBR_TYPE_GPT_PROTECTIVE ||
+			    n == 0 ||
+			    !ranges_overlap(s, s + n - 1, le64(&e->starting_lba),
+					    le64(&e->ending_lba)))
+				continue;
+			report_line(out, REPORT_WARN,
+				    "  hybrid MBR record %d (type 0x%02x) still "
+				    "maps entry %u; the MBR is left as it is",
+				    i + 1, r->os_type, plan->index[k] + 1);
+		}
+	}
+}
+
 static void report_entries(const struct gpt_table *t,
 			   const struct gpt_plan *plan,
 			   const struct report_sink *out)
@@ -232,10 +261,10 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 			    &GPT_HDR(good->header)->disk_guid);
 	report_copy(&t->primary, "Primary", out);
 	report_copy(&t->backup, "Backup", out);
-	if (t->backup_stale)
+	if (t->split_by_removal)
 		report_line(out, REPORT_WARN,
-			    "  %s: the backup lacks entries the primary has "
-			    "(a removal cut short?)", t->disagree.text);
+			    "  %s, removed in one copy only (a removal cut "
+			    "short?)", t->disagree.text);
 	else if (t->primary.valid && t->backup.valid && !t->copies_agree)
 		report_line(out, REPORT_ERROR, "  %s", t->disagree.text);
 	if (t->backup_misplaced)
@@ -249,6 +278,8 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 	if (!t->entries_ok && t->entries_why.text[0])
 		report_line(out, REPORT_ERROR, "  %s", t->entries_why.text);
 	report_entries(t, plan, out);
+	if (t->mbr_kind == MBR_HYBRID)
+		report_hybrid_overlaps(t, plan, out);
 }
 
 void gpt_report_commit(const struct gpt_commit_result *r,

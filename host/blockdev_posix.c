@@ -263,8 +263,9 @@ static enum gpt_status size_disk(struct posix_disk *d, const struct stat *st,
 		return gpt_fail(why, GPT_E_UNSUPPORTED,
 				"%s: %u-byte sectors are not supported", d->path,
 				sector_size);
+	/* Same verdict as the core's for a 3-block disk: no GPT fits. */
 	if (d->bytes / sector_size < 3)
-		return gpt_fail(why, GPT_E_ARG,
+		return gpt_fail(why, GPT_E_NOT_GPT,
 				"%s is too small for a GPT (%llu bytes)",
 				d->path, (unsigned long long)d->bytes);
 	d->tail = d->bytes % sector_size;

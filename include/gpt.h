@@ -45,10 +45,12 @@ struct gpt_table {
 	bool copies_agree;             /* both valid and consistent */
 	struct gpt_reason disagree;    /* first difference when not */
 	bool backup_misplaced;         /* valid backup before the last LBA */
-	/* Both copies valid, the backup lacking only entries the primary
-	 * has: a removal cut short. --repair takes the primary (the copy
-	 * the firmware and Linux use) and rewrites the backup. */
-	bool backup_stale;
+	/* Both copies valid and alike but for entries one of them has
+	 * zeroed: a removal cut between the copies (the backup goes first,
+	 * or the primary when it is being rebuilt). --repair takes the
+	 * primary, the copy the firmware and Linux use, and rewrites the
+	 * backup. */
+	bool split_by_removal;
 	bool entries_ok;               /* used entries in range, no overlap */
 	struct gpt_reason entries_why;
 };

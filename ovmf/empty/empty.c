@@ -4,6 +4,8 @@
 #include <efi.h>
 #include <efilib.h>
 
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	InitializeLib(image, st);
