@@ -356,7 +356,7 @@ struct expect {
 	uint32_t num_entries, entry_size;
 	struct gpt_guid disk_guid;
 	uint64_t first_usable;
-	bool primary_valid, backup_valid, backup_misplaced, backup_stale;
+	bool primary_valid, backup_valid, backup_misplaced, split_by_removal;
 	uint64_t primary_array_lba;
 };
 
@@ -377,7 +377,7 @@ static void expect_init(struct expect *x, const struct gpt_table *t,
 	x->first_usable = le64(&hdr(good)->first_usable_lba);
 	x->primary_valid = t->primary.valid;
 	x->backup_valid = t->backup.valid;
-	x->backup_stale = t->backup_stale;
+	x->split_by_removal = t->split_by_removal;
 	x->backup_misplaced = t->backup_misplaced;
 	x->primary_array_lba = t->primary.array_lba;
 }
@@ -410,7 +410,7 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 			 const struct verdict *v)
 {
 	bool needs_write = plan->count || !t->primary.valid ||
-			   !t->backup.valid || t->backup_stale;
+			   !t->backup.valid || t->split_by_removal;
 	struct gpt_commit_result res, res2;
 	struct gpt_plan again;
 	struct gpt_reason why;
@@ -460,7 +460,7 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 		   (unsigned long long)t->primary.array_lba);
 	FUZZ_CHECK(res.removed == plan->count && res.rebuilt_primary ==
 							 !x.primary_valid &&
-			   res.rebuilt_backup == (!x.backup_valid || x.backup_stale),
+			   res.rebuilt_backup == (!x.backup_valid || x.split_by_removal),
 		   "commit result: removed %u of %u, rebuilt %d/%d",
 		   res.removed, plan->count, res.rebuilt_primary,
 		   res.rebuilt_backup);
