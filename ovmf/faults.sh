@@ -56,15 +56,17 @@ BARRAY=2097119        # backup array, the block of entry 1 (WinRE)
 PARRAY=2              # primary array, the block of entry 1
 
 # Longest first, so the two workers finish together.
-CASES="write-primary-array write-backup-header flush-after-backup
+CASES="shell-write-primary-array write-primary-array write-backup-header
+flush-after-backup
 flush-after-primary read-commit read-load-primary read-load-backup readonly
 medium-removed-first-write medium-removed-between-copies"
 
 # ---------------------------------------------------------------- helpers ---
 
-pass() { echo "PASS: $NAME: $*" >>"$C/result"; }
-skip() { echo "SKIP: $NAME: $*" >>"$C/result"; }
-fail() { echo "FAIL: $NAME: $*" >>"$C/result"; FAILED=1; }
+# printf, not echo: dash's echo would take \E... in a path for an escape.
+pass() { printf 'PASS: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
+skip() { printf 'SKIP: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
+fail() { printf 'FAIL: %s: %s\n' "$NAME" "$*" >>"$C/result"; FAILED=1; }
 detail() { sed 's/^/#   /' >>"$C/result"; }
 
 # rules TEXT: the blkdebug rules file of this case ($C/rules.conf).
@@ -77,14 +79,19 @@ hmp() {
 OPEN_TRAY='{"execute":"blockdev-open-tray","arguments":{"device":"d1","force":true}}'
 
 # boot LOGNAME ISO DISK-FLAGS CTRL [ARGS...]: one boot against $C/sys.img
-# with a trace of the guest's write requests ($C/LOGNAME.trace); sets
-# BOOT_RC, BOOT_END, BOOT_SECS.
+# with a trace of the guest's write requests ($C/LOGNAME.trace); ISO
+# "shell" boots $C/startup.fat in OVMF's shell instead. Sets BOOT_RC,
+# BOOT_END, BOOT_SECS.
 boot() {
 	_log=$1 _iso=$2 _flags=$3 _ctrl=$4
 	shift 4
+	if [ "$_iso" = shell ]; then
+		set -- --fat "$C/startup.fat" --skip-countdown "$@"
+	else
+		set -- --iso "$ISO_DIR/$_iso.iso" "$@"
+	fi
 	BOOT_RC=0
 	"$here/boot.sh" --log "$C/$_log.log" --timeout "$BOOT_TIMEOUT" \
-		--iso "$ISO_DIR/$_iso.iso" \
 		--disk "$C/sys.img:$_ctrl:$BS${_flags:+:$_flags}" \
 		--qemu-arg -trace \
 		--qemu-arg enable=virtio_blk_handle_write \
@@ -119,14 +126,17 @@ check_line() {
 	fi
 }
 
-# check_summary TEXT: the grep-able summary line of disk 1 has TEXT.
+# check_summary TEXT: a grep-able summary line ("gptrim: disk N ...: ...")
+# has TEXT.
 check_summary() {
-	_l=$(grep -aE '^ *gptrim: disk 1 ' "$C/run.txt" | tail -n 1 | sed 's/^ *//')
-	case $_l in
-	*"$1"*) pass "summary: $_l" ;;
-	*) fail "summary '$_l' lacks '$1'"
-		tail -n 15 "$C/run.txt" | detail ;;
-	esac
+	_l=$(grep -aE '^ *gptrim: disk [0-9]+ ' "$C/run.txt" | grep -F -- "$1" |
+		tail -n 1 | sed 's/^ *//')
+	if [ -n "$_l" ]; then
+		pass "summary: $_l"
+	else
+		fail "no summary line with '$1'"
+		tail -n 15 "$C/run.txt" | detail
+	fi
 }
 
 # check_status N: "gptrim: exit status N" on the console.
@@ -196,6 +206,42 @@ check_esp() {
 	rm -f "$C/esp.img"
 }
 
+# check_lasterror: startup.nsh's "gptrim-exit %lasterror%" line is 6.
+check_lasterror() {
+	_v=$(sed -n 's/^.*gptrim-exit \([^ ]*\).*$/\1/p' "$C/run.txt" | tail -n 1)
+	case "$_v" in
+	0x*|[0-9]*) _n=$(printf '%d' "$_v" 2>/dev/null || echo x) ;;
+	*) _n=x ;;
+	esac
+	if [ "$_n" = 6 ]; then
+		pass "startup.nsh: %lasterror% $_v"
+	else
+		fail "startup.nsh: %lasterror% '$_v', expected 6"
+		tail -n 15 "$C/run.txt" | detail
+	fi
+}
+
+# check_undo: the backup gptrim saved on the ESP before its first write,
+# put back with sgdisk --load-backup on a copy, gives the original disk
+# (ESP aside) byte for byte.
+check_undo() {
+	_guid=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import gptread; print(gptread.table_of(sys.argv[2], int(sys.argv[3]))["disk_guid"])' \
+		"$top/tests/lib" "$W/ws2019.img" "$BS")
+	cp --sparse=always "$C/sys.img" "$C/undo.img"
+	if mcopy -n -i "$C/sys.img@@$ESP_START" "::/EFI/gptrim/$_guid.gpt" \
+		"$C/saved.gpt" >"$C/undo.log" 2>&1 &&
+		sgdisk --load-backup="$C/saved.gpt" "$C/undo.img" \
+			>>"$C/undo.log" 2>&1 &&
+		python3 "$here/gpttool.py" compare "$W/ws2019.img" "$C/undo.img" \
+			"$BS" --skip "$ESP_START:$ESP_END" >>"$C/undo.log" 2>&1; then
+		pass "sgdisk --load-backup of \\EFI\\gptrim\\$_guid.gpt gives back the original disk (ESP aside)"
+	else
+		fail "undo with the ESP backup"
+		detail <"$C/undo.log"
+	fi
+	rm -f "$C/undo.img"
+}
+
 # check_converges: gptrim --apply --repair (host tool, same core) on a copy
 # ends with the new table in both copies.
 check_converges() {
@@ -241,18 +287,22 @@ once = \"on\""
 	check_state old
 	check_bytes
 	check_esp
+	check_undo
 	check_converges
 }
 
 # EIO on the write of the primary array, after the backup copy is complete
 # and flushed: the primary header is never written; old primary, new backup.
-case_write_primary_array() {
+primary_array_rules() {
 	rules "[inject-error]
 event = \"pwritev\"
 iotype = \"write\"
 errno = \"5\"
 sector = \"$PARRAY\"
 once = \"on\""
+}
+case_write_primary_array() {
+	primary_array_rules
 	boot run unattended "blkdebug=$C/rules.conf" virtio
 	check_end
 	check_line "Commit failed: writing the primary entry array (LBA $PARRAY, 1 blocks)"
@@ -263,7 +313,26 @@ once = \"on\""
 	check_state old
 	check_bytes
 	check_esp
+	check_undo
 	check_converges
+}
+
+# The same from OVMF's shell (startup.nsh as shipped): %lasterror% is 6.
+case_shell_write_primary_array() {
+	primary_array_rules
+	rm -f "$C/startup.fat"
+	mformat -i "$C/startup.fat" -C -T 16384 -h 16 -s 32 -v STARTUP :: &&
+		mcopy -i "$C/startup.fat" "$here/startup.nsh" ::/startup.nsh &&
+		mcopy -i "$C/startup.fat" "$BUILD/gptrim.efi" ::/gptrim.efi ||
+		{ fail "making the FAT image with startup.nsh"; return; }
+	boot run shell "blkdebug=$C/rules.conf" virtio
+	check_end
+	check_summary "error: writing the primary entry array (LBA $PARRAY, 1 blocks)"
+	check_lasterror
+	check_writes "the primary header and the MBR never written; GPT writes: backup array, backup header, the failed primary array block, nothing after" \
+		--forbid 0:1 --gpt-first "$BARRAY:1 $LAST:1 $PARRAY:1" --gpt-max 3
+	check_state old
+	check_bytes
 }
 
 # EIO on the flush after the backup copy. --no-backup: the first write to
