@@ -17,10 +17,11 @@
 #   - QEMU's blkdebug driver between the guest and the image, its rules
 #     aimed at GPT sectors (OVMF reads the disk and may rewrite a bad copy;
 #     gptrim's ESP backup is written through the FAT driver before the GPT):
-#     EIO on the write of the backup header, of the primary array, on the
-#     flush after either copy, on a read during the commit and on a read of
-#     either header while loading (armed from QMP while the interactive ISO
-#     waits at its question, so it hits gptrim's second load, not OVMF's);
+#     EIO on the write of the backup header, of the primary array (also
+#     from OVMF's shell: %lasterror%), on the flush after either copy, on
+#     a read during the commit and on a read of either header while
+#     loading (armed from QMP while the interactive ISO waits at its
+#     question, so it hits gptrim's second load, not OVMF's);
 #   - a read-only drive (readonly=on);
 #   - the medium of a removable SCSI disk removed (tray opened from QMP)
 #     while a blkdebug breakpoint holds gptrim's first GPT write, or the
@@ -32,8 +33,9 @@
 # and EDK2's rules (tests/lib/gptread.py) with sgdisk -v agreeing
 # (ovmf/faultjudge.py); every byte outside the GPT areas and the ESP is
 # unchanged (the whole disk, where nothing may be written); the ESP is a
-# clean FAT; and gptrim --apply --repair (host tool) converges to the new
-# table.
+# clean FAT; the ESP backup saved before the fault undoes it (sgdisk
+# --load-backup); and gptrim --apply --repair (host tool) converges to the
+# new table.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
