@@ -24,9 +24,10 @@ static enum gpt_status write_region(struct blockdev *dev, const struct region *r
 	enum gpt_status st;
 	uint32_t i = 0;
 
-	st = bdev_read(dev, r->lba, r->blocks, scratch, why);
+	st = bdev_read(dev, r->lba, r->blocks, scratch, &io);
 	if (st != GPT_OK)
-		return st;
+		return gpt_fail(why, st, "reading the %s before writing it: %s",
+				r->what, io.text);
 	while (i < r->blocks) {
 		uint32_t run = 0;
 

@@ -395,8 +395,8 @@ sector = \"$BARRAY\"
 once = \"on\""
 	boot run unattended "blkdebug=$C/rules.conf" virtio
 	check_end
-	check_line "Commit failed: reading 32 blocks at LBA $BARRAY"
-	check_summary "error: reading 32 blocks at LBA $BARRAY"
+	check_line "Commit failed: reading the backup entry array before writing"
+	check_summary "error: reading the backup entry array before writing it"
 	check_status 6
 	check_writes "no GPT area written" --gpt-max 0
 	check_state old
