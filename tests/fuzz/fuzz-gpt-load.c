@@ -24,7 +24,6 @@
  *
  * A custom mutator recomputes the CRCs of the headers after most mutations
  * so that they reach the checks behind the CRCs. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +52,7 @@ struct input {
 	uint32_t fault_k;
 };
 
-/* What the clean pass learnt, for the driver pass. */
+/* What the clean pass learnt, for the commit and the driver pass. */
 struct verdict {
 	bool loaded;
 	bool backup_must_decode;
@@ -91,15 +90,14 @@ static void decode_input(const uint8_t *data, size_t size, struct input *in)
 				   "guid_parse(\"%s\")", extra_type_text[i]);
 }
 
-static uint32_t header_size(const struct gpt_copy *c)
-{
-	return le32(&((const struct gpt_header *)(const void *)c->header)
-			     ->header_size);
-}
-
 static const struct gpt_header *hdr(const struct gpt_copy *c)
 {
 	return (const struct gpt_header *)(const void *)c->header;
+}
+
+static uint32_t header_size(const struct gpt_copy *c)
+{
+	return le32(&hdr(c)->header_size);
 }
 
 static size_t array_bytes(const struct gpt_copy *c)
