@@ -55,10 +55,12 @@ for t in $targets; do
 		status=1
 		continue
 	fi
+	dict=$here/gpt.dict
+	[ "$t" = fuzz-options ] && dict=$here/options.dict
 	# New coverage goes to a scratch directory: the seeds stay as made.
 	mkdir -p "$scratch/new-$t" "$scratch/art-$t"
 	start=$(date +%s)
-	if "$bin" -runs="$runs" -seed="$seed" -timeout=30 \
+	if "$bin" -runs="$runs" -seed="$seed" -timeout=30 -dict="$dict" \
 		-artifact_prefix="$scratch/art-$t/" "$scratch/new-$t" "$corpus" \
 		>"$log" 2>&1; then
 		echo "PASS: $t $runs runs ($(( $(date +%s) - start )) s)"
