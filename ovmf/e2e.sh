@@ -37,6 +37,7 @@ JOBS=${E2E_JOBS:-2}
 export MTOOLS_SKIP_CHECK=1
 FX_LOCK=$W/fx.lock
 . "$here/fixtures.sh"
+. "$here/lib.sh"
 
 ISO_DIR=$W/iso
 SNAKEOIL_KEY=/usr/share/ovmf/PkKek-1-snakeoil.key
@@ -53,11 +54,6 @@ iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
 # ---------------------------------------------------------------- helpers ---
-
-pass() { echo "PASS: $NAME: $*" >>"$C/result"; }
-skip() { echo "SKIP: $NAME: $*" >>"$C/result"; }
-fail() { echo "FAIL: $NAME: $*" >>"$C/result"; FAILED=1; }
-detail() { sed 's/^/#   /' >>"$C/result"; }
 
 # disk NAME LAYOUT BS: a fixture $C/NAME.img and its pristine copy NAME.orig.
 disk() {
@@ -80,12 +76,8 @@ boot() {
 	BOOT_RC=0
 	"$here/boot.sh" --log "$C/$_log.log" --timeout "$BOOT_TIMEOUT" "$@" \
 		2>"$C/$_log.err" || BOOT_RC=$?
-	_last=$(tail -n 1 "$C/$_log.err")
-	BOOT_END=$(echo "$_last" | sed -n 's/.*(\(.*\)) after.*/\1/p')
-	BOOT_SECS=$(echo "$_last" | sed -n 's/.* after \([0-9.]*\) s$/\1/p')
-	# A plain-text copy of the console for grep: no escapes, no CRs.
-	sed 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$C/$_log.log" | tr -d '\r' \
-		>"$C/$_log.txt"
+	# BOOT_END, BOOT_SECS; a plain-text copy of the console for grep.
+	boot_end "$_log"
 	# When the firmware started the first boot option (with --mark).
 	_mark=$(sed -n 's/^console.py: mark .* at \([0-9.]*\) s$/\1/p' "$C/$_log.err" | head -n 1)
 	echo "$BOOT_END $BOOT_SECS ${_mark:-}" >"$C/$_log.end"
@@ -577,14 +569,8 @@ case_secboot_unsigned() {
 }
 
 run_case() {
-	NAME=$1
-	C=$W/cases/$NAME
-	FAILED=0
-	rm -rf "$C"
-	mkdir -p "$C"
-	: >"$C/result"
-	_fn=case_$(echo "$NAME" | tr '-' '_')
-	"$_fn" >"$C/out" 2>&1
+	case_dir "$1"
+	case_call
 	# Free space: keep the images of failed cases for a look.
 	if [ "$FAILED" = 0 ] && [ -z "${E2E_KEEP:-}" ]; then
 		rm -f "$C"/*.img "$C"/*.orig "$C"/*.after1 "$C"/*.fat
@@ -668,14 +654,10 @@ setup() {
 }
 
 prereqs() {
-	for _t in qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
-		xorriso sbsign sbverify openssl mkfs.vfat fsck.fat python3; do
-		command -v "$_t" >/dev/null 2>&1 || { echo "$_t not installed"; return 1; }
-	done
-	for _f in OVMF_CODE_4M.fd OVMF_VARS_4M.fd OVMF_CODE_4M.secboot.fd \
-		OVMF_VARS_4M.snakeoil.fd; do
-		[ -r "/usr/share/OVMF/$_f" ] || { echo "no /usr/share/OVMF/$_f"; return 1; }
-	done
+	need_tools qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
+		xorriso sbsign sbverify openssl mkfs.vfat fsck.fat python3 || return 1
+	need_ovmf OVMF_CODE_4M.fd OVMF_VARS_4M.fd OVMF_CODE_4M.secboot.fd \
+		OVMF_VARS_4M.snakeoil.fd || return 1
 	[ -r "$SNAKEOIL_KEY" ] || { echo "no $SNAKEOIL_KEY"; return 1; }
 	[ "$(id -u)" = 0 ] || { echo "not root (4Kn fixtures need losetup)"; return 1; }
 	[ -r "$BUILD/gptrim.efi" ] || { echo "$BUILD/gptrim.efi not built"; return 1; }
@@ -683,10 +665,7 @@ prereqs() {
 
 # ------------------------------------------------------------------- main ---
 
-case "${1:-}" in
---case) run_case "$2"; exit 0 ;;
---list) printf '%s\n' $CASES; exit 0 ;;
-esac
+suite_entry "$@"
 
 if ! why=$(prereqs); then
 	echo "SKIP: ovmf-e2e ($why)"
@@ -694,34 +673,18 @@ if ! why=$(prereqs); then
 fi
 # 4Kn fixtures need loop devices with 4096-byte blocks (not in every
 # container): without them those cases are skipped, the others run.
-probe=$(mktemp "${TMPDIR:-/tmp}/gptrim-loop.XXXXXX")
-truncate -s 1M "$probe"
-if dev=$(losetup -f --show -b 4096 "$probe" 2>&1); then
-	losetup -d "$dev"
-else
-	export E2E_NO_LOOP="losetup -b 4096 failed: $dev"
+why=$(no_loop4k)
+if [ -n "$why" ]; then
+	E2E_NO_LOOP=$why
+	export E2E_NO_LOOP
 fi
-rm -f "$probe"
 cases=${*:-$CASES}
 start=$(date +%s)
 setup || { echo "FAIL: setting up the ISOs; no boots run"; exit 1; }
 echo "SKIP: 4Kn on SATA (QEMU's IDE/AHCI emulation has 512-byte logical blocks only)"
-printf '%s\n' $cases | xargs -P "$JOBS" -n 1 sh "$0" --case
-# Any loop device left behind by a killed case.
-for img in "$W"/cases/*/*; do
-	[ -f "$img" ] || continue
-	losetup -j "$img" 2>/dev/null | cut -d: -f1 | while read -r d; do
-		losetup -d "$d" 2>/dev/null
-	done
-done
-for name in $cases; do
-	if [ -s "$W/cases/$name/result" ]; then
-		cat "$W/cases/$name/result"
-	else
-		echo "FAIL: $name: no result (see $W/cases/$name/out)"
-		tail -n 20 "$W/cases/$name/out" 2>/dev/null | sed 's/^/#   /'
-	fi
-done
+run_cases "$JOBS" $cases
+detach_loops
+print_results $cases
 # Boot to power-off of the two timing boots (run side by side, one per core),
 # and the part after the firmware started the app from the CD.
 timing() { # CASE -> "TOTAL APP" in seconds
@@ -734,6 +697,4 @@ if g=$(timing timing-gptrim) && e=$(timing timing-empty); then
 	set -- $g $e
 	echo "# timing: boot to power-off under TCG, same VM (ISO + 4 disks on virtio-blk), same run, side by side: gptrim unattended ISO $1 s, empty gnu-efi app $3 s; from the firmware starting the CD to power-off: gptrim $2 s, empty $4 s"
 fi
-echo "# e2e: $(printf '%s\n' $cases | wc -l) cases in $(( $(date +%s) - start )) s (logs: $W/cases)"
-grep -q '^FAIL: ' "$W"/cases/*/result 2>/dev/null && exit 1
-exit 0
+suite_exit e2e "$start" $cases

@@ -47,6 +47,7 @@ JOBS=${FAULTS_JOBS:-2}
 export MTOOLS_SKIP_CHECK=1
 FX_LOCK=$W/fx.lock
 . "$here/fixtures.sh"
+. "$here/lib.sh"
 
 ISO_DIR=$W/iso
 BOOT_TIMEOUT=${FAULTS_BOOT_TIMEOUT:-180}
@@ -64,12 +65,6 @@ flush-after-primary read-commit read-load-primary read-load-backup readonly
 medium-removed-first-write medium-removed-between-copies"
 
 # ---------------------------------------------------------------- helpers ---
-
-# printf, not echo: dash's echo would take \E... in a path for an escape.
-pass() { printf 'PASS: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
-skip() { printf 'SKIP: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
-fail() { printf 'FAIL: %s: %s\n' "$NAME" "$*" >>"$C/result"; FAILED=1; }
-detail() { sed 's/^/#   /' >>"$C/result"; }
 
 # rules TEXT: the blkdebug rules file of this case ($C/rules.conf).
 rules() { printf '%s\n' "$1" >"$C/rules.conf"; }
@@ -101,11 +96,7 @@ boot() {
 		--qemu-arg enable=scsi_disk_dma_command_WRITE \
 		--qemu-arg -D --qemu-arg "$C/$_log.trace" \
 		"$@" >"$C/$_log.out" 2>"$C/$_log.err" || BOOT_RC=$?
-	_last=$(tail -n 1 "$C/$_log.err")
-	BOOT_END=$(echo "$_last" | sed -n 's/.*(\(.*\)) after.*/\1/p')
-	BOOT_SECS=$(echo "$_last" | sed -n 's/.* after \([0-9.]*\) s$/\1/p')
-	sed 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$C/$_log.log" | tr -d '\r' \
-		>"$C/$_log.txt"
+	boot_end "$_log"
 }
 
 check_end() {
@@ -507,16 +498,10 @@ case_medium_removed_between_copies() {
 }
 
 run_case() {
-	NAME=$1
-	C=$W/cases/$NAME
-	FAILED=0
-	rm -rf "$C"
-	mkdir -p "$C"
-	: >"$C/result"
+	case_dir "$1"
 	read -r ESP_START ESP_END <"$W/esp"
 	cp --sparse=always "$W/ws2019.img" "$C/sys.img"
-	_fn=case_$(echo "$NAME" | tr '-' '_')
-	"$_fn" >"$C/out" 2>&1
+	case_call
 	if [ "$FAILED" = 0 ] && [ -z "${FAULTS_KEEP:-}" ]; then
 		rm -f "$C"/*.img "$C"/*.orig
 	fi
@@ -556,22 +541,15 @@ setup() {
 }
 
 prereqs() {
-	for _t in qemu-system-x86_64 sgdisk sfdisk mformat mcopy mmd xorriso \
-		mkfs.vfat fsck.fat python3; do
-		command -v "$_t" >/dev/null 2>&1 || { echo "$_t not installed"; return 1; }
-	done
-	for _f in OVMF_CODE_4M.fd OVMF_VARS_4M.fd; do
-		[ -r "/usr/share/OVMF/$_f" ] || { echo "no /usr/share/OVMF/$_f"; return 1; }
-	done
+	need_tools qemu-system-x86_64 sgdisk sfdisk mformat mcopy mmd xorriso \
+		mkfs.vfat fsck.fat python3 || return 1
+	need_ovmf OVMF_CODE_4M.fd OVMF_VARS_4M.fd || return 1
 	[ -r "$BUILD/gptrim.efi" ] || { echo "$BUILD/gptrim.efi not built"; return 1; }
 }
 
 # ------------------------------------------------------------------- main ---
 
-case "${1:-}" in
---case) run_case "$2"; exit 0 ;;
---list) printf '%s\n' $CASES; exit 0 ;;
-esac
+suite_entry "$@"
 
 if ! why=$(prereqs); then
 	echo "SKIP: ovmf-faults ($why)"
@@ -580,18 +558,9 @@ fi
 cases=${*:-$CASES}
 start=$(date +%s)
 setup || exit 1
-printf '%s\n' $cases | xargs -P "$JOBS" -n 1 sh "$0" --case
-for name in $cases; do
-	if [ -s "$W/cases/$name/result" ]; then
-		cat "$W/cases/$name/result"
-	else
-		echo "FAIL: $name: no result (see $W/cases/$name/out)"
-		tail -n 20 "$W/cases/$name/out" 2>/dev/null | sed 's/^/#   /'
-	fi
-done
+run_cases "$JOBS" $cases
+print_results $cases
 if [ -z "${*:-}" ]; then
 	echo "SKIP: medium-changed: a medium swapped for another between gptrim's read and its write (QEMU 7.2: blockdev-change-medium and eject drain the drive's requests, so with a blkdebug breakpoint holding the guest they never return, and without one the swap races the guest; the one race-free pause, the interactive question, comes only without options, and removable disks need --removable; non-removable drives refuse: \"Device 'd1' is not removable\")"
 fi
-echo "# faults: $(printf '%s\n' $cases | wc -l) cases in $(( $(date +%s) - start )) s (logs: $W/cases)"
-grep -q '^FAIL: ' "$W"/cases/*/result 2>/dev/null && exit 1
-exit 0
+suite_exit faults "$start" $cases

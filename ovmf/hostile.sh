@@ -34,6 +34,7 @@ JOBS=${HOSTILE_JOBS:-2}
 export MTOOLS_SKIP_CHECK=1
 FX_LOCK=$W/fx.lock
 . "$here/fixtures.sh"
+. "$here/lib.sh"
 ISO=$W/unattended.iso
 OPTIONS="--apply --then shutdown"
 BOOT_TIMEOUT=${HOSTILE_BOOT_TIMEOUT:-150}
@@ -43,11 +44,6 @@ CASES="inverted-both count0-both reserved4k-both disk-guids dup-guids
 start-gt-end hybrid"
 
 # ---------------------------------------------------------------- helpers ---
-
-pass() { echo "PASS: $NAME: $*" >>"$C/result"; }
-skip() { echo "SKIP: $NAME: $*" >>"$C/result"; }
-fail() { echo "FAIL: $NAME: $*" >>"$C/result"; FAILED=1; }
-detail() { sed 's/^/#   /' >>"$C/result"; }
 
 # disk LAYOUT BS GPTPOKE-ARGS...: the fixture $C/sys.img damaged by gptpoke
 # (no arguments: as it is), and its copy sys.orig.
@@ -75,10 +71,7 @@ boot() {
 	"$here/boot.sh" --log "$C/run.log" --timeout "$BOOT_TIMEOUT" \
 		--iso "$ISO" --disk "$C/sys.img:$1:$BS" 2>"$C/run.err" ||
 		BOOT_RC=$?
-	_last=$(tail -n 1 "$C/run.err")
-	BOOT_END=$(echo "$_last" | sed -n 's/.*(\(.*\)) after.*/\1/p')
-	BOOT_SECS=$(echo "$_last" | sed -n 's/.* after \([0-9.]*\) s$/\1/p')
-	sed 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$C/run.log" | tr -d '\r' >"$C/run.txt"
+	boot_end run
 	if [ "$BOOT_RC" = 0 ] && [ "$BOOT_END" = guest-shutdown ]; then
 		pass "the app powered the VM off after $BOOT_SECS s"
 	else
@@ -239,13 +232,8 @@ case_hybrid() {
 }
 
 run_case() {
-	NAME=$1
-	C=$W/cases/$NAME
-	FAILED=0
-	rm -rf "$C"
-	mkdir -p "$C"
-	: >"$C/result"
-	"case_$(echo "$NAME" | tr '-' '_')" >"$C/out" 2>&1
+	case_dir "$1"
+	case_call
 	if [ "$FAILED" = 0 ] && [ -z "${HOSTILE_KEEP:-}" ]; then
 		rm -f "$C"/sys.img "$C"/sys.orig
 	fi
@@ -277,58 +265,32 @@ make_iso() {
 }
 
 prereqs() {
-	for _t in qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
-		mtype xorriso mkfs.vfat python3; do
-		command -v "$_t" >/dev/null 2>&1 || { echo "$_t not installed"; return 1; }
-	done
-	for _f in OVMF_CODE_4M.fd OVMF_VARS_4M.fd; do
-		[ -r "/usr/share/OVMF/$_f" ] || { echo "no /usr/share/OVMF/$_f"; return 1; }
-	done
+	need_tools qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
+		mtype xorriso mkfs.vfat python3 || return 1
+	need_ovmf OVMF_CODE_4M.fd OVMF_VARS_4M.fd || return 1
 	[ -r "$BUILD/gptrim.efi" ] || { echo "$BUILD/gptrim.efi not built"; return 1; }
 }
 
 # ------------------------------------------------------------------- main ---
 
-case "${1:-}" in
---case) run_case "$2"; exit 0 ;;
---list) printf '%s\n' $CASES; exit 0 ;;
-esac
+suite_entry "$@"
 
 if ! why=$(prereqs); then
 	echo "SKIP: ovmf-hostile ($why)"
 	exit 0
 fi
-probe=$(mktemp "${TMPDIR:-/tmp}/gptrim-loop.XXXXXX")
-truncate -s 1M "$probe"
-if [ "$(id -u)" != 0 ]; then
-	export HOSTILE_NO_LOOP="not root"
-elif dev=$(losetup -f --show -b 4096 "$probe" 2>&1); then
-	losetup -d "$dev"
-else
-	export HOSTILE_NO_LOOP="losetup -b 4096 failed: $dev"
+why=$(no_loop4k)
+if [ -n "$why" ]; then
+	HOSTILE_NO_LOOP=$why
+	export HOSTILE_NO_LOOP
 fi
-rm -f "$probe"
 cases=${*:-$CASES}
 start=$(date +%s)
 rm -rf "$W"
 mkdir -p "$W/cases"
 : >"$FX_LOCK"
 make_iso || exit 1
-printf '%s\n' $cases | xargs -P "$JOBS" -n 1 sh "$0" --case
-for img in "$W"/cases/*/*; do
-	[ -f "$img" ] || continue
-	losetup -j "$img" 2>/dev/null | cut -d: -f1 | while read -r d; do
-		losetup -d "$d" 2>/dev/null
-	done
-done
-for name in $cases; do
-	if [ -s "$W/cases/$name/result" ]; then
-		cat "$W/cases/$name/result"
-	else
-		echo "FAIL: $name: no result (see $W/cases/$name/out)"
-		tail -n 20 "$W/cases/$name/out" 2>/dev/null | sed 's/^/#   /'
-	fi
-done
-echo "# ovmf-hostile: $(printf '%s\n' $cases | wc -l) cases in $(( $(date +%s) - start )) s (logs: $W/cases)"
-grep -q '^FAIL: ' "$W"/cases/*/result 2>/dev/null && exit 1
-exit 0
+run_cases "$JOBS" $cases
+detach_loops
+print_results $cases
+suite_exit ovmf-hostile "$start" $cases

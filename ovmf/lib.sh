@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: MIT
+# What the OVMF suites (e2e.sh, hostile.sh, faults.sh) share: the result
+# lines of a case, the case's directory, the end of a boot, the checks of
+# what a suite needs, and the parallel run of the cases with the collection
+# of their results. Sourced by sh, after the suite has set W and CASES
+# and before it defines run_case.
+# shellcheck shell=sh
+
+# ---------------------------------------------------------- result lines ---
+
+# pass/skip/fail TEXT: a "PASS: case: TEXT" line in $C/result; fail also
+# sets FAILED. detail: stdin indented under the last line.
+# printf, not echo: dash's echo would take \E... in a path for an escape.
+pass() { printf 'PASS: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
+skip() { printf 'SKIP: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
+fail() { printf 'FAIL: %s: %s\n' "$NAME" "$*" >>"$C/result"; FAILED=1; }
+detail() { sed 's/^/#   /' >>"$C/result"; }
+
+# ------------------------------------------------------------- one case ---
+
+# case_dir NAME: NAME, FAILED=0 and C, the case's fresh directory under
+# $W/cases with an empty result file.
+# shellcheck disable=SC2034 # NAME, C and FAILED are the suite's
+case_dir() {
+	NAME=$1
+	C=$W/cases/$NAME
+	FAILED=0
+	rm -rf "$C"
+	mkdir -p "$C"
+	: >"$C/result"
+}
+
+# case_call: the case's function (case_NAME, '-' as '_'), its output in
+# $C/out.
+case_call() {
+	"case_$(echo "$NAME" | tr '-' '_')" >"$C/out" 2>&1
+}
+
+# boot_end LOGNAME: after boot.sh: BOOT_END and BOOT_SECS from the last line
+# of $C/LOGNAME.err, and $C/LOGNAME.txt, the console $C/LOGNAME.log without
+# escapes or CRs, for grep.
+# shellcheck disable=SC2034 # BOOT_END and BOOT_SECS are the suite's
+boot_end() {
+	_last=$(tail -n 1 "$C/$1.err")
+	BOOT_END=$(echo "$_last" | sed -n 's/.*(\(.*\)) after.*/\1/p')
+	BOOT_SECS=$(echo "$_last" | sed -n 's/.* after \([0-9.]*\) s$/\1/p')
+	sed 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$C/$1.log" | tr -d '\r' \
+		>"$C/$1.txt"
+}
+
+# ---------------------------------------------------------------- needs ---
+
+# need_tools TOOL...: each on PATH, or "TOOL not installed" and 1.
+need_tools() {
+	for _t in "$@"; do
+		command -v "$_t" >/dev/null 2>&1 || { echo "$_t not installed"; return 1; }
+	done
+}
+
+# need_ovmf FILE...: each in /usr/share/OVMF, or "no /usr/share/OVMF/FILE"
+# and 1.
+need_ovmf() {
+	for _f in "$@"; do
+		[ -r "/usr/share/OVMF/$_f" ] || { echo "no /usr/share/OVMF/$_f"; return 1; }
+	done
+}
+
+# no_loop4k: why this machine cannot make loop devices with 4096-byte
+# blocks (4Kn fixtures need them; not in every container); nothing if it
+# can.
+no_loop4k() {
+	_probe=$(mktemp "${TMPDIR:-/tmp}/gptrim-loop.XXXXXX")
+	truncate -s 1M "$_probe"
+	if [ "$(id -u)" != 0 ]; then
+		echo "not root"
+	elif _dev=$(losetup -f --show -b 4096 "$_probe" 2>&1); then
+		losetup -d "$_dev"
+	else
+		echo "losetup -b 4096 failed: $_dev"
+	fi
+	rm -f "$_probe"
+}
+
+# ---------------------------------------------------------------- suite ---
+
+# suite_entry ARGS...: the entry points of the suite's own re-runs:
+# --case NAME (one case, as xargs runs it) and --list.
+# shellcheck disable=SC2086 # $CASES: one name a line
+suite_entry() {
+	case "${1:-}" in
+	--case) run_case "$2"; exit 0 ;;
+	--list) printf '%s\n' $CASES; exit 0 ;;
+	esac
+}
+
+# run_cases JOBS CASE...: the cases side by side, JOBS at a time, each in
+# a fresh sh running this suite with --case.
+run_cases() {
+	_jobs=$1
+	shift
+	printf '%s\n' "$@" | xargs -P "$_jobs" -n 1 sh "$0" --case
+}
+
+# detach_loops: any loop device left behind by a killed case.
+detach_loops() {
+	for _img in "$W"/cases/*/*; do
+		[ -f "$_img" ] || continue
+		losetup -j "$_img" 2>/dev/null | cut -d: -f1 | while read -r _d; do
+			losetup -d "$_d" 2>/dev/null
+		done
+	done
+}
+
+# print_results CASE...: each case's result lines in the order given; a
+# FAIL for a case that wrote none, with the end of its output.
+print_results() {
+	for _name in "$@"; do
+		if [ -s "$W/cases/$_name/result" ]; then
+			cat "$W/cases/$_name/result"
+		else
+			echo "FAIL: $_name: no result (see $W/cases/$_name/out)"
+			tail -n 20 "$W/cases/$_name/out" 2>/dev/null | sed 's/^/#   /'
+		fi
+	done
+}
+
+# suite_exit LABEL START CASE...: the "# LABEL: N cases in S s" line, then
+# exit 1 if any case failed, else 0.
+suite_exit() {
+	_label=$1 _start=$2
+	shift 2
+	echo "# $_label: $# cases in $(( $(date +%s) - _start )) s (logs: $W/cases)"
+	grep -q '^FAIL: ' "$W"/cases/*/result 2>/dev/null && exit 1
+	exit 0
+}
