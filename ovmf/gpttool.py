@@ -30,6 +30,10 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "lib"))
+from gptread import merge_ranges, subtract_ranges  # noqa: E402
+
 WINRE = "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"
 HDR = struct.Struct("<8sIIIIQQQQ16sQIII")
 
@@ -104,32 +108,6 @@ def data_extents(path):
         os.close(fd)
 
 
-def merge(ranges):
-    out = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
-def subtract(ranges, holes):
-    """ranges minus holes, both lists of (start, end)."""
-    out = []
-    for s, e in ranges:
-        cur = s
-        for hs, he in holes:
-            if he <= cur or hs >= e:
-                continue
-            if hs > cur:
-                out.append((cur, hs))
-            cur = max(cur, he)
-        if cur < e:
-            out.append((cur, e))
-    return out
-
-
 def cmd_areas(args):
     path, bs = args[0], int(args[1])
     for s, e, what in areas(path, bs):
@@ -158,13 +136,13 @@ def cmd_compare(args):
             i += 1
         else:
             die("compare: unknown " + args[i])
-    skips = merge(skips)
+    skips = merge_ranges(skips)
     osize, oext = data_extents(orig)
     nsize, next_ = data_extents(new)
     diffs = []
     if osize != nsize:
         diffs.append("size %d, now %d" % (osize, nsize))
-    todo = subtract(merge(oext + next_), skips)
+    todo = subtract_ranges(merge_ranges(oext + next_), skips)
     ndiff = 0
     with open(orig, "rb") as fo, open(new, "rb") as fn:
         for s, e in todo:

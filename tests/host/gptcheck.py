@@ -38,6 +38,10 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from gptread import merge_ranges, subtract_ranges  # noqa: E402
+
 HDR = struct.Struct('<8sIIIIQQQQ16sQIII')
 
 
@@ -127,39 +131,15 @@ def data_extents(path, size):
     return out
 
 
-def merge(ranges):
-    out = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def subtract(ranges, holes):
-    out = []
-    for a, b in ranges:
-        cur = a
-        for ha, hb in holes:
-            if hb <= cur or ha >= b:
-                continue
-            if ha > cur:
-                out.append((cur, ha))
-            cur = max(cur, hb)
-        if cur < b:
-            out.append((cur, b))
-    return out
-
-
 def cmd_outside(a):
     size = os.path.getsize(a.a)
     if os.path.getsize(a.b) != size:
         die('sizes differ: %d and %d' % (size, os.path.getsize(a.b)))
-    areas = merge(gpt_areas(a.a, a.bs, disk_bytes(a.a, a.disk_bytes)) +
-                  gpt_areas(a.b, a.bs, disk_bytes(a.b, a.disk_bytes)))
-    check = subtract(merge(data_extents(a.a, size) +
-                           data_extents(a.b, size)), areas)
+    areas = merge_ranges(
+        gpt_areas(a.a, a.bs, disk_bytes(a.a, a.disk_bytes)) +
+        gpt_areas(a.b, a.bs, disk_bytes(a.b, a.disk_bytes)))
+    check = subtract_ranges(merge_ranges(data_extents(a.a, size) +
+                                         data_extents(a.b, size)), areas)
     total = 0
     with open(a.a, 'rb') as fa, open(a.b, 'rb') as fb:
         for lo, hi in check:

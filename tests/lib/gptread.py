@@ -67,6 +67,35 @@ def crc32(data):
     return zlib.crc32(data) & 0xFFFFFFFF
 
 
+def merge_ranges(ranges):
+    """Byte ranges [(start, end), ...] sorted, overlapping or touching ones
+    joined into one."""
+    out = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def subtract_ranges(ranges, holes):
+    """The parts of the byte ranges outside the holes (sorted, as
+    merge_ranges returns them); both lists of (start, end)."""
+    out = []
+    for s, e in ranges:
+        cur = s
+        for hs, he in holes:
+            if he <= cur or hs >= e:
+                continue
+            if hs > cur:
+                out.append((cur, hs))
+            cur = max(cur, he)
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
 def guid_str(raw):
     return str(uuid.UUID(bytes_le=bytes(raw))).upper()
 
