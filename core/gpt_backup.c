@@ -95,28 +95,21 @@ static enum gpt_status check_slots_agree(const struct gpt_backup *b,
 	const struct gpt_header *m = GPT_HDR(b->main_header);
 	const struct gpt_header *k = GPT_HDR(b->backup_header);
 
-	if (le64(&m->my_lba) != GPT_PRIMARY_HEADER_LBA ||
-	    le64(&m->alternate_lba) != le64(&k->my_lba) ||
-	    le64(&k->alternate_lba) != le64(&m->my_lba))
+	if (le64(&m->my_lba) != GPT_PRIMARY_HEADER_LBA)
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"backup file: headers do not point at each "
-				"other (main %llu->%llu, backup %llu->%llu)",
-				(unsigned long long)le64(&m->my_lba),
-				(unsigned long long)le64(&m->alternate_lba),
-				(unsigned long long)le64(&k->my_lba),
-				(unsigned long long)le64(&k->alternate_lba));
-	if (!guid_equal(&m->disk_guid, &k->disk_guid) ||
-	    le64(&m->first_usable_lba) != le64(&k->first_usable_lba) ||
-	    le64(&m->last_usable_lba) != le64(&k->last_usable_lba) ||
-	    le32(&m->num_partition_entries) !=
-		    le32(&k->num_partition_entries) ||
-	    le32(&m->size_of_partition_entry) !=
-		    le32(&k->size_of_partition_entry) ||
-	    le32(&m->partition_entry_array_crc32) !=
-		    le32(&k->partition_entry_array_crc32))
+				"backup file: main header MyLBA %llu, not 1",
+				(unsigned long long)le64(&m->my_lba));
+	if (gpt_compare_header_pair(m, le64(&m->my_lba), k, le64(&k->my_lba),
+				    "backup file: headers disagree",
+				    why) != GPT_OK)
+		return GPT_E_DAMAGED;
+	if (le32(&m->partition_entry_array_crc32) !=
+	    le32(&k->partition_entry_array_crc32))
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"backup file: main and backup headers describe "
-				"different tables");
+				"backup file: headers disagree: array CRC "
+				"0x%08x vs 0x%08x",
+				le32(&m->partition_entry_array_crc32),
+				le32(&k->partition_entry_array_crc32));
 	return GPT_OK;
 }
 

@@ -79,46 +79,61 @@ enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
 	return GPT_OK;
 }
 
-/* UEFI §5.3.2: both headers describe the same table and point at each
- * other; the arrays may still differ. */
-static enum gpt_status compare_headers(const struct gpt_copy *p,
-				       const struct gpt_copy *b,
-				       struct gpt_reason *why)
+/* UEFI §5.3.2: two headers, read at p_lba and b_lba, describe the same
+ * table and point at each other. Used for the copies on a disk and for
+ * the two headers of a backup file; who starts every reason. */
+enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
+					uint64_t p_lba,
+					const struct gpt_header *bh,
+					uint64_t b_lba, const char *who,
+					struct gpt_reason *why)
 {
-	const struct gpt_header *ph = GPT_HDR(p->header);
-	const struct gpt_header *bh = GPT_HDR(b->header);
-
-	if (le64(&ph->alternate_lba) != b->lba)
+	if (le64(&ph->alternate_lba) != b_lba)
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"copies disagree: primary AlternateLBA %llu, "
-				"backup at LBA %llu",
+				"%s: primary AlternateLBA %llu, backup at LBA "
+				"%llu", who,
 				(unsigned long long)le64(&ph->alternate_lba),
-				(unsigned long long)b->lba);
-	if (le64(&bh->alternate_lba) != p->lba)
+				(unsigned long long)b_lba);
+	if (le64(&bh->alternate_lba) != p_lba)
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"copies disagree: backup AlternateLBA %llu, "
-				"primary at LBA %llu",
+				"%s: backup AlternateLBA %llu, primary at LBA "
+				"%llu", who,
 				(unsigned long long)le64(&bh->alternate_lba),
-				(unsigned long long)p->lba);
+				(unsigned long long)p_lba);
 	if (!guid_equal(&ph->disk_guid, &bh->disk_guid))
-		return gpt_fail(why, GPT_E_DAMAGED,
-				"copies disagree: disk GUID %G vs %G",
-				&ph->disk_guid, &bh->disk_guid);
+		return gpt_fail(why, GPT_E_DAMAGED, "%s: disk GUID %G vs %G",
+				who, &ph->disk_guid, &bh->disk_guid);
 	if (le64(&ph->first_usable_lba) != le64(&bh->first_usable_lba) ||
 	    le64(&ph->last_usable_lba) != le64(&bh->last_usable_lba))
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"copies disagree: usable range %llu-%llu vs "
-				"%llu-%llu",
+				"%s: usable range %llu-%llu vs %llu-%llu", who,
 				(unsigned long long)le64(&ph->first_usable_lba),
 				(unsigned long long)le64(&ph->last_usable_lba),
 				(unsigned long long)le64(&bh->first_usable_lba),
 				(unsigned long long)le64(&bh->last_usable_lba));
-	if (p->num_entries != b->num_entries ||
-	    p->entry_size != b->entry_size)
+	if (le32(&ph->num_partition_entries) !=
+		    le32(&bh->num_partition_entries) ||
+	    le32(&ph->size_of_partition_entry) !=
+		    le32(&bh->size_of_partition_entry))
 		return gpt_fail(why, GPT_E_DAMAGED,
-				"copies disagree: %u x %u-byte entries vs "
-				"%u x %u", p->num_entries, p->entry_size,
-				b->num_entries, b->entry_size);
+				"%s: %u x %u-byte entries vs %u x %u", who,
+				le32(&ph->num_partition_entries),
+				le32(&ph->size_of_partition_entry),
+				le32(&bh->num_partition_entries),
+				le32(&bh->size_of_partition_entry));
+	return GPT_OK;
+}
+
+/* The copies on a disk: one table, and arrays that do not overlap. The
+ * arrays' contents may still differ. */
+static enum gpt_status compare_headers(const struct gpt_copy *p,
+				       const struct gpt_copy *b,
+				       struct gpt_reason *why)
+{
+	if (gpt_compare_header_pair(GPT_HDR(p->header), p->lba,
+				    GPT_HDR(b->header), b->lba,
+				    "copies disagree", why) != GPT_OK)
+		return GPT_E_DAMAGED;
 	return gpt_check_arrays_apart(p, b, why);
 }
 

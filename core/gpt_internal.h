@@ -51,6 +51,13 @@ const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i);
 enum gpt_status gpt_check_entries(struct blockdev *dev,
 				  const struct gpt_copy *c,
 				  struct gpt_reason *why);
+/* Do two headers (read at p_lba, b_lba) describe one table and point at
+ * each other? who starts the reason. */
+enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
+					uint64_t p_lba,
+					const struct gpt_header *bh,
+					uint64_t b_lba, const char *who,
+					struct gpt_reason *why);
 /* Do two valid copies agree and cross-link? */
 enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
 				   const struct gpt_copy *backup,
