@@ -161,6 +161,20 @@ class Qmp:
         return mine()[0] if mine() else None
 
 
+
+def drain(sock, sink):
+    """Hand everything left on sock to sink, until EOF or a 1 s lull."""
+    sock.setblocking(True)
+    sock.settimeout(1)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            sink(data)
+    except OSError:
+        pass
+
 def main():
     a = parse_args()
     rundir = tempfile.mkdtemp(prefix="gptrim-console.")
@@ -363,31 +377,14 @@ def main():
         rc = 124
     else:
         # Drain what QEMU wrote before it exited.
+        def to_log(data):
+            log.write(data)
+            if a.show:
+                sys.stdout.buffer.write(data)
+        sinks = {"serial": to_log, "qmp": qmp.feed}
         for key in list(sel.get_map().values()):
-            if key.data[0] == "conn" and key.data[1] == "serial":
-                key.fileobj.setblocking(True)
-                key.fileobj.settimeout(1)
-                try:
-                    while True:
-                        data = key.fileobj.recv(65536)
-                        if not data:
-                            break
-                        log.write(data)
-                        if a.show:
-                            sys.stdout.buffer.write(data)
-                except OSError:
-                    pass
-            elif key.data[0] == "conn" and key.data[1] == "qmp":
-                key.fileobj.setblocking(True)
-                key.fileobj.settimeout(1)
-                try:
-                    while True:
-                        data = key.fileobj.recv(65536)
-                        if not data:
-                            break
-                        qmp.feed(data)
-                except OSError:
-                    pass
+            if key.data[0] == "conn" and key.data[1] in sinks:
+                drain(key.fileobj, sinks[key.data[1]])
             elif key.data[0] == "pipe":
                 os.set_blocking(key.fileobj.fileno(), True)
                 sys.stdout.buffer.write(key.fileobj.read())
