@@ -561,6 +561,6 @@ setup || exit 1
 run_cases "$JOBS" $cases
 print_results $cases
 if [ -z "${*:-}" ]; then
-	echo "SKIP: medium-changed: a medium swapped for another between gptrim's read and its write (QEMU 7.2: blockdev-change-medium and eject drain the drive's requests, so with a blkdebug breakpoint holding the guest they never return, and without one the swap races the guest; the one race-free pause, the interactive question, comes only without options, and removable disks need --removable; non-removable drives refuse: \"Device 'd1' is not removable\")"
+	echo "SKIP: medium-changed: a medium swapped for another between gptrim's read and its write (QEMU 7.2: blockdev-change-medium and eject drain the drive's requests, so with a blkdebug breakpoint holding the guest they never return, and without one the swap races the guest; the one race-free pause, the interactive question, comes only without options, and removable disks need --removable; non-removable drives refuse: \"Device 'd1' is not removable\"); the adapter's MediaId check runs on the host instead: unit-efi-blockio)"
 fi
 suite_exit faults "$start" $cases

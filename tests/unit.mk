@@ -27,6 +27,24 @@ $(BUILD)/asan/tests/test-%: $(BUILD)/asan/tests/obj/test-%.o \
 		$(UNIT_HELPER_OBJS) $(CORE_ASAN_LIB)
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lcmocka
 
+# test-efi-blockio: efi/blockio.c itself, built for the host against
+# gnu-efi's headers (firmware calls are ms_abi function pointers, which gcc
+# makes on Linux too), linked with a fake Block I/O instead of firmware.
+UNIT_EFI_CFLAGS := -std=gnu11 $(WARN) -DGNU_EFI_USE_MS_ABI -fshort-wchar \
+                   -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 \
+                   -Iinclude -Iefi $(ASAN_FLAGS)
+UNIT_EFI_DEPS := $(wildcard include/*.h) efi/gptrim-efi.h
+$(BUILD)/asan/tests/obj/efi-%.o: efi/%.c $(UNIT_EFI_DEPS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_EFI_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tests/obj/test-efi-%.o: tests/unit/test-efi-%.c $(UNIT_EFI_DEPS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_EFI_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tests/test-efi-%: $(BUILD)/asan/tests/obj/test-efi-%.o \
+		$(BUILD)/asan/tests/obj/efi-%.o $(CORE_ASAN_LIB)
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lcmocka
+
+.SECONDARY: $(BUILD)/asan/tests/obj/efi-blockio.o
 .SECONDARY: $(UNIT_HELPER_OBJS) $(UNIT_NAMES:%=$(BUILD)/asan/tests/obj/%.o)
 
 .PHONY: unit unit-build unit-fixtures
