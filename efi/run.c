@@ -155,8 +155,9 @@ summary:
 		 summary);
 	con_text(REPORT_INFO, "\r\n");
 	/* Log what changed the disk or tried to: never touch the ESP of a
-	 * disk that had nothing to do, or of a write-protected one. */
-	if (writes && !d->bio->Media->ReadOnly &&
+	 * disk that had nothing to do, or of a write-protected one, or when
+	 * --no-backup asked for nothing but the GPT blocks to be written. */
+	if (writes && !o->no_backup && !d->bio->Media->ReadOnly &&
 	    (res->planned > 0 || res->commit.blocks_written > 0 || restore))
 		log_result(d, summary, &ctx);
 	if (before)

@@ -59,7 +59,7 @@ BARRAY=2097119        # backup array, the block of entry 1 (WinRE)
 PARRAY=2              # primary array, the block of entry 1
 
 # Longest first, so the two workers finish together.
-CASES="shell-write-primary-array write-primary-array write-backup-header
+CASES="no-backup-writes-gpt-only shell-write-primary-array write-primary-array write-backup-header
 flush-after-backup
 flush-after-primary read-commit read-load-primary read-load-backup readonly
 medium-removed-first-write medium-removed-between-copies"
@@ -326,6 +326,26 @@ case_shell_write_primary_array() {
 		--forbid 0:1 --gpt-first "$BARRAY:1 $LAST:1 $PARRAY:1" --gpt-max 3
 	check_state old
 	check_bytes
+}
+
+# No fault, --no-backup: the four GPT blocks that change, each once, in
+# the write order of DESIGN.md, and not one other byte of the disk (no
+# backup file, no log line: the ESP is left alone).
+case_no_backup_writes_gpt_only() {
+	boot run nobackup "" virtio
+	check_end
+	check_summary "removed 1, healthy"
+	check_status 0
+	check_writes "exactly backup array, backup header, primary array, primary header" \
+		--gpt-first "$BARRAY:1 $LAST:1 $PARRAY:1 1:1" --max 4
+	check_state new
+	if python3 "$here/gpttool.py" compare "$W/ws2019.img" "$C/sys.img" \
+		"$BS" --skip-gpt >"$C/cmp" 2>&1; then
+		pass "every byte outside the GPT areas unchanged, the ESP included"
+	else
+		fail "bytes outside the GPT areas changed"
+		detail <"$C/cmp"
+	fi
 }
 
 # EIO on the flush after the backup copy. --no-backup: the first write to
