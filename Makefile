@@ -39,6 +39,7 @@ include host/host.mk
 include efi/efi.mk
 include tests/tests.mk
 include ovmf/ovmf.mk
+include bench/bench.mk
 
 .PHONY: all deps check demo clean
 all: host efi

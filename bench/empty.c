@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The empty gnu-efi application: the baseline for the boot-to-power-off
- * timing in ovmf/e2e.sh. Same flags as gptrim.efi; it only powers off. */
+/* The floor of every boot timing (make bench, ovmf/e2e.sh): an empty
+ * gnu-efi application, built like gptrim.efi, that only powers off. */
 #include <efi.h>
 #include <efilib.h>
 

@@ -42,10 +42,13 @@ $(BUILD)/efi/gptrim.so: $(EFI_CORE_OBJS) $(EFI_APP_OBJS)
 		echo "efi.mk: undefined symbols in $@:" >&2; \
 		echo "$$undef" >&2; rm -f $@; exit 1; fi
 
+# The sections a PE32+ image keeps (bench/bench.mk converts its baseline
+# apps with the same list).
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic \
+	-j .dynsym -j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
+	--strip-all
 $(BUILD)/gptrim.efi: $(BUILD)/efi/gptrim.so
-	objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
-		-j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
-		--strip-all --output-target=efi-app-x86_64 $< $@
+	objcopy $(EFI_SECTIONS) --output-target=efi-app-x86_64 $< $@
 	@size=$$(stat -c %s $@); \
 	echo "efi.mk: $@ is $$size bytes ($$(( (size + 1023) / 1024 )) KiB, target <= $(EFI_MAX_KIB) KiB)"; \
 	if [ $$size -gt $$(( $(EFI_MAX_KIB) * 1024 )) ]; then \

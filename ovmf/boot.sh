@@ -33,6 +33,8 @@
 #   --skip-countdown    answer the shell's startup.nsh countdown with a key
 #   --screendump TEXT FILE.ppm
 #                       when TEXT appears, save the graphical console
+#   --blockstats FILE   run with -no-shutdown; at power-off save QMP's
+#                       query-blockstats and the time to FILE (JSON), quit
 #   --show              copy the console to stdout as it arrives
 #   --mem MIB           guest memory (default 256)
 #   --qemu-arg ARG      one more QEMU argument (repeat for each), e.g.
@@ -93,11 +95,15 @@ while [ $# -gt 0 ]; do
 		add_console_arg --screendump; add_console_arg "$2"
 		add_console_arg "$3"
 		shift 3 ;;
+	--blockstats)
+		add_console_arg --blockstats; add_console_arg "$2"
+		extra="$extra -no-shutdown"
+		shift 2 ;;
 	--show) show=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,43p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,45p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done

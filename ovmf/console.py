@@ -22,6 +22,10 @@ ovmf/boot.sh builds the QEMU command line; this program runs it:
     says "blkdebug: Suspended request 'TAG'") after the previous one ran,
     then runs its QMP command(s) synchronously, before any key of the same
     output is typed; each reply goes to stderr as "console.py: qmp ...";
+  - --blockstats FILE: for QEMU run with -no-shutdown (boot.sh adds it):
+    when the guest powers off, writes {"shutdown_s": seconds after QEMU
+    started, "reason": ..., "blockstats": query-blockstats' return} to FILE
+    as JSON, then quits QEMU (the benchmark's I/O counts);
   - enforces a hard --timeout: QEMU is killed when it runs out.
 Exit status: QEMU's own, 124 on timeout, 125 when QEMU could not start or an
 expectation was still pending when QEMU exited (--strict) or a QMP command
@@ -61,6 +65,7 @@ def parse_args():
                    metavar=("TEXT", "FILE"))
     p.add_argument("--qmp-start", action="append", default=[],
                    metavar="JSON")
+    p.add_argument("--blockstats", metavar="FILE")
     p.add_argument("--qmp-on", nargs=3, action="append", default=[],
                    metavar=("SOURCE", "TEXT", "JSON"))
     p.add_argument("qemu", nargs=argparse.REMAINDER)
@@ -102,6 +107,7 @@ class Qmp:
         self.sock = sock
         self.buf = b""
         self.reason = None
+        self.shutdown_at = None
         self.ready = False
         self.replies = []
         self.next_id = 0
@@ -130,6 +136,7 @@ class Qmp:
                 self.ready = True
             elif msg.get("event") == "SHUTDOWN":
                 self.reason = msg.get("data", {}).get("reason")
+                self.shutdown_at = time.monotonic()
             elif "return" in msg or "error" in msg:
                 self.replies.append(msg)
 
@@ -174,6 +181,17 @@ def drain(sock, sink):
             sink(data)
     except OSError:
         pass
+
+def save_blockstats(qmp, path, start):
+    """The guest powered off (QEMU paused by -no-shutdown): its disks' I/O
+    counters, then quit."""
+    r = qmp.call("query-blockstats")
+    with open(path, "w") as f:
+        json.dump({"shutdown_s": round(qmp.shutdown_at - start, 3),
+                   "reason": qmp.reason,
+                   "blockstats": r.get("return") if r else None}, f)
+    qmp.send("quit")
+
 
 def main():
     a = parse_args()
@@ -312,6 +330,9 @@ def main():
                 continue
             if name == "qmp":
                 qmp.feed(data)
+                if a.blockstats and qmp.shutdown_at is not None:
+                    save_blockstats(qmp, a.blockstats, start)
+                    a.blockstats = None
                 continue
             log.write(data)
             log.flush()

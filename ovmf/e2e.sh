@@ -649,8 +649,8 @@ setup() {
 	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" ovmf-empty \
 		>"$ISO_DIR/empty.make" 2>&1 ||
 		{ echo "FAIL: make ovmf-empty"; sed 's/^/#   /' "$ISO_DIR/empty.make"; return 1; }
-	cp "$BUILD/ovmf/empty.iso" "$ISO_DIR/empty.iso"
-	echo "# size: build/gptrim.efi $(stat -c %s "$BUILD/gptrim.efi") bytes, unattended ISO $(stat -c %s "$ISO_DIR/unattended.iso") bytes, empty app $(stat -c %s "$BUILD/ovmf/empty.efi") bytes"
+	cp "$BUILD/bench/empty.iso" "$ISO_DIR/empty.iso"
+	echo "# size: build/gptrim.efi $(stat -c %s "$BUILD/gptrim.efi") bytes, unattended ISO $(stat -c %s "$ISO_DIR/unattended.iso") bytes, empty app $(stat -c %s "$BUILD/bench/empty.efi") bytes"
 }
 
 prereqs() {

@@ -1,40 +1,7 @@
-# The QEMU/OVMF harness: the end-to-end suite, the empty baseline app it
-# times gptrim against, and `make demo`.
+# The QEMU/OVMF harness: the end-to-end suites and `make demo`. The empty
+# baseline app the suite times gptrim against is bench/'s (bench/bench.mk).
 #   make check      runs ovmf/e2e.sh as the suite "ovmf-e2e"
 #   make demo       boots the unattended ISO against a sample WS2019 disk
-#   make ovmf-empty build/ovmf/empty.iso (an empty gnu-efi app that powers off)
-
-# The empty app is built exactly like gptrim.efi (efi/efi.mk's flags, link
-# line and section list; no --gc-sections: it drops crt0's .reloc), so the
-# timing compares like with like.
-OVMF_EFI_INC   = $(or $(EFI_INC),/usr/include/efi)
-OVMF_EFI_LIB   = $(or $(EFI_LIBDIR),/usr/lib)
-OVMF_EFI_FLAGS = $(or $(EFI_ARCH_CFLAGS),-DGNU_EFI_USE_MS_ABI -fpic \
-	-fshort-wchar -mno-red-zone -ffreestanding -fno-stack-protector \
-	-fno-stack-check -maccumulate-outgoing-args -Os)
-OVMF_EMPTY := $(BUILD)/ovmf/empty
-
-$(OVMF_EMPTY).o: ovmf/empty/empty.c ovmf/ovmf.mk
-	@mkdir -p $(@D)
-	$(CC) -std=gnu11 $(WARN) $(OVMF_EFI_FLAGS) -isystem $(OVMF_EFI_INC) \
-		-isystem $(OVMF_EFI_INC)/x86_64 -c $< -o $@
-$(OVMF_EMPTY).so: $(OVMF_EMPTY).o ovmf/ovmf.mk
-	ld -nostdlib -znocombreloc -T $(OVMF_EFI_LIB)/elf_x86_64_efi.lds -shared \
-		-Bsymbolic $(OVMF_EFI_LIB)/crt0-efi-x86_64.o $(OVMF_EMPTY).o \
-		-L$(OVMF_EFI_LIB) -lefi -lgnuefi -o $@
-	@undef=$$(nm -D -u $@); if [ -n "$$undef" ]; then \
-		echo "ovmf.mk: undefined symbols in $@: $$undef" >&2; \
-		rm -f $@; exit 1; fi
-$(OVMF_EMPTY).efi: $(OVMF_EMPTY).so
-	objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
-		-j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
-		--output-target=efi-app-x86_64 $< $@
-$(OVMF_EMPTY).iso: $(OVMF_EMPTY).efi ovmf/mkiso.sh
-	ovmf/mkiso.sh $< $@
-
-.PHONY: ovmf-empty
-ovmf-empty: $(OVMF_EMPTY).iso
-check-build: $(OVMF_EMPTY).iso
 
 # The suite builds its ISO variants with `make iso` itself (OPTIONS differ).
 CHECK_SUITES += 'ovmf-e2e:BUILD=$(BUILD) ovmf/e2e.sh'

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those missing.
-# Usage: tools/deps.sh [--list] build|check|demo
+# Usage: tools/deps.sh [--list] build|check|demo|bench
 #   --list prints the package names (for .ci/run) instead of installing.
 set -eu
 list=false
@@ -11,6 +11,8 @@ build) pkgs="$base mtools xorriso dosfstools" ;;
 check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   libcmocka-dev clang libclang-rt-14-dev llvm ovmf qemu-system-x86 \
   qemu-utils sbsigntool openssl" ;;
+bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
+  qemu-system-x86 qemu-utils valgrind cpio" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 if $list; then echo $pkgs; exit 0; fi

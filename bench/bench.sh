@@ -1,0 +1,203 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# make bench: what fixing a VM costs, against what else it could cost.
+# Parts (BENCH_PARTS, default all, in this order):
+#   boot   QEMU + OVMF (TCG), one 1 GiB WS2019 disk on virtio-blk, rounds
+#          interleaved: the empty app (floor), gptrim's unattended ISO (with
+#          its default ESP backup and log, and with --no-backup), and a
+#          Debian kernel + busybox/sgdisk initramfs (bench/linux-peer.sh);
+#          wall time to power-off and QMP query-blockstats of the disk
+#   scale  1, 8, 32, 64 such disks (virtio-blk, 8 functions a slot): gptrim
+#          against the connect-only app; the slope is the cost of a disk
+#   table  callgrind instruction counts per GPT entry (bench/table.sh)
+#   size   gptrim.efi and the ISO against their targets
+# Results: the table on stdout and in build/bench/results.md; every boot's
+# console, QMP numbers and the per-run table stay in build/bench/runs/.
+# Environment: BENCH_ROUNDS (5), BENCH_SCALE ("1 8 32 64"),
+# BENCH_SCALE_ROUNDS (3), BENCH_PARTS, BENCH_KINDS (the boot part's runs:
+# "floor gptrim nobackup linux"), BUILD (build).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+RUNS=$OUT/runs
+ROUNDS=${BENCH_ROUNDS:-5}
+SCALE=${BENCH_SCALE:-1 8 32 64}
+SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-3}
+PARTS=${BENCH_PARTS:-boot scale table size}
+KINDS=${BENCH_KINDS:-floor gptrim nobackup linux}
+MAKE=${MAKE:-make}
+export FX_SIZE=1G
+# shellcheck source=../ovmf/fixtures.sh
+. "$top/ovmf/fixtures.sh"
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+# ----------------------------------------------------------------- inputs ---
+
+# The ISOs, all wrapped by ovmf/mkiso.sh so that only the app differs.
+make_isos() {
+	mkdir -p "$OUT/iso"
+	for _i in "floor:$OUT/empty.efi:" "connect:$OUT/connect.efi:" \
+		"gptrim:$BUILD/gptrim.efi:--apply --then shutdown" \
+		"nobackup:$BUILD/gptrim.efi:--apply --no-backup --then shutdown"; do
+		_n=${_i%%:*} _r=${_i#*:}
+		_app=${_r%%:*} _cfg=${_r#*:}
+		ovmf/mkiso.sh "$_app" "$OUT/iso/$_n.iso" ${_cfg:+"$_cfg"} ||
+			die "ISO $_n"
+	done
+}
+
+make_disk() {
+	[ -s "$OUT/ws2019.img" ] && [ "$OUT/ws2019.img" -nt ovmf/fixtures.sh ] &&
+		return 0
+	fx_ws2019 "$OUT/ws2019.img.new" 512 >"$OUT/fixture.log" 2>&1 ||
+		die "making the WS2019 disk (see $OUT/fixture.log)"
+	mv "$OUT/ws2019.img.new" "$OUT/ws2019.img"
+}
+
+# ------------------------------------------------------------- one boot ---
+
+# boot RUN KIND: one boot, KIND an ISO name or "linux", the disks those of
+# BOOT_DISKS (the first on its own virtio-blk device d1, the rest packed 8
+# functions a slot). Appends "RUN wall rd wr wr_ops flushes" for d1 to
+# $RUNS/boots.tsv; the console is $RUNS/RUN.log.
+boot() {
+	_run=$1 _kind=$2
+	if [ "$_kind" = linux ]; then
+		set -- --qemu-arg -kernel --qemu-arg "$OUT/linux/vmlinuz" \
+			--qemu-arg -initrd --qemu-arg "$OUT/linux/initrd.img" \
+			--qemu-arg -append --qemu-arg "$LINUX_APPEND"
+	else
+		set -- --iso "$OUT/iso/$_kind.iso"
+	fi
+	_n=0
+	for _img in $BOOT_DISKS; do
+		_n=$((_n + 1))
+		if [ "$_n" = 1 ]; then
+			set -- "$@" --disk "$_img:virtio"
+			continue
+		fi
+		_f=$(( (_n - 2) % 8 )) _s=$(( 8 + (_n - 2) / 8 ))
+		set -- "$@" --qemu-arg -drive \
+			--qemu-arg "if=none,id=x$_n,format=raw,file=$_img" \
+			--qemu-arg -device \
+			--qemu-arg "virtio-blk-pci,drive=x$_n,addr=$(printf '%#x.%d' "$_s" "$_f"),multifunction=on"
+	done
+	ovmf/boot.sh --log "$RUNS/$_run.log" --blockstats "$RUNS/$_run.json" \
+		--timeout 900 --mem "$BOOT_MEM" "$@" 2>"$RUNS/$_run.err" ||
+		die "$_run: QEMU ended with status $? (see $RUNS/$_run.err)"
+	python3 "$here/stats.py" row "$_run" "$RUNS/$_run.json" d1 \
+		>>"$RUNS/boots.tsv" || die "$_run: no QMP numbers"
+}
+
+# fresh N: N fresh copies of the WS2019 disk, their paths in BOOT_DISKS.
+fresh() {
+	BOOT_DISKS=""
+	_i=0
+	while [ "$_i" -lt "$1" ]; do
+		_i=$((_i + 1))
+		cp --sparse=always "$OUT/ws2019.img" "$RUNS/disk$_i.img"
+		BOOT_DISKS="$BOOT_DISKS $RUNS/disk$_i.img"
+	done
+}
+
+# fixed RUN: every disk of the boot lost its recovery entry and nothing else
+# (sgdisk -v clean, three partitions left, no type 2700).
+fixed() {
+	for _img in $BOOT_DISKS; do
+		_v=$(sgdisk -v "$_img" 2>&1) || true
+		echo "$_v" | grep -q "No problems found" ||
+			die "$1: sgdisk -v on $_img: $_v"
+		_p=$(sgdisk -p "$_img" | awk '$1 ~ /^[0-9]+$/ { print $6 }' |
+			tr '\n' ' ')
+		[ "$_p" = "EF00 0C01 0700 " ] ||
+			die "$1: $_img has partitions of types $_p after the run"
+	done
+}
+
+# ------------------------------------------------------------------ parts ---
+
+part_boot() {
+	case " $KINDS " in
+	*" linux "*)
+		"$here/linux-peer.sh" "$OUT/linux" >"$OUT/linux.log" 2>&1 ||
+			die "building the Linux peer (see $OUT/linux.log)" ;;
+	esac
+	_r=0
+	while [ "$_r" -lt "$ROUNDS" ]; do
+		_r=$((_r + 1))
+		note "boot round $_r of $ROUNDS"
+		for _k in $KINDS; do
+			fresh 1
+			boot "boot-$_k-$_r" "$_k"
+			case $_k in
+			floor) ;;
+			linux)
+				grep -q "$LINUX_DONE" "$RUNS/boot-$_k-$_r.log" ||
+					die "boot-$_k-$_r: no '$LINUX_DONE' on the console"
+				fixed "boot-$_k-$_r" ;;
+			*) fixed "boot-$_k-$_r" ;;
+			esac
+		done
+	done
+}
+
+part_scale() {
+	_r=0
+	while [ "$_r" -lt "$SCALE_ROUNDS" ]; do
+		_r=$((_r + 1))
+		for _n in $SCALE; do
+			note "scale round $_r of $SCALE_ROUNDS, $_n disk(s)"
+			for _k in connect gptrim; do
+				fresh "$_n"
+				boot "scale-$_k-$_n-$_r" "$_k"
+				[ "$_k" = connect ] || fixed "scale-$_k-$_n-$_r"
+			done
+		done
+	done
+}
+
+part_table() {
+	"$here/table.sh" "$OUT/table" >"$OUT/table.log" 2>&1 ||
+		die "bench/table.sh failed (see $OUT/table.log)"
+}
+
+part_size() {
+	$MAKE -s --no-print-directory BUILD="$BUILD" iso \
+		OPTIONS="--apply --then shutdown" >"$OUT/iso.log" 2>&1 ||
+		die "make iso (see $OUT/iso.log)"
+	printf 'efi %s\niso %s\n' "$(stat -c %s "$BUILD/gptrim.efi")" \
+		"$(stat -c %s "$BUILD/gptrim.iso")" >"$RUNS/size.tsv"
+}
+
+# ------------------------------------------------------------------- main ---
+
+# The Linux peer's kernel command line and the line its init prints.
+LINUX_APPEND=${LINUX_APPEND:-console=ttyS0 quiet loglevel=0}
+LINUX_DONE="linux-peer: removed 1 partition(s)"
+BOOT_MEM=256
+
+for t in qemu-system-x86_64 sgdisk mformat xorriso python3; do
+	command -v "$t" >/dev/null || die "$t not installed (make bench installs it)"
+done
+[ -r "$BUILD/gptrim.efi" ] || die "$BUILD/gptrim.efi not built"
+mkdir -p "$RUNS"
+rm -f "$RUNS"/*.tsv "$RUNS"/*.json "$RUNS"/*.log "$RUNS"/*.err
+start=$(date +%s)
+make_isos
+make_disk
+for p in $PARTS; do
+	case $p in
+	boot|scale|table|size) "part_$p" ;;
+	*) die "unknown part '$p' (boot scale table size)" ;;
+	esac
+done
+rm -f "$RUNS"/disk*.img
+python3 "$here/stats.py" report "$RUNS" "$OUT/table/table.md" \
+	"took $(( $(date +%s) - start )) s, $(date -u +%Y-%m-%d), $(nproc) CPUs, QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG" \
+	>"$OUT/results.md"
+cat "$OUT/results.md"
