@@ -69,6 +69,8 @@ def verdict(ok):
 
 def boot_section(runs, out):
     med = {}
+    if not any(k[0] == "boot" for k in runs):
+        return
     out.append("### One VM, one WS2019 disk (virtio-blk), %d rounds"
                % max((len(v) for k, v in runs.items() if k[0] == "boot"),
                      default=0))
