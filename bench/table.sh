@@ -223,10 +223,12 @@ printf '%s' "$results" | awk -v base="$base" -v ver="$ir_version" '
 			c(base), c(ver)
 		if (NR >= 3) {
 			q = m[NR] / m[NR - 1]
+			verdict = "linear"
+			if (q > 1.10)
+				verdict = "SUPERLINEAR: look at the top functions"
 			printf "\nMarginal cost per entry %d..%d vs %d..%d: " \
 				"x%.3f (%s).\n", n[NR - 1], n[NR], n[NR - 2],
-				n[NR - 1], q, q > 1.10 ? "SUPERLINEAR: look at " \
-				"the top functions" : "linear"
+				n[NR - 1], q, verdict
 		}
 	}' >"$out/table.md.tmp"
 
