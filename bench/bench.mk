@@ -31,5 +31,5 @@ check-build: $(BENCH_DIR)/empty.iso
 
 bench:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory efi $(BENCH_APPS:%=$(BENCH_DIR)/%.iso)
+	@$(MAKE) --no-print-directory all $(BENCH_APPS:%=$(BENCH_DIR)/%.iso)
 	@BUILD=$(BUILD) bench/bench.sh $(BENCH_ARGS)
