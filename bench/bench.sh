@@ -125,7 +125,13 @@ part_boot() {
 	case " $KINDS " in
 	*" linux "*)
 		"$here/linux-peer.sh" "$OUT/linux" >"$OUT/linux.log" 2>&1 ||
-			die "building the Linux peer (see $OUT/linux.log)" ;;
+			die "building the Linux peer (see $OUT/linux.log)"
+		# Its kernel command line (APPEND) and memory (MEM_MIB).
+		# shellcheck disable=SC1091
+		. "$OUT/linux/linux-peer.env"
+		LINUX_APPEND=$APPEND
+		[ "$MEM_MIB" = "$BOOT_MEM" ] ||
+			die "the Linux peer wants $MEM_MIB MiB, the other boots get $BOOT_MEM" ;;
 	esac
 	_r=0
 	while [ "$_r" -lt "$ROUNDS" ]; do
@@ -176,9 +182,9 @@ part_size() {
 
 # ------------------------------------------------------------------- main ---
 
-# The Linux peer's kernel command line and the line its init prints.
-LINUX_APPEND=${LINUX_APPEND:-console=ttyS0 quiet loglevel=0}
-LINUX_DONE="linux-peer: removed 1 partition(s)"
+# The line the Linux peer's init prints when it did the job.
+LINUX_APPEND=""
+LINUX_DONE="linux-peer: removed 1 partition(s): 1"
 BOOT_MEM=256
 
 for t in qemu-system-x86_64 sgdisk mformat xorriso python3; do

@@ -12,7 +12,7 @@ check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   libcmocka-dev clang libclang-rt-14-dev llvm ovmf qemu-system-x86 \
   qemu-utils sbsigntool openssl" ;;
 bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
-  qemu-system-x86 qemu-utils valgrind cpio" ;;
+  qemu-system-x86 qemu-utils valgrind" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 if $list; then echo $pkgs; exit 0; fi
