@@ -36,6 +36,16 @@ $(OVMF_EMPTY).iso: $(OVMF_EMPTY).efi ovmf/mkiso.sh
 ovmf-empty: $(OVMF_EMPTY).iso
 check-build: $(OVMF_EMPTY).iso
 
+# make ovmf-vmware: OVMF with the PVSCSI and LSI SAS (MPT SCSI) drivers,
+# built from Debian's edk2 source (ovmf/build-ovmf-vmware.sh, about 3
+# minutes on 2 cores; the log in $(OVMF_VMWARE)/build.log). Rebuilt only
+# when the script changes; the fetched source and BaseTools are reused.
+OVMF_VMWARE := $(BUILD)/ovmf-vmware
+$(OVMF_VMWARE)/OVMF_CODE.fd $(OVMF_VMWARE)/OVMF_VARS.fd &: ovmf/build-ovmf-vmware.sh
+	ovmf/build-ovmf-vmware.sh $(OVMF_VMWARE)
+.PHONY: ovmf-vmware
+ovmf-vmware: $(OVMF_VMWARE)/OVMF_CODE.fd $(OVMF_VMWARE)/OVMF_VARS.fd
+
 # The suite builds its ISO variants with `make iso` itself (OPTIONS differ).
 CHECK_SUITES += 'ovmf-e2e:BUILD=$(BUILD) ovmf/e2e.sh'
 # Hostile tables the firmware's partition driver leaves alone, refused
