@@ -9,12 +9,14 @@
 # ---------------------------------------------------------- result lines ---
 
 # pass/skip/fail TEXT: a "PASS: case: TEXT" line in $C/result; fail also
-# sets FAILED. detail: stdin indented under the last line.
+# sets FAILED. detail: stdin indented under the last line, ending in a
+# newline even where stdin does not (a console cut off mid-line), so the
+# next result starts a line of its own.
 # printf, not echo: dash's echo would take \E... in a path for an escape.
 pass() { printf 'PASS: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
 skip() { printf 'SKIP: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
 fail() { printf 'FAIL: %s: %s\n' "$NAME" "$*" >>"$C/result"; FAILED=1; }
-detail() { sed 's/^/#   /' >>"$C/result"; }
+detail() { sed -e 's/^/#   /' -e '$a\' >>"$C/result"; }
 
 # ------------------------------------------------------------- one case ---
 
