@@ -1,6 +1,7 @@
-# The QEMU/OVMF harness: the end-to-end suite, the empty baseline app it
-# times gptrim against, and `make demo`.
-#   make check      runs ovmf/e2e.sh as the suite "ovmf-e2e"
+# The QEMU/OVMF harness: the end-to-end suites, the empty baseline app e2e
+# times gptrim against, OVMF with VMware's storage drivers, and `make demo`.
+#   make check      runs ovmf/e2e.sh as the suite "ovmf-e2e", and others
+#   make ovmf-vmware build/ovmf-vmware/OVMF_{CODE,VARS}.fd (issue 6)
 #   make demo       boots the unattended ISO against a sample WS2019 disk
 #   make ovmf-empty build/ovmf/empty.iso (an empty gnu-efi app that powers off)
 
@@ -54,6 +55,9 @@ CHECK_SUITES += 'ovmf-hostile:BUILD=$(BUILD) ovmf/hostile.sh'
 # I/O errors in firmware: blkdebug faults on GPT sectors, a read-only disk,
 # a medium removed mid-write (ovmf/faults.sh; ISOs by ovmf/mkiso.sh).
 CHECK_SUITES += 'ovmf-faults:BUILD=$(BUILD) ovmf/faults.sh'
+# VMware's controllers (issue 6): the disks on pvscsi and mptsas1068 under
+# make ovmf-vmware's firmware, which the suite builds first (ovmf/vmware.sh).
+CHECK_SUITES += 'ovmf-vmware:BUILD=$(BUILD) ovmf/vmware.sh'
 
 # make demo: the unattended ISO against a sample WS2019 disk, live console.
 demo:
