@@ -174,7 +174,6 @@ for spec in $disks; do
 		case "$flag" in
 		ro) ro=",readonly=on" ;;
 		removable)
-			# scsi-hd only; virtio-scsi is the one the suites use.
 			[ "$ctrl" = scsi ] || die "$img: removable needs scsi"
 			removable=",removable=on" ;;
 		blkdebug=*)
