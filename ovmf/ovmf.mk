@@ -38,9 +38,11 @@ ovmf-empty: $(OVMF_EMPTY).iso
 check-build: $(OVMF_EMPTY).iso
 
 # make ovmf-vmware: OVMF with the PVSCSI and LSI SAS (MPT SCSI) drivers,
-# built from Debian's edk2 source (ovmf/build-ovmf-vmware.sh, about 3
-# minutes on 2 cores; the log in $(OVMF_VMWARE)/build.log). Rebuilt only
-# when the script changes; the fetched source and BaseTools are reused.
+# built from Debian's edk2 source (ovmf/build-ovmf-vmware.sh: about 450
+# CPU seconds, 4 minutes on 2 idle cores; the log in
+# $(OVMF_VMWARE)/build.log). Rebuilt only when the script changes; the
+# fetched source and BaseTools are reused (rm -rf $(OVMF_VMWARE) fetches
+# the source again).
 OVMF_VMWARE := $(BUILD)/ovmf-vmware
 $(OVMF_VMWARE)/OVMF_CODE.fd $(OVMF_VMWARE)/OVMF_VARS.fd &: ovmf/build-ovmf-vmware.sh
 	ovmf/build-ovmf-vmware.sh $(OVMF_VMWARE)
