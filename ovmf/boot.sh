@@ -7,9 +7,11 @@
 #   --log FILE          serial console log (always written)
 #   --iso FILE          attach as a CD-ROM on the q35 AHCI (port 0), boot it first
 #   --disk IMG[:CTRL[:BS[:FLAGS]]]
-#                       attach a raw disk image; CTRL virtio (default) | scsi |
-#                       nvme | sata; BS 512 (default) | 4096 (4Kn: logical and
-#                       physical block size; not on sata, IDE is 512 only);
+#                       attach a raw disk image; CTRL virtio (default) | scsi
+#                       (virtio-scsi) | pvscsi (VMware PVSCSI) | mptsas (LSI
+#                       SAS1068, VMware's LSI Logic SAS) | nvme | sata; BS 512
+#                       (default) | 4096 (4Kn: logical and physical block
+#                       size; not on sata, IDE is 512 only);
 #                       FLAGS, joined by '+': ro (readonly=on), removable
 #                       (scsi only: a removable scsi-hd), blkdebug=RULES
 #                       (QEMU's blkdebug driver over the image, rules from
@@ -18,6 +20,10 @@
 #                       first virtio disk, so the shell maps it as fs0
 #   --secboot           Secure Boot: OVMF_CODE_4M.secboot.fd + a copy of
 #                       OVMF_VARS_4M.snakeoil.fd, SMM, secure pflash
+#   --firmware CODE VARS
+#                       boot this OVMF build instead of Debian's (e.g.
+#                       build/ovmf-vmware/OVMF_CODE.fd OVMF_VARS.fd, which
+#                       has the pvscsi and mptsas drivers); no SMM
 #   --timeout SECONDS   hard limit for the whole boot (default 180)
 #   --expect TEXT --send KEYS
 #                       when TEXT appears on the console, type KEYS ("\r" etc.)
@@ -51,7 +57,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 
 die() { echo "boot.sh: $*" >&2; exit 2; }
 
-log="" iso="" secboot=0 timeout=180 show=0 mem=256 dry=0 fat=""
+log="" iso="" secboot=0 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
 extra=""
 disks=""
 console_args=""
@@ -71,6 +77,10 @@ while [ $# -gt 0 ]; do
 	--disk) disks="$disks $2"; shift 2 ;;
 	--fat) fat=$2; shift 2 ;;
 	--secboot) secboot=1; shift ;;
+	--firmware)
+		[ $# -ge 3 ] || die "--firmware CODE VARS"
+		code=$2 vars=$3
+		shift 3 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--expect)
 		[ $# -ge 4 ] && [ "$3" = --send ] || die "--expect TEXT --send KEYS"
@@ -103,7 +113,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,45p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,51p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -113,14 +123,17 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gptrim-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 # Firmware: code read-only, a fresh copy of the variable store every run.
-if [ "$secboot" = 1 ]; then
+machine="q35,accel=tcg"
+if [ -n "$code" ]; then
+	[ "$secboot" = 0 ] || die "--secboot is Debian's OVMF; not with --firmware"
+	[ -r "$code" ] && [ -r "$vars" ] || die "no firmware $code, $vars"
+elif [ "$secboot" = 1 ]; then
 	code=$OVMF_DIR/OVMF_CODE_4M.secboot.fd
 	vars=$OVMF_DIR/OVMF_VARS_4M.snakeoil.fd
 	machine="q35,smm=on,accel=tcg"
 else
 	code=$OVMF_DIR/OVMF_CODE_4M.fd
 	vars=$OVMF_DIR/OVMF_VARS_4M.fd
-	machine="q35,accel=tcg"
 fi
 [ -r "$code" ] && [ -r "$vars" ] || die "OVMF not found in $OVMF_DIR (apt-get install ovmf)"
 cp "$vars" "$work/vars.fd"
@@ -146,7 +159,9 @@ if [ -n "$fat" ]; then
 		-device "virtio-blk-pci,drive=fat0"
 fi
 
-scsi=0 scsi_lun=0 sata_port=1
+# The SCSI HBAs, each added with its first disk; next_KIND is the next
+# address on it.
+next_scsi=0 next_pvscsi=0 next_mptsas=0 sata_port=1
 for spec in $disks; do
 	img=${spec%%:*} rest=${spec#"$img"}
 	rest=${rest#:}
@@ -190,22 +205,37 @@ for spec in $disks; do
 	geo="$geo$removable"
 	case "$ctrl" in
 	virtio) set -- "$@" -device "virtio-blk-pci,drive=$id$geo" ;;
-	scsi)
-		if [ "$scsi" = 0 ]; then
-			set -- "$@" -device "virtio-scsi-pci,id=scsi0"
-			scsi=1
+	scsi|pvscsi|mptsas)
+		eval "n=\$next_$ctrl"
+		if [ "$n" = 0 ]; then
+			case "$ctrl" in
+			scsi) hba=virtio-scsi-pci ;;
+			pvscsi) hba=pvscsi ;;
+			mptsas) hba=mptsas1068 ;;
+			esac
+			set -- "$@" -device "$hba,id=${ctrl}0"
 		fi
-		# All on target 0, one LUN each: Debian's OVMF (2022.11) with
-		# QEMU 7.2 finds no disk at any other target.
-		set -- "$@" -device "scsi-hd,bus=scsi0.0,drive=$id,scsi-id=0,lun=$scsi_lun$geo"
-		scsi_lun=$((scsi_lun + 1)) ;;
+		if [ "$ctrl" = scsi ]; then
+			# All on target 0, one LUN each: Debian's OVMF (2022.11)
+			# with QEMU 7.2 finds no disk at any other target.
+			addr="scsi-id=0,lun=$n"
+		else
+			# One target each, LUN 0: EDK2's PvScsiDxe and
+			# MptScsiDxe scan LUN 0 only (PcdPvScsiMaxLunLimit 0;
+			# MptScsiDxe takes no other LUN); 8 targets are what
+			# MptScsiDxe scans (PcdMptScsiMaxTargetLimit 7).
+			[ "$n" -le 7 ] || die "$img: only 8 disks on $ctrl"
+			addr="scsi-id=$n,lun=0"
+		fi
+		set -- "$@" -device "scsi-hd,bus=${ctrl}0.0,drive=$id,$addr$geo"
+		eval "next_$ctrl=$((n + 1))" ;;
 	nvme) set -- "$@" -device "nvme,drive=$id,serial=gptrim$ndisk$geo" ;;
 	sata)
 		[ "$bs" = 512 ] || die "$img: QEMU's IDE/AHCI disks are 512-byte only"
 		[ "$sata_port" -le 5 ] || die "only 5 SATA ports left after the CD"
 		set -- "$@" -device "ide-hd,bus=ide.$sata_port,drive=$id"
 		sata_port=$((sata_port + 1)) ;;
-	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, nvme, sata)" ;;
+	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, pvscsi, mptsas, nvme, sata)" ;;
 	esac
 done
 

@@ -571,10 +571,7 @@ prereqs() {
 
 suite_entry "$@"
 
-if ! why=$(prereqs); then
-	echo "SKIP: ovmf-faults ($why)"
-	exit 0
-fi
+suite_prereqs ovmf-faults
 cases=${*:-$CASES}
 start=$(date +%s)
 setup || exit 1

@@ -50,8 +50,8 @@ start-gt-end hybrid"
 disk() {
 	_layout=$1 BS=$2
 	shift 2
-	if [ "$BS" = 4096 ] && [ -n "${HOSTILE_NO_LOOP:-}" ]; then
-		skip "the case needs a 4Kn fixture ($HOSTILE_NO_LOOP)"
+	if [ "$BS" = 4096 ] && [ -n "${NO_LOOP4K:-}" ]; then
+		skip "the case needs a 4Kn fixture ($NO_LOOP4K)"
 		return 1
 	fi
 	"fx_$_layout" "$C/sys.img" "$BS" >"$C/fixture.log" 2>&1 ||
@@ -241,29 +241,6 @@ run_case() {
 
 # ------------------------------------------------------------------ setup ---
 
-# The unattended ISO as `make iso OPTIONS=...` makes it, in a private build
-# directory around a copy of $BUILD/gptrim.efi (-o: make does not rebuild
-# it), so the shared $BUILD/gptrim.iso is never touched.
-make_iso() {
-	_b=$W/build
-	rm -rf "$_b"
-	mkdir -p "$_b"
-	cp "$BUILD/gptrim.efi" "$_b/gptrim.efi"
-	if ! $MAKE -s --no-print-directory -C "$top" BUILD="$_b" \
-		-o "$_b/gptrim.efi" iso OPTIONS="$OPTIONS" >"$W/iso.make" 2>&1; then
-		echo "FAIL: make iso OPTIONS=\"$OPTIONS\" (private BUILD=$_b)"
-		sed 's/^/#   /' "$W/iso.make"
-		return 1
-	fi
-	cp "$_b/gptrim.iso" "$ISO"
-	_cfg=$(mtype -i "$_b/iso/efiboot.img" ::/gptrim.cfg 2>/dev/null |
-		tr -d '\r' | grep -v '^#')
-	if [ "$_cfg" != "$OPTIONS" ]; then
-		echo "FAIL: the ISO's \\gptrim.cfg holds '$_cfg', expected '$OPTIONS'"
-		return 1
-	fi
-}
-
 prereqs() {
 	need_tools qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
 		mtype xorriso mkfs.vfat python3 || return 1
@@ -275,21 +252,13 @@ prereqs() {
 
 suite_entry "$@"
 
-if ! why=$(prereqs); then
-	echo "SKIP: ovmf-hostile ($why)"
-	exit 0
-fi
-why=$(no_loop4k)
-if [ -n "$why" ]; then
-	HOSTILE_NO_LOOP=$why
-	export HOSTILE_NO_LOOP
-fi
+suite_prereqs ovmf-hostile
 cases=${*:-$CASES}
 start=$(date +%s)
 rm -rf "$W"
 mkdir -p "$W/cases"
 : >"$FX_LOCK"
-make_iso || exit 1
+private_iso "$OPTIONS" "$ISO" || exit 1
 run_cases "$JOBS" $cases
 detach_loops
 print_results $cases

@@ -1,20 +1,23 @@
 # SPDX-License-Identifier: MIT
-# What the OVMF suites (e2e.sh, hostile.sh, faults.sh) share: the result
-# lines of a case, the case's directory, the end of a boot, the checks of
-# what a suite needs, and the parallel run of the cases with the collection
-# of their results. Sourced by sh, after the suite has set W and CASES
-# and before it defines run_case.
+# What the OVMF suites (e2e.sh, hostile.sh, faults.sh, vmware.sh) share:
+# the result lines of a case, the case's directory, the end of a boot, the
+# checks of what a suite needs, an ISO built apart from the shared one, and
+# the parallel run of the cases with the collection of their results.
+# Sourced by sh, after the suite has set W and CASES and before it defines
+# run_case; private_iso also needs top, BUILD and MAKE.
 # shellcheck shell=sh
 
 # ---------------------------------------------------------- result lines ---
 
 # pass/skip/fail TEXT: a "PASS: case: TEXT" line in $C/result; fail also
-# sets FAILED. detail: stdin indented under the last line.
+# sets FAILED. detail: stdin indented under the last line, ending in a
+# newline even where stdin does not (a console cut off mid-line), so the
+# next result starts a line of its own.
 # printf, not echo: dash's echo would take \E... in a path for an escape.
 pass() { printf 'PASS: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
 skip() { printf 'SKIP: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
 fail() { printf 'FAIL: %s: %s\n' "$NAME" "$*" >>"$C/result"; FAILED=1; }
-detail() { sed 's/^/#   /' >>"$C/result"; }
+detail() { sed -e 's/^/#   /' -e '$a\' >>"$C/result"; }
 
 # ------------------------------------------------------------- one case ---
 
@@ -81,6 +84,32 @@ no_loop4k() {
 	rm -f "$_probe"
 }
 
+# ------------------------------------------------------------------ ISO ---
+
+# private_iso OPTIONS ISO: the ISO as `make iso OPTIONS=...` makes it, in a
+# private build directory ($W/build) around a copy of $BUILD/gptrim.efi
+# (-o: make does not rebuild it), so the shared $BUILD/gptrim.iso is never
+# touched; its \gptrim.cfg checked. A FAIL line and 1 when either fails.
+private_iso() {
+	_b=$W/build
+	rm -rf "$_b"
+	mkdir -p "$_b"
+	cp "$BUILD/gptrim.efi" "$_b/gptrim.efi"
+	if ! $MAKE -s --no-print-directory -C "$top" BUILD="$_b" \
+		-o "$_b/gptrim.efi" iso OPTIONS="$1" >"$W/iso.make" 2>&1; then
+		echo "FAIL: make iso OPTIONS=\"$1\" (private BUILD=$_b)"
+		sed 's/^/#   /' "$W/iso.make"
+		return 1
+	fi
+	cp "$_b/gptrim.iso" "$2"
+	_cfg=$(mtype -i "$_b/iso/efiboot.img" ::/gptrim.cfg 2>/dev/null |
+		tr -d '\r' | grep -v '^#')
+	if [ "$_cfg" != "$1" ]; then
+		echo "FAIL: the ISO's \\gptrim.cfg holds '$_cfg', expected '$1'"
+		return 1
+	fi
+}
+
 # ---------------------------------------------------------------- suite ---
 
 # suite_entry ARGS...: the entry points of the suite's own re-runs:
@@ -91,6 +120,19 @@ suite_entry() {
 	--case) run_case "$2"; exit 0 ;;
 	--list) printf '%s\n' $CASES; exit 0 ;;
 	esac
+}
+
+# suite_prereqs LABEL: the suite's prereqs (its function, which prints
+# why not), or "SKIP: LABEL (why)" and exit 0. Then NO_LOOP4K, exported:
+# why this machine cannot make loop devices with 4096-byte blocks, empty
+# when it can; without them the 4Kn cases are skipped, the others run.
+suite_prereqs() {
+	if ! _why=$(prereqs); then
+		echo "SKIP: $1 ($_why)"
+		exit 0
+	fi
+	NO_LOOP4K=$(no_loop4k)
+	export NO_LOOP4K
 }
 
 # run_cases JOBS CASE...: the cases side by side, JOBS at a time, each in

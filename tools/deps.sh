@@ -15,6 +15,10 @@ bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
   qemu-system-x86 qemu-utils valgrind" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
+# make check also builds OVMF with VMware's storage drivers from Debian's
+# edk2 source (ovmf/build-ovmf-vmware.sh): apt-get source unpacks with
+# dpkg-dev; edk2 builds with g++ (BaseTools), nasm, iasl and libuuid.
+[ "${1:-build}" = check ] && pkgs="$pkgs dpkg-dev g++ nasm acpica-tools uuid-dev"
 if $list; then echo $pkgs; exit 0; fi
 missing=""
 for p in $pkgs; do
