@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""gptrim_vm_facts: what the fleet playbook checks before it touches a VM
+and polls while gptrim runs, for the one VM with the given BIOS UUID.
+
+Returns power_state, consolidation_needed (runtime.consolidationNeeded:
+a snapshot removal left delta disks behind), busy_tasks (tasks on the VM
+still queued or running: a backup's snapshot, a consolidation, a vMotion;
+"Name (state)" each), cdroms (how many CD/DVD drives) and vmx (the
+datastore path of its .vmx: the VM's directory holds the serial file).
+Read-only.
+Plain pyVmomi: see module_utils/gptrim_vsphere.py for why not vmware_guest_info."""
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
+                                                  vm_by_uuid)
+
+
+def busy_tasks(vm):
+    busy = []
+    for task in vm.recentTask or []:
+        info = task.info
+        if info.state in ("queued", "running"):
+            busy.append("%s (%s)" % (info.descriptionId or info.name,
+                                     info.state))
+    return busy
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(CONNECTION_ARGS),
+                           supports_check_mode=True)
+    vm = vm_by_uuid(module, connect(module))
+    cdroms = [d for d in vm.config.hardware.device
+              if type(d).__name__.endswith("VirtualCdrom")]
+    module.exit_json(
+        changed=False, name=vm.name, power_state=vm.runtime.powerState,
+        consolidation_needed=bool(vm.runtime.consolidationNeeded),
+        busy_tasks=busy_tasks(vm), cdroms=len(cdroms),
+        vmx=vm.config.files.vmPathName)
+
+
+if __name__ == "__main__":
+    main()

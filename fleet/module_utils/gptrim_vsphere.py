@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+"""What fleet/library's modules share: a vSphere session from the usual
+community.vmware connection options, the one VM with a given BIOS UUID, and
+a task waited for.
+
+Why not community.vmware's module_utils: its result helpers (gather_vm_facts,
+used by vmware_guest, vmware_guest_info and vmware_guest_powerstate) need
+pyVmomi's VmomiJSONEncoder, which Debian 12's python3-pyvmomi 6.7.1 lacks:
+those modules fail there, against a real vCenter as against the simulator.
+These modules use plain pyVmomi calls that 6.7.1 has."""
+import ssl
+import warnings
+
+warnings.filterwarnings("ignore", category=SyntaxWarning)
+try:
+    from pyVim.connect import SmartConnect
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+    HAS_PYVMOMI = True
+except ImportError:
+    HAS_PYVMOMI = False
+
+CONNECTION_ARGS = dict(
+    hostname=dict(type="str", required=True),
+    username=dict(type="str", required=True),
+    password=dict(type="str", required=True, no_log=True),
+    port=dict(type="int", default=443),
+    validate_certs=dict(type="bool", default=True),
+    uuid=dict(type="str", required=True),
+)
+
+
+def connect(module):
+    if not HAS_PYVMOMI:
+        module.fail_json(msg="pyVmomi is needed (Debian: python3-pyvmomi)")
+    p = module.params
+    ctx = ssl.create_default_context()
+    if not p["validate_certs"]:
+        ctx = ssl._create_unverified_context()
+    try:
+        return SmartConnect(host=p["hostname"], port=p["port"],
+                            user=p["username"], pwd=p["password"],
+                            sslContext=ctx)
+    except Exception as e:  # pyVmomi raises faults and socket errors alike
+        module.fail_json(msg="connecting to %s: %s" % (p["hostname"], e))
+
+
+def vm_by_uuid(module, si):
+    """The VM whose BIOS UUID is module.params['uuid'] (what vmware_vm_info
+    reports as uuid); fail when there is none."""
+    vm = si.RetrieveContent().searchIndex.FindByUuid(
+        None, module.params["uuid"], True, False)
+    if vm is None:
+        module.fail_json(msg="no VM with UUID %s" % module.params["uuid"])
+    return vm
+
+
+def wait_task(module, task, what):
+    """Wait for a vSphere task through the property collector (pyVim's
+    WaitForTask); fail with its fault."""
+    try:
+        return WaitForTask(task)
+    except Exception as e:  # the task's fault, raised
+        module.fail_json(msg="%s: %s" % (what, getattr(e, "msg", None) or e))
