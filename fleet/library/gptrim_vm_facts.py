@@ -6,7 +6,8 @@ and polls while gptrim runs, for the one VM with the given BIOS UUID.
 Returns power_state, consolidation_needed (runtime.consolidationNeeded:
 a snapshot removal left delta disks behind), busy_tasks (tasks on the VM
 still queued or running: a backup's snapshot, a consolidation, a vMotion;
-"Name (state)" each), cdroms (how many CD/DVD drives) and vmx (the
+"Name (state)" each), cdroms and serial_ports (how many CD/DVD drives and
+serial ports it has) and vmx (the
 datastore path of its .vmx: the VM's directory holds the serial file).
 Read-only.
 Plain pyVmomi: see module_utils/gptrim_vsphere.py for why not vmware_guest_info."""
@@ -31,10 +32,13 @@ def main():
     vm = vm_by_uuid(module, connect(module))
     cdroms = [d for d in vm.config.hardware.device
               if type(d).__name__.endswith("VirtualCdrom")]
+    serials = [d for d in vm.config.hardware.device
+               if type(d).__name__.endswith("VirtualSerialPort")]
     module.exit_json(
         changed=False, name=vm.name, power_state=vm.runtime.powerState,
         consolidation_needed=bool(vm.runtime.consolidationNeeded),
         busy_tasks=busy_tasks(vm), cdroms=len(cdroms),
+        serial_ports=len(serials),
         vmx=vm.config.files.vmPathName)
 
 

@@ -13,7 +13,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
-                                                  vm_by_uuid, wait_task)
+                                                  own_collector, vm_by_uuid,
+                                                  wait_task)
 
 try:
     from pyVmomi import vim, vmodl
@@ -21,11 +22,11 @@ except ImportError:
     pass  # connect() reports it
 
 
-def wait_off(si, vm, timeout):
+def wait_off(vm, timeout):
     """Seconds until runtime.powerState is poweredOff, or None after
     timeout seconds."""
     start = time.monotonic()
-    pc = si.RetrieveContent().propertyCollector
+    pc = own_collector(vm._stub)
     spec = vmodl.query.PropertyCollector.FilterSpec(
         objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=vm)],
         propSet=[vmodl.query.PropertyCollector.PropertySpec(
@@ -51,6 +52,7 @@ def wait_off(si, vm, timeout):
                         state = change.val
     finally:
         pc_filter.Destroy()
+        pc.DestroyPropertyCollector()
 
 
 def main():
@@ -64,7 +66,7 @@ def main():
     vm = vm_by_uuid(module, si)
     power = vm.runtime.powerState
     if p["state"] == "wait-off":
-        secs = wait_off(si, vm, p["timeout"])
+        secs = wait_off(vm, p["timeout"])
         module.exit_json(changed=False, powered_off=secs is not None,
                          seconds=round(secs or p["timeout"], 1),
                          power_state=vm.runtime.powerState)

@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: MIT
-"""What fleet/library's modules share: a vSphere session from the usual
-community.vmware connection options, the one VM with a given BIOS UUID, and
-a task waited for.
+"""What fleet/library's modules (and fleet/test's programs) share: a
+vSphere session, the one VM with a given BIOS UUID, a task waited for.
 
 Why not community.vmware's module_utils: its result helpers (gather_vm_facts,
 used by vmware_guest, vmware_guest_info and vmware_guest_powerstate) need
 pyVmomi's VmomiJSONEncoder, which Debian 12's python3-pyvmomi 6.7.1 lacks:
 those modules fail there, against a real vCenter as against the simulator.
-These modules use plain pyVmomi calls that 6.7.1 has."""
+These use plain pyVmomi calls that 6.7.1 has."""
 import ssl
 import warnings
 
+# pyVmomi 6.7.1 still has "is" comparisons with literals.
 warnings.filterwarnings("ignore", category=SyntaxWarning)
 try:
     from pyVim.connect import SmartConnect
@@ -30,17 +30,38 @@ CONNECTION_ARGS = dict(
 )
 
 
+def session(host, port, user, password, verify=True):
+    ctx = ssl.create_default_context()
+    if not verify:
+        ctx = ssl._create_unverified_context()
+    return SmartConnect(host=host, port=port, user=user, pwd=password,
+                        sslContext=ctx)
+
+
+def own_collector(stub):
+    """A property collector of our own: waits on the session's shared one
+    can take each other's updates (govmomi's simulator shares one
+    collector's update queue between all its waiters)."""
+    si = vim.ServiceInstance("ServiceInstance", stub)
+    return si.RetrieveContent().propertyCollector.CreatePropertyCollector()
+
+
+def task_result(task):
+    """Wait for a task on a collector of our own; raise its fault."""
+    pc = own_collector(task._stub)
+    try:
+        return WaitForTask(task, pc=pc)
+    finally:
+        pc.DestroyPropertyCollector()
+
+
 def connect(module):
     if not HAS_PYVMOMI:
         module.fail_json(msg="pyVmomi is needed (Debian: python3-pyvmomi)")
     p = module.params
-    ctx = ssl.create_default_context()
-    if not p["validate_certs"]:
-        ctx = ssl._create_unverified_context()
     try:
-        return SmartConnect(host=p["hostname"], port=p["port"],
-                            user=p["username"], pwd=p["password"],
-                            sslContext=ctx)
+        return session(p["hostname"], p["port"], p["username"],
+                       p["password"], p["validate_certs"])
     except Exception as e:  # pyVmomi raises faults and socket errors alike
         module.fail_json(msg="connecting to %s: %s" % (p["hostname"], e))
 
@@ -56,9 +77,8 @@ def vm_by_uuid(module, si):
 
 
 def wait_task(module, task, what):
-    """Wait for a vSphere task through the property collector (pyVim's
-    WaitForTask); fail with its fault."""
+    """task_result, a failed task failing the module."""
     try:
-        return WaitForTask(task)
+        return task_result(task)
     except Exception as e:  # the task's fault, raised
         module.fail_json(msg="%s: %s" % (what, getattr(e, "msg", None) or e))

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import threading
 
-from vsim import connect
+from vsim import connect, own_collector
 from pyVmomi import vim, vmodl
 
 BUSES = (
@@ -163,7 +163,7 @@ def watch(si, opts):
     content = si.RetrieveContent()
     view = content.viewManager.CreateContainerView(
         content.rootFolder, [vim.VirtualMachine], True)
-    pc = content.propertyCollector
+    pc = own_collector(si._stub)
     traverse = vmodl.query.PropertyCollector.TraversalSpec(
         name="view", type=vim.view.ContainerView, path="view", skip=False)
     spec = vmodl.query.PropertyCollector.FilterSpec(

@@ -28,7 +28,7 @@ import json
 import os
 import sys
 
-from vsim import connect, find_vm, wait_task
+from vsim import connect, find_vm, task_result
 from pyVmomi import vim
 
 DESCRIPTOR = """# Disk DescriptorFile
@@ -87,7 +87,7 @@ def create(si, a):
         memoryMB=4096, firmware=a.firmware, bootOptions=boot,
         files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name),
         deviceChange=[device_add(cd), device_add(ctrl)])
-    wait_task(folder_named(dc, a.folder).CreateVM_Task(spec, pool))
+    task_result(folder_named(dc, a.folder).CreateVM_Task(spec, pool))
     vm = find_vm(si, a.name)
     # The VM's directory on the datastore, as a local path: the simulated
     # datastore's URL is a directory on this machine.
@@ -106,7 +106,7 @@ def create(si, a):
         backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
             fileName="[%s] %s/%s.vmdk" % (ds.name, vmx_dir, a.name),
             diskMode="persistent", thinProvisioned=False))
-    wait_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
+    task_result(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
         deviceChange=[device_add(disk)])))
     print(os.path.join(local_dir, flat))
 
@@ -140,7 +140,7 @@ def state(si, a):
 def poweroff(si, a):
     vm = find_vm(si, a.name)
     if vm.runtime.powerState == "poweredOn":
-        wait_task(vm.PowerOffVM_Task())
+        task_result(vm.PowerOffVM_Task())
 
 
 def main():

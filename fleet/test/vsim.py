@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: MIT
 """What fleet/test's pyvmomi programs share: a session with the simulated
-vCenter from its URL, a VM by name, a task waited for."""
-import ssl
+vCenter from its URL, a VM by name, a task waited for (the playbook's own
+helpers, fleet/module_utils/gptrim_vsphere.py)."""
+import os
+import sys
 import urllib.parse
-import warnings
 
-# pyVmomi 6.7.1 (Debian 12) still has "is" comparisons with literals.
-warnings.filterwarnings("ignore", category=SyntaxWarning)
-from pyVim.connect import SmartConnect  # noqa: E402
-from pyVim.task import WaitForTask  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
+                                "module_utils"))
+from gptrim_vsphere import own_collector, session, task_result  # noqa: E402,F401
 from pyVmomi import vim  # noqa: E402
 
 
@@ -16,9 +16,7 @@ def connect(url):
     """A session from https://user:pass@host:port/sdk. The simulator's
     certificate is its own self-signed one: not verified."""
     u = urllib.parse.urlsplit(url)
-    return SmartConnect(host=u.hostname, port=u.port, user=u.username,
-                        pwd=u.password,
-                        sslContext=ssl._create_unverified_context())
+    return session(u.hostname, u.port, u.username, u.password, verify=False)
 
 
 def find_vm(si, name):
@@ -32,8 +30,3 @@ def find_vm(si, name):
     if len(vms) != 1:
         raise SystemExit("%d VMs named %r" % (len(vms), name))
     return vms[0]
-
-
-def wait_task(task):
-    """Wait for a task through the property collector; raise its fault."""
-    return WaitForTask(task)
