@@ -6,8 +6,8 @@ and polls while gptrim runs, for the one VM with the given BIOS UUID.
 Returns power_state, consolidation_needed (runtime.consolidationNeeded:
 a snapshot removal left delta disks behind), busy_tasks (tasks on the VM
 still queued or running: a backup's snapshot, a consolidation, a vMotion;
-"Name (state)" each), cdroms and serial_ports (how many CD/DVD drives and
-serial ports it has) and vmx (the
+"Name (state)" each), cdroms (how many CD/DVD drives), serial_files (the
+file of each serial port, "" for one not backed by a file) and vmx (the
 datastore path of its .vmx: the VM's directory holds the serial file).
 Read-only.
 Plain pyVmomi: see module_utils/gptrim_vsphere.py for why not vmware_guest_info."""
@@ -38,7 +38,8 @@ def main():
         changed=False, name=vm.name, power_state=vm.runtime.powerState,
         consolidation_needed=bool(vm.runtime.consolidationNeeded),
         busy_tasks=busy_tasks(vm), cdroms=len(cdroms),
-        serial_ports=len(serials),
+        serial_files=[getattr(d.backing, "fileName", "") or ""
+                      for d in serials],
         vmx=vm.config.files.vmPathName)
 
 

@@ -27,11 +27,13 @@ when a VM is powered on, looks at the VM as ESXi would at power-on:
   - a VM named with --hang: nothing is booted either, whatever is
     attached: a VM that never powers itself off.
   - powered off through the API while its QEMU runs: QEMU is stopped.
+SIGTERM stops every boot it started, then the bridge.
 One line a decision on stdout ("bridge: NAME: ..."), for the suite's log.
 """
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -156,7 +158,8 @@ class Boot(threading.Thread):
     def stop(self):
         self.stopped.set()
         if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)  # boot.sh's group: QEMU too
+            os.killpg(self.proc.pid, signal.SIGTERM)  # boot.sh's group
+            self.proc.wait()
 
 
 def watch(si, opts):
@@ -174,6 +177,13 @@ def watch(si, opts):
     pc.CreateFilter(spec, True)
     slots = threading.Semaphore(opts.jobs)
     boots = {}
+
+    def stop_all(signum, frame):
+        for b in boots.values():
+            b.stop()
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, stop_all)
+    say("-", "watching %s" % opts.url.split("@")[-1])
     version = ""
     while True:
         update = pc.WaitForUpdatesEx(
@@ -219,7 +229,6 @@ def main():
     os.makedirs(opts.work, exist_ok=True)
     si = connect(opts.url)
     opts.stores = Datastores(si)
-    say("-", "watching %s" % opts.url.split("@")[-1])
     watch(si, opts)
 
 
