@@ -37,7 +37,7 @@ def gptrim_console_result(console):
         return {"result": "no result",
                 "detail": "no 'gptrim: exit status' line on the console"}
     status, meaning = int(m.group(1)), m.group(2)
-    removed, would = count(disks, REMOVED), count(disks, WOULD)
+    removed = count(disks, REMOVED)
 
     def named(pred):
         return "; ".join("disk %d: %s" % (n, w) for n, w in disks if pred(w))

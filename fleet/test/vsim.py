@@ -8,8 +8,10 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                 "module_utils"))
-from gptrim_vsphere import own_collector, session, task_result  # noqa: E402,F401
+from gptrim_vsphere import own_collector, session, task_result  # noqa: E402
 from pyVmomi import vim  # noqa: E402
+
+__all__ = ["connect", "find_vm", "own_collector", "task_result"]
 
 
 def connect(url):
