@@ -10,7 +10,7 @@ Plain pyVmomi (ReconfigVM_Task): vmware_guest's cdrom option changes the
 drive but then fails on Debian's pyVmomi 6.7.1 (module_utils/gptrim_vsphere.py)."""
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
-                                                  vm_by_uuid, wait_task)
+                                                  vm_by_moid, wait_task)
 
 try:
     from pyVmomi import vim
@@ -30,7 +30,7 @@ def main():
     module = AnsibleModule(argument_spec=args,
                            required_if=[("state", "present", ["iso"])])
     p = module.params
-    vm = vm_by_uuid(module, connect(module))
+    vm = vm_by_moid(module, connect(module))
     drives = [d for d in vm.config.hardware.device
               if isinstance(d, vim.vm.device.VirtualCdrom)]
     if not drives:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """gptrim_vm_facts: what the fleet playbook checks before it touches a VM
-and polls while gptrim runs, for the one VM with the given BIOS UUID.
+and polls while gptrim runs, for the VM with the given managed object ID (moid).
 
 Returns power_state, consolidation_needed (runtime.consolidationNeeded:
 a snapshot removal left delta disks behind), busy_tasks (tasks on the VM
@@ -13,7 +13,7 @@ Read-only.
 Plain pyVmomi: see module_utils/gptrim_vsphere.py for why not vmware_guest_info."""
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
-                                                  vm_by_uuid)
+                                                  vm_by_moid)
 
 
 def busy_tasks(vm):
@@ -29,7 +29,7 @@ def busy_tasks(vm):
 def main():
     module = AnsibleModule(argument_spec=dict(CONNECTION_ARGS),
                            supports_check_mode=True)
-    vm = vm_by_uuid(module, connect(module))
+    vm = vm_by_moid(module, connect(module))
     cdroms = [d for d in vm.config.hardware.device
               if type(d).__name__.endswith("VirtualCdrom")]
     serials = [d for d in vm.config.hardware.device

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """gptrim_vm_option: set one advanced setting (extraConfig, a line of the
-.vmx) of the VM with the given BIOS UUID, e.g. efi.serialConsole.enabled;
+.vmx) of the VM with the given moid, e.g. efi.serialConsole.enabled;
 value "" removes it. Returns previous: its value before ("" when unset), to
 put back afterwards. The VM should be powered off: the .vmx is read at
 power-on.
@@ -10,7 +10,7 @@ Plain pyVmomi: vmware_guest's advanced_settings fails on Debian's pyVmomi
 6.7.1 (module_utils/gptrim_vsphere.py)."""
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
-                                                  vm_by_uuid, wait_task)
+                                                  vm_by_moid, wait_task)
 
 try:
     from pyVmomi import vim
@@ -24,7 +24,7 @@ def main():
                 value=dict(type="str", required=True))
     module = AnsibleModule(argument_spec=args)
     p = module.params
-    vm = vm_by_uuid(module, connect(module))
+    vm = vm_by_moid(module, connect(module))
     previous = ""
     for opt in vm.config.extraConfig or []:
         if opt.key.lower() == p["key"].lower():

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""gptrim_vm_power: power the VM with the given BIOS UUID on
+"""gptrim_vm_power: power the VM with the given moid on
 (state=powered-on), ask its guest OS to shut down through VMware Tools
 (state=shutdown-guest), or wait until it is powered off, by itself or
 otherwise (state=wait-off, at most timeout seconds: the property
@@ -13,7 +13,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
-                                                  own_collector, vm_by_uuid,
+                                                  own_collector, vm_by_moid,
                                                   wait_task)
 
 try:
@@ -63,7 +63,7 @@ def main():
     module = AnsibleModule(argument_spec=args)
     p = module.params
     si = connect(module)
-    vm = vm_by_uuid(module, si)
+    vm = vm_by_moid(module, si)
     power = vm.runtime.powerState
     if p["state"] == "wait-off":
         secs = wait_off(vm, p["timeout"])

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """What fleet/library's modules (and fleet/test's programs) share: a
-vSphere session, the one VM with a given BIOS UUID, a task waited for.
+vSphere session, the VM with a given managed object ID, a task waited for.
 
 Why not community.vmware's module_utils: its result helpers (gather_vm_facts,
 used by vmware_guest, vmware_guest_info and vmware_guest_powerstate) need
@@ -15,7 +15,7 @@ warnings.filterwarnings("ignore", category=SyntaxWarning)
 try:
     from pyVim.connect import SmartConnect
     from pyVim.task import WaitForTask
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
     HAS_PYVMOMI = True
 except ImportError:
     HAS_PYVMOMI = False
@@ -26,7 +26,7 @@ CONNECTION_ARGS = dict(
     password=dict(type="str", required=True, no_log=True),
     port=dict(type="int", default=443),
     validate_certs=dict(type="bool", default=True),
-    uuid=dict(type="str", required=True),
+    moid=dict(type="str", required=True),
 )
 
 
@@ -66,13 +66,15 @@ def connect(module):
         module.fail_json(msg="connecting to %s: %s" % (p["hostname"], e))
 
 
-def vm_by_uuid(module, si):
-    """The VM whose BIOS UUID is module.params['uuid'] (what vmware_vm_info
-    reports as uuid); fail when there is none."""
-    vm = si.RetrieveContent().searchIndex.FindByUuid(
-        None, module.params["uuid"], True, False)
-    if vm is None:
-        module.fail_json(msg="no VM with UUID %s" % module.params["uuid"])
+def vm_by_moid(module, si):
+    """The VM whose managed object ID is module.params['moid'] (vm-123, as
+    vmware_vm_info reports it): unique in a vCenter, where BIOS UUIDs of
+    copied VMs and names in other folders need not be. Fail when it is gone."""
+    vm = vim.VirtualMachine(module.params["moid"], si._stub)
+    try:
+        vm.name
+    except vmodl.fault.ManagedObjectNotFound:
+        module.fail_json(msg="no VM %s" % module.params["moid"])
     return vm
 
 
