@@ -69,7 +69,9 @@ def connect(module):
 def vm_by_moid(module, si):
     """The VM whose managed object ID is module.params['moid'] (vm-123, as
     vmware_vm_info reports it): unique in a vCenter, where BIOS UUIDs of
-    copied VMs and names in other folders need not be. Fail when it is gone."""
+    copied VMs and names in other folders need not be. Fail when it is gone.
+    (community.vmware's own moid lookup needs VmomiSupport.templateOf, which
+    pyVmomi 6.7.1 lacks.)"""
     vm = vim.VirtualMachine(module.params["moid"], si._stub)
     try:
         vm.name
