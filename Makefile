@@ -40,6 +40,7 @@ include efi/efi.mk
 include tests/tests.mk
 include ovmf/ovmf.mk
 include bench/bench.mk
+include fleet/fleet.mk
 
 .PHONY: all deps check demo clean
 all: host efi

@@ -6,7 +6,10 @@
 # by sh after fixtures.sh and lib.sh; the suite sets here (ovmf/), BUILD,
 # BOOT_TIMEOUT and, where this machine has no loop devices with 4096-byte
 # blocks, NO_LOOP4K (why not: 4Kn fixtures are then skipped).
+# fleet/test/fleet.sh sources it too, with OVMF set to the ovmf/ directory
+# (its own "here" is elsewhere); the OVMF suites leave OVMF to default.
 # shellcheck shell=sh
+OVMF=${OVMF:-$here}
 
 # disk NAME LAYOUT BS: a fixture $C/NAME.img and its pristine copy NAME.orig.
 disk() {
@@ -22,12 +25,18 @@ disk() {
 
 bs_of() { cat "$C/$1.bs"; }
 
+# same_as NAME FILE: the image is byte-identical to FILE (a saved state).
+same_as() {
+	python3 "$OVMF/gpttool.py" compare "$2" "$C/$1.img" "$(bs_of "$1")" \
+		>"$C/$1.cmp2" 2>&1
+}
+
 # boot LOGNAME ARGS...: one boot; sets BOOT_RC, BOOT_END, BOOT_SECS.
 boot() {
 	_log=$1
 	shift
 	BOOT_RC=0
-	"$here/boot.sh" --log "$C/$_log.log" --timeout "$BOOT_TIMEOUT" "$@" \
+	"$OVMF/boot.sh" --log "$C/$_log.log" --timeout "$BOOT_TIMEOUT" "$@" \
 		2>"$C/$_log.err" || BOOT_RC=$?
 	# BOOT_END, BOOT_SECS; a plain-text copy of the console for grep.
 	boot_end "$_log"
@@ -118,7 +127,7 @@ check_lasterror() {
 # check_untouched NAME...: byte-identical to the original, ESP included.
 check_untouched() {
 	for _n in "$@"; do
-		if python3 "$here/gpttool.py" compare "$C/$_n.orig" "$C/$_n.img" \
+		if python3 "$OVMF/gpttool.py" compare "$C/$_n.orig" "$C/$_n.img" \
 			"$(bs_of "$_n")" >"$C/$_n.cmp" 2>&1; then
 			pass "disk $_n: not one byte changed"
 		else
@@ -146,7 +155,7 @@ check_fixed() {
 	fx_sfdisk_json "$_img" "$_bs" >"$C/$_n.json" 2>"$C/$_n.json.err"
 	_t=""
 	[ -n "$_grown" ] && _t=--grown
-	if python3 "$here/gpttool.py" tables "$C/$_n.orig.json" "$C/$_n.json" \
+	if python3 "$OVMF/gpttool.py" tables "$C/$_n.orig.json" "$C/$_n.json" \
 		--removed "$_k" $_t >"$C/$_n.tables" 2>&1; then
 		pass "disk $_n: $_k recovery entr$( [ "$_k" = 1 ] && echo y || echo ies) removed, every other entry unchanged at its index"
 	else
@@ -159,7 +168,7 @@ check_fixed() {
 	_skip="--skip-gpt --skip $_esp_start:$_esp_end"
 	# A grown disk's protective MBR may get its size corrected.
 	[ -n "$_grown" ] && _skip="$_skip --skip-mbr"
-	if python3 "$here/gpttool.py" compare "$_orig" "$_img" "$_bs" $_skip \
+	if python3 "$OVMF/gpttool.py" compare "$_orig" "$_img" "$_bs" $_skip \
 		>"$C/$_n.cmp" 2>&1; then
 		pass "disk $_n: every byte outside the GPT copies and the ESP unchanged"
 	else
@@ -215,7 +224,7 @@ check_esp() {
 		>"$C/$_n.load" 2>&1
 	_skip="--skip $_s:$_e"
 	[ -n "$_grown" ] && _skip="$_skip --skip-gpt --skip-mbr"
-	if python3 "$here/gpttool.py" compare "$C/$_n.orig" "$C/$_n.restored" \
+	if python3 "$OVMF/gpttool.py" compare "$C/$_n.orig" "$C/$_n.restored" \
 		"$_bs" $_skip >>"$C/$_n.load" 2>&1; then
 		pass "disk $_n: sgdisk --load-backup of it restores the original disk byte for byte (ESP aside)"
 	else
@@ -239,7 +248,7 @@ fat_with() {
 	rm -f "$_f"
 	mformat -i "$_f" -C -T 16384 -h 16 -s 32 -v STARTUP ::
 	sed "s|gptrim.efi --apply --then exit|gptrim.efi $2|" \
-		"$here/startup.nsh" >"$C/startup.nsh"
+		"$OVMF/startup.nsh" >"$C/startup.nsh"
 	mcopy -i "$_f" "$C/startup.nsh" ::/startup.nsh
 	mcopy -i "$_f" "$BUILD/gptrim.efi" ::/gptrim.efi
 }

@@ -1,0 +1,245 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Fleet suite: fleet/gptrim.yml run by ansible-playbook against a simulated
+# vCenter (govmomi's simulator, fleet/test/vcsim) whose VMs boot for real:
+# fleet/test/bridge.py boots each powered-on VM's disk image with the ISO
+# attached to it under QEMU + OVMF (ovmf/boot.sh) and powers the VM off
+# when the guest does; the firmware console is the VM's serial file.
+#
+# Usage: fleet/test/fleet.sh
+# Environment: BUILD (build), MAKE (make), FLEET_DIR ($BUILD/fleet-test),
+#   FLEET_TIMEOUT (60: the playbook's gptrim_timeout, seconds), FLEET_KEEP=1
+#   keeps the images.
+#
+# The VMs, in folder /DC0/vm/fleet, selected by that folder, batches of 2:
+#   ws2019  WS2019 layout on SATA          dry run: would fix; then fixed
+#   ws2022  WS2022 layout on NVMe          dry run: would fix; then fixed
+#   norec   no recovery partition, PVSCSI  nothing to do, twice
+#   bios    WS2019 layout, BIOS firmware   refused by the playbook, never
+#                                          powered on or reconfigured
+#   damaged copies that disagree           refused by gptrim (exit 4)
+#   stuck   WS2022 layout; the bridge never boots it: the dry run times
+#           out and leaves it on; the real run refuses it (powered on)
+# and one VM outside the folder, "bystander" (WS2019, EFI): not on the list.
+# Judged: the summary table against fleet/test/expected/MODE.txt; after the
+# dry run every image byte-identical; after the real run ws2019 and ws2022
+# as the end-to-end suite judges a fix (ovmf/checks.sh), the others byte-
+# identical; vCenter's view of every VM (boot order, CD drive, serial
+# ports) as before, the stuck one still on (its serial port left); the real
+# run powers the booted VMs on again (gptrim_power_on_after), from their
+# disks; vCenter logged nothing for bios and bystander, nor for stuck in the
+# real run. Prints PASS:/FAIL:/SKIP: lines and "# fleet: ..." timings.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+OVMF=$top/ovmf
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+MAKE=${MAKE:-make}
+W=${FLEET_DIR:-$BUILD/fleet-test}
+TIMEOUT=${FLEET_TIMEOUT:-60}
+# Debian's python3-pyvmomi belongs to Debian's python3 (not another one
+# first on PATH).
+PY=/usr/bin/python3
+export MTOOLS_SKIP_CHECK=1
+FX_LOCK=$W/fx.lock
+. "$OVMF/fixtures.sh"
+. "$OVMF/lib.sh"
+. "$OVMF/checks.sh"
+. "$here/sim.sh"
+
+VMS="ws2019 ws2022 norec bios damaged stuck"
+
+# vm NAME LAYOUT CONTROLLER FIRMWARE [FOLDER]: the fixture (its functions
+# use _n, hence _vm here), its pristine copy and table beside it in $C, then the VM made through the API with
+# the image moved to its directory on the datastore; $C/NAME.img links to
+# it there.
+vm() {
+	_vm=$1
+	"fx_$2" "$C/$_vm.new" 512 >"$C/$_vm.fx.log" 2>&1 ||
+		{ fail "fixture $_vm ($2)"; detail <"$C/$_vm.fx.log"; return 1; }
+	[ "$_vm" = damaged ] && python3 "$OVMF/gpttool.py" disagree "$C/$_vm.new" 512
+	echo 512 >"$C/$_vm.bs"
+	cp --sparse=always "$C/$_vm.new" "$C/$_vm.orig"
+	fx_sfdisk_json "$C/$_vm.orig" 512 >"$C/$_vm.orig.json" 2>/dev/null
+	_flat=$($PY "$here/simvms.py" "$URL" create "$_vm" "$C/$_vm.new" \
+		--folder "${5:-fleet}" --firmware "$4" --controller "$3" \
+		2>"$C/$_vm.create.err") ||
+		{ fail "creating VM $_vm"; detail <"$C/$_vm.create.err"; return 1; }
+	ln -sf "$_flat" "$C/$_vm.img"
+}
+
+# playbook MODE [ARGS...]: ansible-playbook in MODE; its output in
+# $C/MODE.ansible, the summary file in $C/results/summary-MODE.txt.
+playbook() {
+	_mode=$1
+	shift
+	_t0=$(date +%s)
+	ANSIBLE_LOCAL_TEMP=$W/ansible-tmp ANSIBLE_REMOTE_TEMP=$W/ansible-tmp \
+	ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False \
+	ANSIBLE_NOCOLOR=1 \
+	ansible-playbook "$top/fleet/gptrim.yml" -e "@$C/vcenter.yml" \
+		-e "gptrim_mode=$_mode" "$@" >"$C/$_mode.ansible" 2>&1
+	_rc=$?
+	SECS=$(( $(date +%s) - _t0 ))
+	if [ "$_rc" = 0 ]; then
+		pass "ansible-playbook ran to the end in $SECS s"
+	else
+		fail "ansible-playbook exit $_rc after $SECS s"
+		grep -E '^(fatal|ERROR)|FAILED' "$C/$_mode.ansible" | head -n 20 | detail
+	fi
+}
+
+# check_table MODE: the summary file against expected/MODE.txt.
+check_table() {
+	_got=$C/results/summary-$1.txt
+	sed "s/@TIMEOUT@/$TIMEOUT/" "$here/expected/$1.txt" >"$C/$1.expected"
+	if [ ! -r "$_got" ]; then
+		fail "no summary file $_got"
+	elif grep -v '^#' "$_got" | diff -u "$C/$1.expected" - >"$C/$1.diff"; then
+		pass "the summary table is the expected one ($(grep -vc '^#\|^VM ' "$_got") VMs)"
+		sed 's/^/#     /' "$C/$1.expected" >>"$C/result"
+	else
+		fail "the summary table differs from fleet/test/expected/$1.txt"
+		detail <"$C/$1.diff"
+	fi
+}
+
+# check_recorded WHAT SED OK BAD NAME...: `simvms.py WHAT NAME` (state:
+# power, boot order, CD drive, serial ports; events: what vCenter logged)
+# says now what it said after the setup, edited by the sed script SED.
+check_recorded() {
+	_what=$1 _sed=$2 _ok=$3 _bad=$4
+	shift 4
+	for _vm in "$@"; do
+		$PY "$here/simvms.py" "$URL" "$_what" "$_vm" >"$C/$_vm.$_what.now"
+		sed "$_sed" "$C/$_vm.$_what.0" >"$C/$_vm.$_what.want"
+		if cmp -s "$C/$_vm.$_what.want" "$C/$_vm.$_what.now"; then
+			pass "VM $_vm: $_ok"
+		else
+			fail "VM $_vm: $_bad"
+			diff "$C/$_vm.$_what.want" "$C/$_vm.$_what.now" | detail
+		fi
+	done
+}
+check_config() {
+	check_recorded state "" "boot order, CD drive, serial ports and power as before" \
+		"configuration not put back" "$@"
+}
+# check_on_again NAME...: as before, but powered on again, its own disk
+# booted (the bridge saw no ISO, or not the CD first).
+check_on_again() {
+	check_recorded state 's/"poweredOff"/"poweredOn"/' \
+		"boot order, CD drive, serial ports as before, powered on again" \
+		"configuration not put back, or not on" "$@"
+	for _vm in "$@"; do
+		_last=$(grep "^bridge: $_vm: powered on" "$W/bridge.log" | tail -n 1)
+		case $_last in
+		*"its disk boots") pass "VM $_vm: its disk boots (bridge: ${_last#*; })" ;;
+		*) fail "VM $_vm: powered on again, but not from its disk"
+			echo "$_last" | detail ;;
+		esac
+	done
+}
+check_quiet() {
+	check_recorded events "" \
+		"vCenter logged nothing for it (never reconfigured or powered on)" \
+		"vCenter logged events for it" "$@"
+}
+
+# without_serial: simvms.py's state JSON on stdin without its serial ports.
+without_serial() {
+	$PY -c 'import json, sys; s = json.load(sys.stdin); s.pop("serial_files"); print(json.dumps(s))'
+}
+
+# check_stuck: still on (left running), boot order and CD drive put back.
+check_stuck() {
+	$PY "$here/simvms.py" "$URL" state stuck >"$C/stuck.state.now"
+	# Its serial port stays: it cannot be removed from a running VM.
+	_want=$(sed 's/"poweredOff"/"poweredOn"/' "$C/stuck.state.0" | without_serial)
+	_got=$(without_serial <"$C/stuck.state.now")
+	if [ "$_got" = "$_want" ]; then
+		pass "VM stuck: left running, boot order and CD drive put back"
+	else
+		fail "VM stuck: not left running as it was"
+		{ echo "$_want"; echo "$_got"; } | detail
+	fi
+}
+
+prereqs() {
+	need_tools ansible-playbook go qemu-system-x86_64 sgdisk sfdisk mcopy \
+		xorriso mkfs.vfat fsck.fat python3 || return 1
+	$PY -c 'import pyVmomi' 2>/dev/null || { echo "no python3-pyvmomi"; return 1; }
+	[ -d /usr/lib/python3/dist-packages/ansible_collections/community/vmware ] ||
+		{ echo "no community.vmware (Debian's ansible)"; return 1; }
+	[ -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ] ||
+		{ echo "no golang-github-vmware-govmomi-dev"; return 1; }
+	need_ovmf OVMF_CODE_4M.fd OVMF_VARS_4M.fd || return 1
+	[ "$(id -u)" = 0 ] || { echo "not root (the simulator listens on port 443)"; return 1; }
+}
+
+# ------------------------------------------------------------------- main ---
+
+if ! why=$(prereqs); then
+	echo "SKIP: fleet (the suite cannot run: $why)"
+	exit 0
+fi
+start=$(date +%s)
+rm -rf "$W"
+mkdir -p "$W/ds" "$W/results"
+C=$W NAME=setup FAILED=0
+: >"$C/result" && : >"$FX_LOCK"
+trap 'sim_stop' EXIT INT TERM
+setup() {
+	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" fleet-isos \
+		>"$W/isos.log" 2>&1 ||
+		{ fail "make fleet-isos"; detail <"$W/isos.log"; return 1; }
+	sim_build || return 1
+	sim_start || return 1
+	vm ws2019 ws2019 sata efi && vm ws2022 ws2022 nvme efi &&
+		vm norec data pvscsi efi && vm bios ws2019 sata bios &&
+		vm damaged ws2019 sata efi && vm stuck ws2022 sata efi &&
+		vm bystander ws2019 sata efi elsewhere || return 1
+	for _n in $VMS bystander; do
+		$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+		$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+	done
+	bridge_start --hang stuck || return 1
+	sim_vars >"$C/vcenter.yml"
+	pass "a simulated vCenter at $URL with 7 VMs, the bridge watching ($(( $(date +%s) - start )) s)"
+}
+if ! setup; then
+	cat "$C/result"
+	exit 1
+fi
+
+NAME=dry-run
+playbook dry-run
+DRY=$SECS
+check_table dry-run
+check_untouched $VMS bystander
+check_config ws2019 ws2022 norec damaged
+check_stuck
+check_quiet bios bystander
+# Left running, the stuck VM is refused by the real run: powered on. Its
+# state and events from here on must not change.
+$PY "$here/simvms.py" "$URL" state stuck >"$C/stuck.state.0"
+$PY "$here/simvms.py" "$URL" events stuck >"$C/stuck.events.0"
+NAME=apply
+playbook apply -e gptrim_power_on_after=true
+APPLY=$SECS
+check_table apply
+check_fixed ws2019 1
+check_fixed ws2022 1
+check_untouched norec bios damaged stuck bystander
+check_on_again ws2019 ws2022 norec damaged
+check_config stuck
+check_quiet bios bystander stuck
+grep -h '^bridge: ' "$W/bridge.log" | sed 's/^/# /' >>"$C/result"
+cat "$C/result"
+echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s; suite $(( $(date +%s) - start )) s"
+if [ "$FAILED" = 0 ] && [ -z "${FLEET_KEEP:-}" ]; then
+	rm -rf "$W/ds" "$C"/*.orig "$C"/*.new
+fi
+[ "$FAILED" = 0 ]

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The fleet suite's VMs, made through the vSphere API of the simulated
+vCenter (pyvmomi), and what vCenter recorded about them afterwards.
+
+  simvms.py URL create NAME IMAGE --folder F --firmware efi|bios
+            [--controller sata|nvme|pvscsi] [--secure-boot]
+      a VM in folder F (made when missing) of the first datacenter, on its
+      first datastore, with an IDE CD drive (client device, disconnected)
+      and one disk: IMAGE is moved to the VM's directory as NAME-flat.vmdk
+      beside a VMFS descriptor NAME.vmdk that names it, as ESXi keeps a
+      thick disk. Prints the flat file's path.
+  simvms.py URL events NAME
+      the VM's events as vCenter logged them, one type name a line
+      (VmPoweredOnEvent, VmReconfiguredEvent, ...).
+  simvms.py URL state NAME
+      one JSON object: power state, boot order, CD drives (ISO, connected,
+      start connected) and serial ports (file) as vCenter has them.
+  simvms.py URL poweroff NAME
+      power the VM off if it is on (the suite's teardown).
+
+URL is the simulator's (https://user:pass@host:port/sdk); its certificate
+is the simulator's own, so it is not verified. Debian's python3-pyvmomi is
+for /usr/bin/python3, hence the interpreter line.
+"""
+import argparse
+import json
+import os
+import sys
+
+from vsim import connect, find_vm, task_result
+from pyVmomi import vim
+
+DESCRIPTOR = """# Disk DescriptorFile
+version=1
+CID=fffffffe
+parentCID=ffffffff
+createType="vmfs"
+
+# Extent description
+RW {sectors} VMFS "{flat}"
+
+# The Disk Data Base
+ddb.adapterType = "lsilogic"
+ddb.virtualHWVersion = "14"
+"""
+
+CONTROLLERS = {
+    "sata": vim.vm.device.VirtualAHCIController,
+    "nvme": vim.vm.device.VirtualNVMEController,
+    "pvscsi": vim.vm.device.ParaVirtualSCSIController,
+}
+
+
+def folder_named(dc, name):
+    for f in dc.vmFolder.childEntity:
+        if isinstance(f, vim.Folder) and f.name == name:
+            return f
+    return dc.vmFolder.CreateFolder(name)
+
+
+def device_add(dev, file_op=None):
+    spec = vim.vm.device.VirtualDeviceSpec(
+        operation=vim.vm.device.VirtualDeviceSpec.Operation.add, device=dev)
+    if file_op:
+        spec.fileOperation = file_op
+    return spec
+
+
+def create(si, a):
+    content = si.RetrieveContent()
+    dc = content.rootFolder.childEntity[0]
+    ds = dc.datastore[0]
+    pool = dc.hostFolder.childEntity[0].resourcePool
+    boot = vim.vm.BootOptions(efiSecureBootEnabled=a.secure_boot)
+    cd = vim.vm.device.VirtualCdrom(
+        key=-2, controllerKey=200, unitNumber=0,
+        backing=vim.vm.device.VirtualCdrom.RemotePassthroughBackingInfo(
+            deviceName="", exclusive=False),
+        connectable=vim.vm.device.VirtualDevice.ConnectInfo(
+            connected=False, startConnected=False, allowGuestControl=True))
+    ctrl = CONTROLLERS[a.controller](key=-3, busNumber=0)
+    if isinstance(ctrl, vim.vm.device.VirtualSCSIController):
+        ctrl.sharedBus = "noSharing"
+    spec = vim.vm.ConfigSpec(
+        name=a.name, guestId="windows2019srv_64Guest", numCPUs=2,
+        memoryMB=4096, firmware=a.firmware, bootOptions=boot,
+        files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name),
+        deviceChange=[device_add(cd), device_add(ctrl)])
+    task_result(folder_named(dc, a.folder).CreateVM_Task(spec, pool))
+    vm = find_vm(si, a.name)
+    # The VM's directory on the datastore, as a local path: the simulated
+    # datastore's URL is a directory on this machine.
+    vmx_dir = vm.config.files.vmPathName.split("] ", 1)[1].rsplit("/", 1)[0]
+    local_dir = os.path.join(ds.info.url, vmx_dir)
+    size = os.path.getsize(a.image)
+    flat = "%s-flat.vmdk" % a.name
+    os.replace(a.image, os.path.join(local_dir, flat))
+    with open(os.path.join(local_dir, a.name + ".vmdk"), "w") as f:
+        f.write(DESCRIPTOR.format(sectors=size // 512, flat=flat))
+    ctrl_key = next(d.key for d in vm.config.hardware.device
+                    if isinstance(d, CONTROLLERS[a.controller]))
+    disk = vim.vm.device.VirtualDisk(
+        key=-4, controllerKey=ctrl_key, unitNumber=0,
+        capacityInKB=size // 1024,
+        backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+            fileName="[%s] %s/%s.vmdk" % (ds.name, vmx_dir, a.name),
+            diskMode="persistent", thinProvisioned=False))
+    task_result(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
+        deviceChange=[device_add(disk)])))
+    print(os.path.join(local_dir, flat))
+
+
+def events(si, a):
+    vm = find_vm(si, a.name)
+    em = si.RetrieveContent().eventManager
+    spec = vim.event.EventFilterSpec(
+        entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self"))
+    for e in sorted(em.QueryEvents(spec), key=lambda e: e.key):
+        print(type(e).__name__.split(".")[-1])
+
+
+def state(si, a):
+    vm = find_vm(si, a.name)
+    order = []
+    for b in vm.config.bootOptions.bootOrder or []:
+        order.append(type(b).__name__.split(".")[-1])
+    cds, serials = [], []
+    for d in vm.config.hardware.device:
+        if isinstance(d, vim.vm.device.VirtualCdrom):
+            iso = getattr(d.backing, "fileName", None)
+            cds.append({"iso": iso, "connected": d.connectable.connected,
+                        "start_connected": d.connectable.startConnected})
+        elif isinstance(d, vim.vm.device.VirtualSerialPort):
+            serials.append(getattr(d.backing, "fileName", None))
+    print(json.dumps({"power": vm.runtime.powerState, "boot_order": order,
+                      "cdroms": cds, "serial_files": serials}))
+
+
+def poweroff(si, a):
+    vm = find_vm(si, a.name)
+    if vm.runtime.powerState == "poweredOn":
+        task_result(vm.PowerOffVM_Task())
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("create")
+    c.add_argument("name")
+    c.add_argument("image")
+    c.add_argument("--folder", required=True)
+    c.add_argument("--firmware", choices=("efi", "bios"), required=True)
+    c.add_argument("--controller", choices=sorted(CONTROLLERS),
+                   default="sata")
+    c.add_argument("--secure-boot", action="store_true")
+    for name in ("events", "state", "poweroff"):
+        sub.add_parser(name).add_argument("name")
+    a = p.parse_args()
+    si = connect(a.url)
+    {"create": create, "events": events, "state": state,
+     "poweroff": poweroff}[a.cmd](si, a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
