@@ -25,12 +25,6 @@ disk() {
 
 bs_of() { cat "$C/$1.bs"; }
 
-# same_as NAME FILE: the image is byte-identical to FILE (a saved state).
-same_as() {
-	python3 "$OVMF/gpttool.py" compare "$2" "$C/$1.img" "$(bs_of "$1")" \
-		>"$C/$1.cmp2" 2>&1
-}
-
 # boot LOGNAME ARGS...: one boot; sets BOOT_RC, BOOT_END, BOOT_SECS.
 boot() {
 	_log=$1
