@@ -13,11 +13,7 @@ $(BENCH_DIR)/%.o: bench/%.c bench/bench.mk
 	$(CC) -std=gnu11 $(WARN) $(EFI_ARCH_CFLAGS) -isystem $(EFI_INC) \
 		-isystem $(EFI_INC)/x86_64 -c $< -o $@
 $(BENCH_DIR)/%.so: $(BENCH_DIR)/%.o
-	ld -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
-		$(EFI_CRT0) $< -L$(EFI_LIBDIR) -lefi -lgnuefi -o $@
-	@undef=$$(nm -D -u $@); if [ -n "$$undef" ]; then \
-		echo "bench.mk: undefined symbols in $@: $$undef" >&2; \
-		rm -f $@; exit 1; fi
+	$(EFI_LINK)
 $(BENCH_DIR)/%.efi: $(BENCH_DIR)/%.so
 	objcopy $(EFI_SECTIONS) --output-target=efi-app-x86_64 $< $@
 $(BENCH_DIR)/%.iso: $(BENCH_DIR)/%.efi ovmf/mkiso.sh

@@ -35,12 +35,16 @@ $(BUILD)/efi/app/%.o: efi/%.c $(wildcard include/*.h) $(wildcard efi/*.h)
 # No --gc-sections: it would drop crt0's .reloc, the PE relocation
 # directory firmware loaders look for. --strip-all drops the COFF symbol
 # table (13 KiB) that nothing at run time reads.
-$(BUILD)/efi/gptrim.so: $(EFI_CORE_OBJS) $(EFI_APP_OBJS)
+# bench/bench.mk links its baseline apps with the same recipe.
+define EFI_LINK
 	ld -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
 		$(EFI_CRT0) $^ -L$(EFI_LIBDIR) -lefi -lgnuefi -o $@
 	@undef=$$(nm -D -u $@); if [ -n "$$undef" ]; then \
-		echo "efi.mk: undefined symbols in $@:" >&2; \
+		echo "undefined symbols in $@:" >&2; \
 		echo "$$undef" >&2; rm -f $@; exit 1; fi
+endef
+$(BUILD)/efi/gptrim.so: $(EFI_CORE_OBJS) $(EFI_APP_OBJS)
+	$(EFI_LINK)
 
 # The sections a PE32+ image keeps (bench/bench.mk converts its baseline
 # apps with the same list).
