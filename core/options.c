@@ -319,6 +319,7 @@ enum gpt_status options_parse(int argc, char *const *argv,
 "                    (DE94BBA4-06D1-4D40-A16A-BFD50179D6AC); repeatable,\n" \
 "                    at most 8\n" \
 "  --no-backup       do not save the table before the first write\n" \
+"                    (firmware: no log line on the ESP either)\n" \
 "  --restore FILE    write the table saved in FILE (sgdisk --backup\n" \
 "                    format) back to one disk; needs --apply\n"
 
