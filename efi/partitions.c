@@ -127,6 +127,53 @@ static void types_from_gpt(struct efi_disk *d, struct fw_parts *parts)
 	gpt_table_release(&t);
 }
 
+/* Add handle h to parts when it is a partition of disk d. */
+static void add_if_child(struct efi_disk *d, EFI_HANDLE h,
+			 struct fw_parts *parts)
+{
+	EFI_BLOCK_IO *bio;
+	const struct hd_node *hd;
+
+	if (BS->HandleProtocol(h, &BlockIoProtocol, (void **)&bio) !=
+		    EFI_SUCCESS ||
+	    !bio->Media->LogicalPartition)
+		return;
+	hd = child_node(d->path, DevicePathFromHandle(h));
+	if (!hd)
+		return;
+	for (uint32_t i = 0; i < parts->count; i++)
+		if (parts->p[i].handle == h)
+			return; /* listed twice by the firmware */
+	if (parts->count == FW_PARTS_MAX) {
+		parts->overflow = true;
+		return;
+	}
+	parts->p[parts->count].number = hd->partition_number;
+	parts->p[parts->count].handle = h;
+	mem_copy(&parts->p[parts->count].unique, hd->signature,
+		 sizeof(hd->signature));
+	describe(h, parts);
+	parts->count++;
+}
+
+/* The partition driver's children of d: it opens the disk's Disk I/O
+ * BY_CHILD_CONTROLLER for each (UEFI 2.10 §7.3.9, OpenProtocol). Asking the
+ * disk costs a few entries; scanning every Block I/O handle costs a walk
+ * of the handle database per handle, per disk (quadratic in disks). */
+static void children_of(struct efi_disk *d, struct fw_parts *parts)
+{
+	EFI_OPEN_PROTOCOL_INFORMATION_ENTRY *info;
+	UINTN n;
+
+	if (BS->OpenProtocolInformation(d->handle, &DiskIoProtocol, &info,
+					&n) != EFI_SUCCESS)
+		return;
+	for (UINTN i = 0; i < n; i++)
+		if (info[i].Attributes & EFI_OPEN_PROTOCOL_BY_CHILD_CONTROLLER)
+			add_if_child(d, info[i].ControllerHandle, parts);
+	BS->FreePool(info);
+}
+
 EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts)
 {
 	EFI_HANDLE *handles;
@@ -134,34 +181,20 @@ EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts)
 	EFI_STATUS err;
 
 	mem_zero(parts, sizeof(*parts));
-	err = locate_handles(ByProtocol, &BlockIoProtocol, &n, &handles);
-	if (err == EFI_NOT_FOUND)
-		return EFI_SUCCESS;
-	if (err != EFI_SUCCESS)
-		return err;
-	for (UINTN i = 0; i < n; i++) {
-		EFI_BLOCK_IO *bio;
-		const struct hd_node *hd;
-
-		if (BS->HandleProtocol(handles[i], &BlockIoProtocol,
-				       (void **)&bio) != EFI_SUCCESS ||
-		    !bio->Media->LogicalPartition)
-			continue;
-		hd = child_node(d->path, DevicePathFromHandle(handles[i]));
-		if (!hd)
-			continue;
-		if (parts->count == FW_PARTS_MAX) {
-			parts->overflow = true;
-			break;
-		}
-		parts->p[parts->count].number = hd->partition_number;
-		parts->p[parts->count].handle = handles[i];
-		mem_copy(&parts->p[parts->count].unique, hd->signature,
-			 sizeof(hd->signature));
-		describe(handles[i], parts);
-		parts->count++;
+	children_of(d, parts);
+	if (parts->count == 0) {
+		/* A driver that did not record its children, or none:
+		 * look at every Block I/O handle's device path. */
+		err = locate_handles(ByProtocol, &BlockIoProtocol, &n,
+				     &handles);
+		if (err == EFI_NOT_FOUND)
+			return EFI_SUCCESS;
+		if (err != EFI_SUCCESS)
+			return err;
+		for (UINTN i = 0; i < n && !parts->overflow; i++)
+			add_if_child(d, handles[i], parts);
+		BS->FreePool(handles);
 	}
-	BS->FreePool(handles);
 	types_from_gpt(d, parts);
 	return EFI_SUCCESS;
 }

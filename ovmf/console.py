@@ -186,9 +186,12 @@ def save_blockstats(qmp, path, start):
     """The guest powered off (QEMU paused by -no-shutdown): its disks' I/O
     counters, then quit."""
     r = qmp.call("query-blockstats")
+    # Under -icount, the guest instructions executed: a clock that the
+    # host's load does not move (query-replay works without a replay).
+    icount = (qmp.call("query-replay") or {}).get("return", {}).get("icount")
     with open(path, "w") as f:
         json.dump({"shutdown_s": round(qmp.shutdown_at - start, 3),
-                   "reason": qmp.reason,
+                   "reason": qmp.reason, "icount": icount,
                    "blockstats": r.get("return") if r else None}, f)
     qmp.send("quit")
 
