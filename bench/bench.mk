@@ -21,11 +21,18 @@ $(BENCH_DIR)/%.iso: $(BENCH_DIR)/%.efi ovmf/mkiso.sh
 .SECONDARY: $(BENCH_APPS:%=$(BENCH_DIR)/%.o) $(BENCH_APPS:%=$(BENCH_DIR)/%.so) \
 	$(BENCH_APPS:%=$(BENCH_DIR)/%.efi)
 
+# gptrim with TSC-stamped console lines (EFI_PROFILE=1), in its own BUILD.
+.PHONY: bench-profile-efi
+bench-profile-efi:
+	@$(MAKE) --no-print-directory BUILD=$(BENCH_DIR)/profile EFI_PROFILE=1 \
+		$(BENCH_DIR)/profile/gptrim.efi
+
 .PHONY: bench ovmf-empty
 ovmf-empty: $(BENCH_DIR)/empty.iso
 check-build: $(BENCH_DIR)/empty.iso
 
 bench:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BENCH_APPS:%=$(BENCH_DIR)/%.iso)
+	@$(MAKE) --no-print-directory all $(BENCH_APPS:%=$(BENCH_DIR)/%.iso) \
+		bench-profile-efi
 	@BUILD=$(BUILD) bench/bench.sh $(BENCH_ARGS)

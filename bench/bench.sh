@@ -9,12 +9,16 @@
 #          wall time to power-off and QMP query-blockstats of the disk
 #   scale  1, 8, 32, 64 such disks (virtio-blk, 8 functions a slot): gptrim
 #          against the connect-only app; the slope is the cost of a disk
+#   profile  gptrim built with TSC-stamped console lines, under -icount
+#          with 8 disks, VGA console on and off: guest instructions per
+#          step of a disk (read, ESP backup, commit, firmware re-read, log)
 #   table  callgrind instruction counts per GPT entry (bench/table.sh)
 #   size   gptrim.efi and the ISO against their targets
 # Results: the table on stdout and in build/bench/results.md; every boot's
 # console, QMP numbers and the per-run table stay in build/bench/runs/.
 # Environment: BENCH_ROUNDS (5), BENCH_SCALE ("1 8 32 64"),
-# BENCH_SCALE_ROUNDS (3), BENCH_SCALE_MEM (MiB, 1024), BENCH_PARTS, BENCH_KINDS (the boot part's runs:
+# BENCH_SCALE_ROUNDS (3), BENCH_SCALE_MEM (MiB, 1024), BENCH_PROFILE_DISKS
+# (8), BENCH_PARTS, BENCH_KINDS (the boot part's runs:
 # "floor gptrim nobackup linux"), BUILD (build).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +30,7 @@ RUNS=$OUT/runs
 ROUNDS=${BENCH_ROUNDS:-5}
 SCALE=${BENCH_SCALE:-1 8 32 64}
 SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-3}
-PARTS=${BENCH_PARTS:-boot scale table size}
+PARTS=${BENCH_PARTS:-boot scale profile table size}
 KINDS=${BENCH_KINDS:-floor gptrim nobackup linux}
 MAKE=${MAKE:-make}
 export FX_SIZE=1G
@@ -43,7 +47,8 @@ make_isos() {
 	mkdir -p "$OUT/iso"
 	for _i in "floor:$OUT/empty.efi:" "connect:$OUT/connect.efi:" \
 		"gptrim:$BUILD/gptrim.efi:--apply --then shutdown" \
-		"nobackup:$BUILD/gptrim.efi:--apply --no-backup --then shutdown"; do
+		"nobackup:$BUILD/gptrim.efi:--apply --no-backup --then shutdown" \
+		"profile:$OUT/profile/gptrim.efi:--apply --then shutdown"; do
 		_n=${_i%%:*} _r=${_i#*:}
 		_app=${_r%%:*} _cfg=${_r#*:}
 		ovmf/mkiso.sh "$_app" "$OUT/iso/$_n.iso" ${_cfg:+"$_cfg"} ||
@@ -63,8 +68,9 @@ make_disk() {
 
 # boot RUN KIND: one boot, KIND an ISO name or "linux", the disks those of
 # BOOT_DISKS (the first on its own virtio-blk device d1, the rest packed 8
-# functions a slot). Appends "RUN wall rd wr wr_ops flushes" for d1 to
-# $RUNS/boots.tsv; the console is $RUNS/RUN.log.
+# functions a slot), and the boot.sh options in BOOT_EXTRA. Appends "RUN
+# wall rd wr wr_ops flushes icount" for d1 to $RUNS/boots.tsv; the console
+# is $RUNS/RUN.log.
 boot() {
 	_run=$1 _kind=$2
 	if [ "$_kind" = linux ]; then
@@ -87,8 +93,10 @@ boot() {
 			--qemu-arg -device \
 			--qemu-arg "virtio-blk-pci,drive=x$_n,addr=$(printf '%#x.%d' "$_s" "$_f"),multifunction=on"
 	done
+	# shellcheck disable=SC2086 # BOOT_EXTRA: words of boot.sh options
 	ovmf/boot.sh --log "$RUNS/$_run.log" --blockstats "$RUNS/$_run.json" \
-		--timeout 900 --mem "$BOOT_MEM" "$@" 2>"$RUNS/$_run.err" ||
+		--timeout 1800 --mem "$BOOT_MEM" "$@" $BOOT_EXTRA \
+		2>"$RUNS/$_run.err" ||
 		die "$_run: QEMU ended with status $? (see $RUNS/$_run.err)"
 	python3 "$here/stats.py" row "$_run" "$RUNS/$_run.json" d1 \
 		>>"$RUNS/boots.tsv" || die "$_run: no QMP numbers"
@@ -138,18 +146,31 @@ part_boot() {
 		_r=$((_r + 1))
 		note "boot round $_r of $ROUNDS"
 		for _k in $KINDS; do
-			fresh 1
-			boot "boot-$_k-$_r" "$_k"
-			case $_k in
-			floor) ;;
-			linux)
-				grep -q "$LINUX_DONE" "$RUNS/boot-$_k-$_r.log" ||
-					die "boot-$_k-$_r: no '$LINUX_DONE' on the console"
-				fixed "boot-$_k-$_r" ;;
-			*) fixed "boot-$_k-$_r" ;;
-			esac
+			boot_checked "boot-$_k-$_r" "$_k"
 		done
 	done
+	# One more boot each under -icount: guest instructions, which the
+	# host's load does not move (the wall times above it does).
+	note "boot under -icount"
+	BOOT_EXTRA=$ICOUNT
+	for _k in $KINDS; do
+		boot_checked "icount-$_k-1" "$_k"
+	done
+	BOOT_EXTRA=""
+}
+
+# boot_checked RUN KIND: boot KIND against one fresh disk, and check it.
+boot_checked() {
+	fresh 1
+	boot "$1" "$2"
+	case $2 in
+	floor) ;;
+	linux)
+		grep -q "$LINUX_DONE" "$RUNS/$1.log" ||
+			die "$1: no '$LINUX_DONE' on the console"
+		fixed "$1" ;;
+	*) fixed "$1" ;;
+	esac
 }
 
 part_scale() {
@@ -171,6 +192,21 @@ part_scale() {
 	done
 }
 
+# gptrim's profile build (TSC-stamped lines) under -icount against
+# PROFILE_DISKS disks, with the VGA console and without: where a disk's
+# time goes, in guest instructions (bench/stats.py profile).
+part_profile() {
+	BOOT_MEM=$SCALE_MEM
+	for _vga in std none; do
+		note "profile, $PROFILE_DISKS disk(s), -vga $_vga"
+		fresh "$PROFILE_DISKS"
+		BOOT_EXTRA="$ICOUNT --qemu-arg -vga --qemu-arg $_vga"
+		boot "profile-$_vga-$PROFILE_DISKS-1" profile
+		fixed "profile-$_vga"
+	done
+	BOOT_EXTRA=""
+}
+
 part_table() {
 	"$here/table.sh" "$OUT/table" >"$OUT/table.log" 2>&1 ||
 		die "bench/table.sh failed (see $OUT/table.log)"
@@ -190,7 +226,12 @@ part_size() {
 LINUX_APPEND=""
 LINUX_DONE="linux-peer: removed 1 partition(s): 1"
 BOOT_MEM=256
+BOOT_EXTRA=""
 SCALE_MEM=${BENCH_SCALE_MEM:-1024}
+# QEMU's virtual clock counts guest instructions, 1 ns each; when the guest
+# idles it jumps to the next timer instead of waiting (sleep=off).
+ICOUNT="--qemu-arg -icount --qemu-arg shift=0,sleep=off"
+PROFILE_DISKS=${BENCH_PROFILE_DISKS:-8}
 
 for t in qemu-system-x86_64 sgdisk mformat xorriso python3; do
 	command -v "$t" >/dev/null || die "$t not installed (make bench installs it)"
@@ -203,8 +244,8 @@ make_isos
 make_disk
 for p in $PARTS; do
 	case $p in
-	boot|scale|table|size) "part_$p" ;;
-	*) die "unknown part '$p' (boot scale table size)" ;;
+	boot|scale|profile|table|size) "part_$p" ;;
+	*) die "unknown part '$p' (boot scale profile table size)" ;;
 	esac
 done
 rm -f "$RUNS"/disk*.img

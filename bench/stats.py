@@ -4,15 +4,18 @@
 
   stats.py row RUN FILE.json DEVICE
       one tab-separated line: RUN, seconds from QEMU's start to the guest's
-      power-off, and DEVICE's bytes read, bytes written, write operations
-      and flushes from QMP query-blockstats (console.py --blockstats)
+      power-off, DEVICE's bytes read, bytes written, write operations and
+      flushes from QMP query-blockstats (console.py --blockstats), and the
+      guest instructions executed (under -icount; else 0)
   stats.py report RUNS TABLE.md FOOTER
-      the results in Markdown from RUNS/boots.tsv and RUNS/size.tsv (and
-      TABLE.md of bench/table.sh when there): medians and minima over the
-      rounds, ratios against the baselines, targets met or not
+      the results in Markdown from RUNS/boots.tsv, RUNS/size.tsv and
+      RUNS/profile-*.log (and TABLE.md of bench/table.sh when there):
+      medians and minima over the rounds, ratios against the baselines,
+      targets met or not, where a disk's time goes
 """
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -36,14 +39,16 @@ def row(run, path, device):
             s = d["stats"]
             print("\t".join(str(v) for v in (
                 run, j["shutdown_s"], s["rd_bytes"], s["wr_bytes"],
-                s["wr_operations"], s["flush_operations"])))
+                s["wr_operations"], s["flush_operations"],
+                j.get("icount") or 0)))
             return
     sys.exit("%s: no device %s in query-blockstats" % (run, device))
 
 
 def load_runs(path):
-    """{(kind, n): [(wall, rd, wr, wr_ops, flushes), ...]} from boots.tsv.
-    Run names: boot-KIND-ROUND or scale-KIND-N-ROUND."""
+    """{(part, kind, n): [(wall, rd, wr, wr_ops, flushes, icount), ...]}
+    from boots.tsv. Run names: PART-KIND-ROUND (boot, icount) or
+    PART-KIND-N-ROUND (scale, profile)."""
     runs = {}
     if not os.path.exists(path):
         return runs
@@ -51,8 +56,8 @@ def load_runs(path):
         for line in f:
             name, wall, *io = line.split("\t")
             parts = name.split("-")
-            key = (parts[0], parts[1], int(parts[2]) if parts[0] == "scale"
-                   else 1)
+            key = (parts[0], parts[1], int(parts[2])
+                   if parts[0] in ("scale", "profile") else 1)
             runs.setdefault(key, []).append(
                 (float(wall),) + tuple(int(v) for v in io))
     return runs
@@ -112,6 +117,37 @@ def boot_section(runs, out):
     out.append("")
 
 
+def icount_section(runs, out):
+    """The boot part's -icount boots: guest instructions to power-off."""
+    ins = {k[1]: v[0][5] for k, v in runs.items() if k[0] == "icount"}
+    if not ins:
+        return
+    out.append("### The same boots under `-icount`: guest instructions, "
+               "one boot each")
+    out.append("")
+    out.append("QEMU counts the instructions the guest executes (1 ns of "
+               "virtual time each; idle time jumps to the next timer), so "
+               "these do not move with the host's load, unlike the wall "
+               "times above.")
+    out.append("")
+    out.append("| run | guest instructions (millions) |")
+    out.append("|---|---:|")
+    for kind, label in BOOT_KINDS:
+        if kind in ins:
+            out.append("| %s | %.1f |" % (label, ins[kind] / 1e6))
+    out.append("")
+    for kind in ("gptrim", "nobackup"):
+        if kind not in ins:
+            continue
+        label = dict(BOOT_KINDS)[kind]
+        for base, name in (("floor", "floor"), ("linux", "Linux")):
+            if ins.get(base):
+                q = ins[kind] / ins[base]
+                out.append("- %s / %s: **%.3f** (target ≤ %.2f: %s)" % (
+                    label, name, q, TARGETS[base], verdict(q <= TARGETS[base])))
+    out.append("")
+
+
 def slope(points):
     """Least-squares slope of (x, y) points."""
     mx = statistics.mean(p[0] for p in points)
@@ -120,7 +156,7 @@ def slope(points):
     return sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
 
 
-def scale_section(runs, out):
+def scale_section(runs, out, prof):
     ns = sorted({k[2] for k in runs if k[0] == "scale"})
     if not ns:
         return
@@ -149,7 +185,112 @@ def scale_section(runs, out):
                    "≤ %d ms: %s)" % (sc * 1000, sg * 1000, extra,
                                      TARGETS["disk_ms"],
                                      verdict(extra <= TARGETS["disk_ms"])))
+        if prof:
+            split_disk_cost(extra, prof, out)
         out.append("")
+
+
+# The lines of the profile build that end a step of a disk (bench.sh
+# part_profile); every other interval of the disk is reading and reporting.
+PROFILE_STEPS = [
+    ("read", "open, read and check both GPT copies; print the report "
+             "(about 20 lines)"),
+    ("backup", "save the GPT on the ESP (FAT driver)"),
+    ("commit", "commit: 4 writes, 2 flushes, read back both copies"),
+    ("reread", "firmware re-read: disconnect and connect the disk's "
+               "partition driver (and the FAT driver on its ESP)"),
+    ("log", "summary line, then the log line on the ESP"),
+]
+ANSI = re.compile(r"\x1b\[[0-9;=]*[A-Za-z]")
+
+
+def profile_steps(path):
+    """(connect per disk, [{step: thousands of instructions}] per disk)
+    from a profile boot's console."""
+    lines = []
+    with open(path, errors="replace") as f:
+        for raw in f:
+            m = re.search(r"@(\d+) ?(.*)", ANSI.sub("", raw))
+            if m:
+                lines.append((int(m.group(1)), m.group(2).strip()))
+    disks, cur, connect = [], None, None
+    for (t0, prev), (t1, text) in zip(lines, lines[1:]):
+        m = re.match(r"(\d+) disk\(s\) to look at", text)
+        if m:
+            connect = (t1 - lines[0][0]) / int(m.group(1))
+            continue
+        if text == "" and (cur is None or prev.startswith("Firmware re-read")):
+            if cur is not None:
+                cur["log"] = cur.get("log", 0) + t1 - t0
+                disks.append(cur)
+            cur = {}
+            continue
+        if cur is None:
+            continue
+        step = ("backup" if text.startswith("Saved the GPT") else
+                "commit" if text.startswith("Removed") else
+                "reread" if text.startswith("Firmware re-read") else "read")
+        cur[step] = cur.get(step, 0) + t1 - t0
+    return connect, disks
+
+
+def profile_medians(path):
+    connect, disks = profile_steps(path)
+    if not disks:
+        return None
+    med = {k: statistics.median(d.get(k, 0) for d in disks)
+           for k, _ in PROFILE_STEPS}
+    med["total"] = statistics.median(sum(d.values()) for d in disks)
+    return connect, len(disks), med
+
+
+def profile_section(runs_dir, out):
+    """Where a disk's time goes, from part_profile's two boots."""
+    found = {}
+    for name in sorted(os.listdir(runs_dir)):
+        m = re.match(r"profile-(std|none)-(\d+)-1\.log$", name)
+        if m:
+            found[m.group(1)] = profile_medians(os.path.join(runs_dir, name))
+    if not found.get("std") or not found.get("none"):
+        return None
+    vga, plain = found["std"], found["none"]
+    out.append("### Where a disk's time goes (profile build under "
+               "`-icount`, %d disks)" % vga[1])
+    out.append("")
+    out.append("Median per disk, in millions of guest instructions, with "
+               "OVMF's VGA console (as in the other boots) and without "
+               "(`-vga none`: the serial console only).")
+    out.append("")
+    out.append("| step | VGA console | serial only | share (VGA) |")
+    out.append("|---|---:|---:|---:|")
+    for key, label in PROFILE_STEPS:
+        out.append("| %s | %.2f | %.2f | %.0f%% |" % (
+            label, vga[2][key] / 1000, plain[2][key] / 1000,
+            100 * vga[2][key] / vga[2]["total"]))
+    out.append("| **a disk, in all** | **%.2f** | **%.2f** | |" % (
+        vga[2]["total"] / 1000, plain[2]["total"] / 1000))
+    out.append("| for comparison: connecting every controller and listing "
+               "the disks, divided by the disks | %.2f | %.2f | |"
+               % (vga[0] / 1000, plain[0] / 1000))
+    out.append("")
+    return vga[2], plain[2]
+
+
+def split_disk_cost(extra, prof, out):
+    """Share out gptrim's wall cost of a disk by the profile's guest
+    instructions (approximate: TCG's cost of an instruction varies)."""
+    vga, plain = prof
+    reread = vga["reread"] / vga["total"]
+    console = (vga["total"] - plain["total"]) / vga["total"]
+    own = 1 - reread - console
+    out.append("- by the profile below (guest instructions, so ≈): the "
+               "firmware re-reading the disk's partitions %.0f%% (≈ %.0f ms), "
+               "OVMF drawing the report's lines on the VGA console %.0f%% "
+               "(≈ %.0f ms), gptrim's own reading, checking, ESP backup, "
+               "commit and log %.0f%% (**≈ %.0f ms**, target ≤ %d ms: %s)" % (
+                   100 * reread, extra * reread, 100 * console,
+                   extra * console, 100 * own, extra * own,
+                   TARGETS["disk_ms"], verdict(extra * own <= TARGETS["disk_ms"])))
 
 
 def size_section(runs_dir, out):
@@ -174,7 +315,11 @@ def report(runs_dir, table_md, footer):
     runs = load_runs(os.path.join(runs_dir, "boots.tsv"))
     out = ["## make bench", ""]
     boot_section(runs, out)
-    scale_section(runs, out)
+    icount_section(runs, out)
+    prof_out = []
+    prof = profile_section(runs_dir, prof_out)
+    scale_section(runs, out, prof)
+    out.extend(prof_out)
     if os.path.exists(table_md):
         out.append("### Table size (host, callgrind)")
         out.append("")

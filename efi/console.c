@@ -119,11 +119,34 @@ void con_text(enum report_level level, const char *utf8)
 		out->SetAttribute(out, level_attribute(REPORT_INFO));
 }
 
+#ifdef GPTRIM_PROFILE
+/* make bench's profile build only: each line starts with "@<TSC/1000> ".
+ * Under QEMU -icount shift=0 the TSC advances 1 ns per guest instruction,
+ * so stamps count thousands of instructions, the same on every run. */
+static void con_stamp(void)
+{
+	char stamp[32];
+	struct strbuf sb;
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	sb_init(&sb, stamp, sizeof(stamp));
+	sb_printf(&sb, "@%llu ",
+		  (unsigned long long)(((uint64_t)hi << 32 | lo) / 1000));
+	con_text(REPORT_INFO, stamp);
+}
+#else
+static void con_stamp(void)
+{
+}
+#endif
+
 /* One line of the core's report: the core has already wrapped it at 79
  * columns and tagged warnings and errors in words; colour is added here. */
 static void con_sink_line(void *ctx, enum report_level level, const char *text)
 {
 	(void)ctx;
+	con_stamp();
 	con_text(level, text);
 	con_text(REPORT_INFO, "\r\n");
 }

@@ -18,6 +18,11 @@ EFI_ARCH_CFLAGS := -DGNU_EFI_USE_MS_ABI -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -fno-stack-check \
 	-maccumulate-outgoing-args -fno-strict-aliasing -Os \
 	-fvisibility=hidden
+# EFI_PROFILE=1: console lines start with a TSC stamp (make bench's
+# profile part builds it in a BUILD of its own).
+ifeq ($(EFI_PROFILE),1)
+EFI_ARCH_CFLAGS += -DGPTRIM_PROFILE
+endif
 EFI_CORE_CFLAGS := $(CORE_CFLAGS) $(EFI_ARCH_CFLAGS)
 # gnu-efi's headers are not warning-clean: include them as system headers.
 EFI_APP_CFLAGS := -std=gnu11 $(WARN) $(EFI_ARCH_CFLAGS) -isystem $(EFI_INC) \
