@@ -3,7 +3,8 @@
 # make bench: what fixing a VM costs, against what else it could cost.
 # Parts (BENCH_PARTS, default all, in this order):
 #   boot   QEMU + OVMF (TCG), one 1 GiB WS2019 disk on virtio-blk, rounds
-#          interleaved: the empty app (floor), gptrim's unattended ISO (with
+#          interleaved: the empty app (floor), the connect-only app (the
+#          firmware connecting every controller), gptrim's unattended ISO (with
 #          its default ESP backup and log, and with --no-backup), and a
 #          Debian kernel + busybox/sgdisk initramfs (bench/linux-peer.sh);
 #          wall time to power-off and QMP query-blockstats of the disk
@@ -19,7 +20,7 @@
 # Environment: BENCH_ROUNDS (5), BENCH_SCALE ("1 8 32 64"),
 # BENCH_SCALE_ROUNDS (3), BENCH_SCALE_MEM (MiB, 1024), BENCH_PROFILE_DISKS
 # (8), BENCH_PARTS, BENCH_KINDS (the boot part's runs:
-# "floor gptrim nobackup linux"), BUILD (build).
+# "floor connect gptrim nobackup linux"), BUILD (build).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -31,7 +32,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SCALE=${BENCH_SCALE:-1 8 32 64}
 SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-3}
 PARTS=${BENCH_PARTS:-boot scale profile table size}
-KINDS=${BENCH_KINDS:-floor gptrim nobackup linux}
+KINDS=${BENCH_KINDS:-floor connect gptrim nobackup linux}
 MAKE=${MAKE:-make}
 export FX_SIZE=1G
 # shellcheck source=../ovmf/fixtures.sh
@@ -164,7 +165,7 @@ boot_checked() {
 	fresh 1
 	boot "$1" "$2"
 	case $2 in
-	floor) ;;
+	floor|connect) ;;
 	linux)
 		grep -q "$LINUX_DONE" "$RUNS/$1.log" ||
 			die "$1: no '$LINUX_DONE' on the console"
