@@ -166,9 +166,11 @@ def scale_section(runs, out, prof):
     out.append("### Many disks in one VM (virtio-blk), medians of %d rounds"
                % min(len(v) for k, v in runs.items() if k[0] == "scale"))
     out.append("")
-    out.append("| disks | connect-only app s | gptrim s | difference s |")
-    out.append("|---:|---:|---:|---:|")
+    out.append("| disks | connect-only app s | gptrim s | difference s | "
+               "ms a disk since the previous row: connect-only / gptrim |")
+    out.append("|---:|---:|---:|---:|---:|")
     pts = {"connect": [], "gptrim": []}
+    prev = None
     for n in ns:
         m = {}
         for kind in pts:
@@ -177,8 +179,13 @@ def scale_section(runs, out, prof):
                 m[kind] = statistics.median(x[0] for x in r)
                 pts[kind].append((n, m[kind]))
         if len(m) == 2:
-            out.append("| %d | %.2f | %.2f | %.2f |" % (
-                n, m["connect"], m["gptrim"], m["gptrim"] - m["connect"]))
+            step = "" if prev is None else "%.0f / %.0f" % tuple(
+                1000 * (m[k] - prev[1][k]) / (n - prev[0])
+                for k in ("connect", "gptrim"))
+            out.append("| %d | %.2f | %.2f | %.2f | %s |" % (
+                n, m["connect"], m["gptrim"], m["gptrim"] - m["connect"],
+                step))
+            prev = (n, m)
     out.append("")
     if len(ns) >= 2 and all(len(p) == len(ns) for p in pts.values()):
         sc, sg = slope(pts["connect"]), slope(pts["gptrim"])

@@ -98,6 +98,23 @@ check_summary() {
 		{ summaries "$_log"; [ -n "$(summaries "$_log")" ] ||
 			tail -n 20 "$C/$_log.txt"; } | detail
 	fi
+	check_fw_view "$_log" "$_want"
+}
+
+# check_fw_view LOGNAME "K...": after each commit the firmware re-read the
+# disk and its partition handles were compared: one line per changed disk
+# with exactly K partitions gone and some present ("none" on either side
+# means the firmware's view was not found, and it was not compared).
+check_fw_view() {
+	_fw=$(grep -aoE 'Firmware re-read the disk: partitions gone: [0-9,]+; present: [0-9,]+$' "$C/$1.txt" |
+		sed 's/.*gone: \([0-9,]*\);.*/\1/' | awk -F, '{ print NF }' |
+		sort | tr '\n' ' ')
+	if [ "$_fw" = "$2" ]; then
+		pass "$1: console: the firmware's re-read shows ${2% } partition(s) gone, the others present"
+	else
+		fail "$1: console: the firmware's re-read (expected ${2% } gone)"
+		grep -a 'Firmware re-read' "$C/$1.txt" | detail
+	fi
 }
 
 # check_lasterror LOGNAME WANT: the startup.nsh line "gptrim-exit X";
