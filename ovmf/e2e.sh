@@ -29,15 +29,9 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-MAKE=${MAKE:-make}
-W=${E2E_DIR:-$BUILD/e2e}
-JOBS=${E2E_JOBS:-2}
-export MTOOLS_SKIP_CHECK=1
-FX_LOCK=$W/fx.lock
-. "$here/fixtures.sh"
 . "$here/lib.sh"
+suite_env E2E e2e
+. "$here/fixtures.sh"
 . "$here/checks.sh"
 
 ISO_DIR=$W/iso

@@ -40,14 +40,9 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-W=${FAULTS_DIR:-$BUILD/faults}
-JOBS=${FAULTS_JOBS:-2}
-export MTOOLS_SKIP_CHECK=1
-FX_LOCK=$W/fx.lock
-. "$here/fixtures.sh"
 . "$here/lib.sh"
+suite_env FAULTS faults
+. "$here/fixtures.sh"
 
 ISO_DIR=$W/iso
 BOOT_TIMEOUT=${FAULTS_BOOT_TIMEOUT:-180}

@@ -26,15 +26,9 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-MAKE=${MAKE:-make}
-W=${HOSTILE_DIR:-$BUILD/ovmf-hostile}
-JOBS=${HOSTILE_JOBS:-2}
-export MTOOLS_SKIP_CHECK=1
-FX_LOCK=$W/fx.lock
-. "$here/fixtures.sh"
 . "$here/lib.sh"
+suite_env HOSTILE ovmf-hostile
+. "$here/fixtures.sh"
 ISO=$W/unattended.iso
 OPTIONS="--apply --then shutdown"
 BOOT_TIMEOUT=${HOSTILE_BOOT_TIMEOUT:-150}

@@ -3,9 +3,23 @@
 # the result lines of a case, the case's directory, the end of a boot, the
 # checks of what a suite needs, an ISO built apart from the shared one, and
 # the parallel run of the cases with the collection of their results.
-# Sourced by sh, after the suite has set W and CASES and before it defines
-# run_case; private_iso also needs top, BUILD and MAKE.
+# Sourced by sh, after the suite has set here and top; suite_env sets the
+# rest of what the suite and these helpers use.
 # shellcheck shell=sh
+
+# suite_env PREFIX DIR: BUILD (absolute, under $top unless given so), MAKE,
+# W (${PREFIX}_DIR, else $BUILD/DIR), JOBS (${PREFIX}_JOBS, else 2), the
+# fixtures' losetup lock in W, and mtools without its geometry check.
+# shellcheck disable=SC2034,SC2154 # MAKE, JOBS, FX_LOCK and top: the suite's
+suite_env() {
+	BUILD=${BUILD:-build}
+	case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+	MAKE=${MAKE:-make}
+	eval "W=\${${1}_DIR:-\$BUILD/$2}"
+	eval "JOBS=\${${1}_JOBS:-2}"
+	export MTOOLS_SKIP_CHECK=1
+	FX_LOCK=$W/fx.lock
+}
 
 # ---------------------------------------------------------- result lines ---
 

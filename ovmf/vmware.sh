@@ -38,15 +38,9 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-MAKE=${MAKE:-make}
-W=${VMWARE_DIR:-$BUILD/vmware}
-JOBS=${VMWARE_JOBS:-2}
-export MTOOLS_SKIP_CHECK=1
-FX_LOCK=$W/fx.lock
-. "$here/fixtures.sh"
 . "$here/lib.sh"
+suite_env VMWARE vmware
+. "$here/fixtures.sh"
 . "$here/checks.sh"
 
 ISO=$W/unattended.iso

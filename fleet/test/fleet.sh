@@ -34,18 +34,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 OVMF=$top/ovmf
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-MAKE=${MAKE:-make}
-W=${FLEET_DIR:-$BUILD/fleet-test}
+. "$OVMF/lib.sh"
+suite_env FLEET fleet-test
 TIMEOUT=${FLEET_TIMEOUT:-60}
 # Debian's python3-pyvmomi belongs to Debian's python3 (not another one
 # first on PATH).
 PY=/usr/bin/python3
-export MTOOLS_SKIP_CHECK=1
-FX_LOCK=$W/fx.lock
 . "$OVMF/fixtures.sh"
-. "$OVMF/lib.sh"
 . "$OVMF/checks.sh"
 . "$here/sim.sh"
 
