@@ -160,9 +160,10 @@ part_boot() {
 	BOOT_EXTRA=""
 }
 
-# boot_checked RUN KIND: boot KIND against one fresh disk, and check it.
+# boot_checked RUN KIND [N]: boot KIND against N (1) fresh disks, then
+# check that KIND did its job on every disk (the baseline apps do nothing).
 boot_checked() {
-	fresh 1
+	fresh "${3:-1}"
 	boot "$1" "$2"
 	case $2 in
 	floor|connect) ;;
@@ -185,9 +186,7 @@ part_scale() {
 		for _n in $SCALE; do
 			note "scale round $_r of $SCALE_ROUNDS, $_n disk(s)"
 			for _k in connect gptrim; do
-				fresh "$_n"
-				boot "scale-$_k-$_n-$_r" "$_k"
-				[ "$_k" = connect ] || fixed "scale-$_k-$_n-$_r"
+				boot_checked "scale-$_k-$_n-$_r" "$_k" "$_n"
 			done
 		done
 	done
@@ -200,10 +199,9 @@ part_profile() {
 	BOOT_MEM=$SCALE_MEM
 	for _vga in std none; do
 		note "profile, $PROFILE_DISKS disk(s), -vga $_vga"
-		fresh "$PROFILE_DISKS"
 		BOOT_EXTRA="$ICOUNT --qemu-arg -vga --qemu-arg $_vga"
-		boot "profile-$_vga-$PROFILE_DISKS-1" profile
-		fixed "profile-$_vga"
+		boot_checked "profile-$_vga-$PROFILE_DISKS-1" profile \
+			"$PROFILE_DISKS"
 	done
 	BOOT_EXTRA=""
 }
