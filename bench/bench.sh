@@ -237,7 +237,9 @@ for t in qemu-system-x86_64 sgdisk mformat xorriso python3; do
 done
 [ -r "$BUILD/gptrim.efi" ] || die "$BUILD/gptrim.efi not built"
 mkdir -p "$RUNS"
-rm -f "$RUNS"/*.tsv "$RUNS"/*.json "$RUNS"/*.log "$RUNS"/*.err
+# Only this run's numbers in the report (the table part's too).
+rm -f "$RUNS"/*.tsv "$RUNS"/*.json "$RUNS"/*.log "$RUNS"/*.err \
+	"$OUT/table/table.md"
 start=$(date +%s)
 make_isos
 make_disk
