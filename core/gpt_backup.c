@@ -19,6 +19,30 @@ size_t gpt_backup_size(const struct gpt_table *t)
 	return SLOTS_BYTES + (size_t)c->num_entries * c->entry_size;
 }
 
+enum gpt_status gpt_backup_check(const struct gpt_table *t,
+				 struct gpt_reason *why)
+{
+	const struct gpt_copy *c[2] = { &t->primary, &t->backup };
+	static const char *const name[2] = { "primary", "backup" };
+
+	for (int i = 0; i < 2; i++) {
+		uint32_t size;
+
+		if (!c[i]->valid)
+			continue;
+		size = le32(&GPT_HDR(c[i]->header)->header_size);
+		if (size > GPT_BACKUP_SLOT)
+			return gpt_fail(why, GPT_E_UNSUPPORTED,
+					"the %s header's HeaderSize %u does not "
+					"fit the %u-byte slot of an sgdisk "
+					"backup, so the change could not be "
+					"undone (--no-backup makes it without "
+					"a backup)", name[i], size,
+					GPT_BACKUP_SLOT);
+	}
+	return GPT_OK;
+}
+
 /* A damaged copy is saved as it would be rebuilt from the good one, as
  * sgdisk does, so the file restores. A table whose bad copy cannot be
  * rebuilt (a commit refuses it too) is saved as read: a restore over it
@@ -38,6 +62,9 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 	if (!c)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"no valid GPT copy to back up");
+	st = gpt_backup_check(t, why);
+	if (st != GPT_OK)
+		return st;
 	if (cap < need)
 		return gpt_fail(why, GPT_E_LIMIT,
 				"backup needs %zu bytes, buffer has %zu", need,

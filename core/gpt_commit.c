@@ -114,7 +114,7 @@ static enum gpt_status place_copies(const struct gpt_table *t,
 	return GPT_OK;
 }
 
-static bool needs_write(const struct gpt_table *t, const struct gpt_plan *p)
+bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *p)
 {
 	return (p && p->count) || !t->primary.valid || !t->backup.valid ||
 	       t->split_by_removal;
@@ -177,7 +177,7 @@ enum gpt_status gpt_commit_check(const struct gpt_table *t,
 	struct gpt_commit_result unused;
 	enum gpt_status st = gpt_check_table(t, allow_repair, why);
 
-	if (st != GPT_OK || !needs_write(t, plan))
+	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
 	st = gpt_target_build(t, plan, &b, &tg, &unused, why);
 	gpt_target_free(t->dev, &b);
@@ -196,7 +196,7 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
 
 	mem_zero(res, sizeof(*res));
 	st = gpt_check_table(t, allow_repair, why);
-	if (st != GPT_OK || !needs_write(t, plan))
+	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
 	st = gpt_target_build(t, plan, &b, &tg, res, why);
 	if (st == GPT_OK)

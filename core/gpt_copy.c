@@ -61,6 +61,26 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 	return GPT_OK;
 }
 
+void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
+		    const uint8_t *array, size_t array_cap, uint64_t lba,
+		    const char *name, struct gpt_copy *c)
+{
+	mem_zero(c, sizeof(*c));
+	c->lba = lba;
+	c->header = (uint8_t *)(uintptr_t)header;
+	c->present = mem_compare(header, GPT_HEADER_SIGNATURE, 8) == 0;
+	if (gpt_check_header(dev, header, lba, name, c, &c->why) != GPT_OK)
+		return;
+	if ((uint64_t)c->array_blocks * dev->block_size > array_cap) {
+		gpt_fail(&c->why, GPT_E_DAMAGED,
+			 "%s header: entry array of %u blocks, %zu bytes at "
+			 "hand", name, c->array_blocks, array_cap);
+		return;
+	}
+	c->array = (uint8_t *)(uintptr_t)array;
+	c->valid = check_array_crc(c, name, &c->why) == GPT_OK;
+}
+
 enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
 				       const struct gpt_copy *b,
 				       struct gpt_reason *why)

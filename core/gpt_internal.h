@@ -43,6 +43,15 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 			      const char *name, struct gpt_copy *c,
 			      struct gpt_reason *why);
 void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c);
+/* The same checks on a header block and its array already in memory (read
+ * at, or to be written to, lba; array_cap bytes at array). c borrows the
+ * buffers: never gpt_copy_release it. */
+void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
+		    const uint8_t *array, size_t array_cap, uint64_t lba,
+		    const char *name, struct gpt_copy *c);
+/* The verdicts on a table whose copies are read: do they agree, is the
+ * backup misplaced, are the entries sound. Only GPT_E_NOMEM fails. */
+enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why);
 
 /* Entry i of copy c, or NULL when out of range. */
 const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i);

@@ -40,8 +40,11 @@ static uint64_t backup_location(const struct gpt_table *t)
 	return t->dev->last_lba;
 }
 
-static void assess(struct gpt_table *t)
+enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
 {
+	const struct gpt_copy *good = gpt_good_copy(t);
+	enum gpt_status st;
+
 	t->copies_agree = false;
 	gpt_reason_clear(&t->disagree);
 	if (t->primary.valid && t->backup.valid)
@@ -54,13 +57,20 @@ static void assess(struct gpt_table *t)
 			      t->backup.lba != t->dev->last_lba;
 	t->entries_ok = false;
 	gpt_reason_clear(&t->entries_why);
+	if (good && (t->copies_agree || t->split_by_removal || !t->primary.valid ||
+		     !t->backup.valid)) {
+		st = gpt_check_entries(t->dev, good, &t->entries_why);
+		if (st == GPT_E_NOMEM)
+			return gpt_fail(why, st, "%s", t->entries_why.text);
+		t->entries_ok = st == GPT_OK;
+	}
+	return GPT_OK;
 }
 
 enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 			 struct gpt_reason *why)
 {
 	enum gpt_status st;
-	const struct gpt_copy *good;
 
 	mem_zero(t, sizeof(*t));
 	t->dev = dev;
@@ -87,16 +97,7 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 	st = gpt_read_copy(dev, backup_location(t), "backup", &t->backup, why);
 	if (st != GPT_OK)
 		return st;
-	assess(t);
-	good = gpt_good_copy(t);
-	if (good && (t->copies_agree || t->split_by_removal || !t->primary.valid ||
-		     !t->backup.valid)) {
-		st = gpt_check_entries(dev, good, &t->entries_why);
-		if (st == GPT_E_NOMEM)
-			return gpt_fail(why, st, "%s", t->entries_why.text);
-		t->entries_ok = st == GPT_OK;
-	}
-	return GPT_OK;
+	return gpt_table_assess(t, why);
 }
 
 enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* Putting an sgdisk-format backup back on its disk, after proving that it
- * belongs there: same sector count, same sector size, same disk GUID. */
+ * belongs there (same sector size, a disk at least as large, same disk
+ * GUID) and that the loader would accept the table it is about to write.
+ *
+ * Every copy goes back where the backup says it was, a grown disk's backup
+ * GPT included: the restored table is the saved one, byte for byte, and a
+ * backup copy that gptrim moved to the new end of the disk is erased once
+ * the restored table is durable, so that no reader falling back to the
+ * last LBA finds a table that is not the one restored. */
 #include "gpt_internal.h"
 
+/* The blocks a restore writes, built once from the file and the disk. */
 struct restore_bufs {
-	uint8_t *header[2];
-	uint8_t *array;
-	uint8_t *mbr;
+	uint8_t *header[2];  /* one block each */
+	uint8_t *array;      /* array_blocks blocks */
+	uint8_t *mbr;        /* one block */
 	size_t array_bytes;
+	struct gpt_table v;  /* the table they make, judged as the loader */
 };
 
 static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
@@ -33,6 +42,10 @@ static uint32_t implied_sector_size(const struct gpt_backup *b)
 	return 0;
 }
 
+/* A backup of this disk: same sector size and disk GUID, and its backup
+ * header on the disk. A disk grown since (or a grown disk whose backup
+ * gptrim moved to the end) takes it: the backup GPT goes back where it
+ * was. */
 static enum gpt_status check_belongs(const struct gpt_table *t,
 				     const struct gpt_backup *b,
 				     struct gpt_reason *why)
@@ -46,10 +59,10 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 				"backup was made on a disk with %u-byte "
 				"sectors; this disk has %u-byte sectors", ss,
 				t->dev->block_size);
-	if (le64(&m->alternate_lba) != t->dev->last_lba)
+	if (le64(&m->alternate_lba) > t->dev->last_lba)
 		return gpt_fail(why, GPT_E_MISMATCH,
-				"backup is for a disk of %llu sectors; this "
-				"disk has %llu",
+				"backup is for a disk of at least %llu sectors; "
+				"this disk has %llu",
 				(unsigned long long)le64(&m->alternate_lba) + 1,
 				(unsigned long long)t->dev->last_lba + 1);
 	if (good && !guid_equal(&GPT_HDR(good->header)->disk_guid,
@@ -61,49 +74,164 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 	return GPT_OK;
 }
 
-/* Copy a 512-byte header slot into a block and check it against this
- * disk's geometry with the same rules as a loaded header. */
-static enum gpt_status header_from_slot(struct blockdev *dev, uint8_t *block,
-					const uint8_t *slot, const char *name,
-					struct gpt_copy *geom,
-					struct gpt_reason *why)
+/* A block to write at lba: what is there now (bytes past the 512-byte slot
+ * stay as they are, as a commit keeps them), then the slot. */
+static enum gpt_status fill_block(struct blockdev *dev, uint8_t **block,
+				  uint64_t lba, const uint8_t *slot,
+				  struct gpt_reason *why)
 {
-	mem_copy(block, slot, GPT_BACKUP_SLOT);
-	return gpt_check_header(dev, block, le64(&GPT_HDR(slot)->my_lba),
-				name, geom, why);
+	*block = bdev_alloc(dev, dev->block_size);
+	if (!*block)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
+	if (lba <= dev->last_lba) {
+		enum gpt_status st = bdev_read(dev, lba, 1, *block, why);
+
+		if (st != GPT_OK)
+			return st;
+	}
+	mem_copy(*block, slot, GPT_BACKUP_SLOT);
+	return GPT_OK;
+}
+
+/* The whole table the file describes, judged by the loader's rules:
+ * protective (or the original hybrid) MBR, both headers at their LBAs,
+ * the arrays, the copies agreeing, the entries. */
+static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
+			     struct gpt_reason *why)
+{
+	struct gpt_table *v = &r->v;
+	struct gpt_reason verdict;
+	enum gpt_status st;
+
+	mem_zero(v, sizeof(*v));
+	v->dev = dev;
+	v->mbr = r->mbr;
+	v->mbr_kind = mbr_classify(r->mbr, &v->mbr_why);
+	gpt_copy_judge(dev, r->header[GPT_COPY_PRIMARY], r->array,
+		       r->array_bytes, GPT_PRIMARY_HEADER_LBA,
+		       "backup file: main", &v->primary);
+	gpt_copy_judge(dev, r->header[GPT_COPY_BACKUP], r->array,
+		       r->array_bytes,
+		       le64(&GPT_HDR(r->header[GPT_COPY_BACKUP])->my_lba),
+		       "backup file: backup", &v->backup);
+	st = gpt_table_assess(v, why);
+	if (st != GPT_OK)
+		return st;
+	if (!v->primary.valid || !v->backup.valid)
+		return gpt_fail(why, GPT_E_DAMAGED, "%s",
+				!v->primary.valid ? v->primary.why.text :
+						    v->backup.why.text);
+	if (gpt_check_table(v, false, &verdict) != GPT_OK)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: the table would be refused: %s",
+				verdict.text);
+	return GPT_OK;
+}
+
+/* Build the blocks of the restore and judge them. */
+static enum gpt_status prepare(const struct gpt_table *t,
+			       const struct gpt_backup *b,
+			       struct restore_bufs *r, struct gpt_reason *why)
+{
+	struct blockdev *dev = t->dev;
+	uint64_t backup_lba = le64(&GPT_HDR(b->backup_header)->my_lba);
+	uint64_t blocks;
+	enum gpt_status st;
+
+	mem_zero(r, sizeof(*r));
+	st = check_belongs(t, b, why);
+	if (st == GPT_OK)
+		st = fill_block(dev, &r->mbr, 0, b->mbr, why);
+	if (st == GPT_OK)
+		st = fill_block(dev, &r->header[GPT_COPY_PRIMARY],
+				GPT_PRIMARY_HEADER_LBA, b->main_header, why);
+	if (st == GPT_OK)
+		st = fill_block(dev, &r->header[GPT_COPY_BACKUP], backup_lba,
+				b->backup_header, why);
+	if (st != GPT_OK)
+		return st;
+	/* array_bytes <= GPT_ARRAY_MAX_BYTES (decode): no overflow. */
+	blocks = ((uint64_t)b->array_bytes + dev->block_size - 1) /
+		 dev->block_size;
+	r->array_bytes = (size_t)(blocks * dev->block_size);
+	r->array = bdev_alloc(dev, r->array_bytes);
+	if (!r->array)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
+	mem_copy(r->array, b->array, b->array_bytes);
+	return judge(dev, r, why);
 }
 
 enum gpt_status gpt_restore_check(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why)
 {
-	struct blockdev *dev = t->dev;
-	uint8_t *block;
-	struct gpt_copy geom, other;
-	enum gpt_status st = check_belongs(t, b, why);
+	struct restore_bufs r;
+	enum gpt_status st = prepare(t, b, &r, why);
 
+	free_bufs(t->dev, &r);
+	return st;
+}
+
+/* The on-disk backup copy the restore replaced, when the restored table
+ * has its backup elsewhere (gptrim moved it to the end of a grown disk):
+ * zero its header and array, only outside everything the restored table
+ * uses (its copies and its usable range). */
+struct stale {
+	bool present;
+	uint64_t lba, array_lba;
+	uint32_t array_blocks;
+};
+
+static bool clear_of(const struct gpt_table *v, uint64_t a, uint64_t b)
+{
+	const struct gpt_header *h = GPT_HDR(v->primary.header);
+	const struct gpt_copy *c[2] = { &v->primary, &v->backup };
+
+	if (ranges_overlap(a, b, le64(&h->first_usable_lba),
+			   le64(&h->last_usable_lba)) ||
+	    ranges_overlap(a, b, 0, 0))
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (ranges_overlap(a, b, c[i]->lba, c[i]->lba) ||
+		    ranges_overlap(a, b, c[i]->array_lba,
+				   c[i]->array_lba + c[i]->array_blocks - 1))
+			return false;
+	return true;
+}
+
+static enum gpt_status erase_stale(struct blockdev *dev,
+				   const struct stale *s,
+				   const struct gpt_table *v,
+				   struct gpt_commit_result *res,
+				   struct gpt_reason *why)
+{
+	bool array = s->array_blocks &&
+		     clear_of(v, s->array_lba,
+			      s->array_lba + s->array_blocks - 1);
+	size_t bytes = (size_t)(array ? s->array_blocks : 1) * dev->block_size;
+	uint8_t *zero;
+	enum gpt_status st;
+
+	if (!s->present || !clear_of(v, s->lba, s->lba))
+		return GPT_OK;
+	zero = bdev_alloc(dev, bytes);
+	if (!zero)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory to erase the "
+				"old backup GPT");
+	st = bdev_write(dev, s->lba, 1, zero, why);
+	if (st == GPT_OK && array)
+		st = bdev_write(dev, s->array_lba, s->array_blocks, zero, why);
+	if (st == GPT_OK)
+		st = bdev_flush(dev, why);
+	bdev_free(dev, zero, bytes);
 	if (st != GPT_OK)
 		return st;
-	block = bdev_alloc(dev, dev->block_size);
-	if (!block)
-		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
-	st = header_from_slot(dev, block, b->backup_header,
-			      "backup file: backup", &other, why);
-	if (st == GPT_OK) {
-		mem_zero(block, dev->block_size);
-		st = header_from_slot(dev, block, b->main_header,
-				      "backup file: main", &geom, why);
-	}
-	if (st == GPT_OK)
-		st = gpt_check_arrays_apart(&geom, &other, why);
-	/* The entries must pass the same checks as a loaded table's. */
-	if (st == GPT_OK) {
-		geom.header = block;
-		geom.array = (uint8_t *)(uintptr_t)b->array;
-		st = gpt_check_entries(dev, &geom, why);
-	}
-	bdev_free(dev, block, dev->block_size);
-	return st;
+	res->stale_erased = true;
+	res->stale_lba = s->lba;
+	res->blocks_written += 1 + (array ? s->array_blocks : 0);
+	res->write_calls += array ? 2 : 1;
+	res->flushes++;
+	return GPT_OK;
 }
 
 enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
@@ -111,51 +239,31 @@ enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 			    struct gpt_reason *why)
 {
 	struct blockdev *dev = t->dev;
-	struct restore_bufs r = { 0 };
-	struct gpt_copy geom[2];
+	struct restore_bufs r;
 	struct gpt_target tg = { 0 };
+	struct stale old = { t->backup.present, t->backup.lba,
+			     t->backup.array_lba, t->backup.array_blocks };
 	enum gpt_status st;
 
 	mem_zero(res, sizeof(*res));
-	st = gpt_restore_check(t, b, why);
-	if (st != GPT_OK)
-		return st;
-	r.header[0] = bdev_alloc(dev, dev->block_size);
-	r.header[1] = bdev_alloc(dev, dev->block_size);
-	r.mbr = bdev_alloc(dev, dev->block_size);
-	if (!r.header[0] || !r.header[1] || !r.mbr) {
-		st = gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
-		goto out;
-	}
-	st = header_from_slot(dev, r.header[GPT_COPY_PRIMARY], b->main_header,
-			      "backup file: main", &geom[GPT_COPY_PRIMARY], why);
-	if (st == GPT_OK)
-		st = header_from_slot(dev, r.header[GPT_COPY_BACKUP],
-				      b->backup_header, "backup file: backup",
-				      &geom[GPT_COPY_BACKUP], why);
+	st = prepare(t, b, &r, why);
 	if (st != GPT_OK)
 		goto out;
-	r.array_bytes = (size_t)geom[0].array_blocks * dev->block_size;
-	r.array = bdev_alloc(dev, r.array_bytes);
-	if (!r.array) {
-		st = gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
-		goto out;
-	}
-	mem_copy(r.array, b->array, b->array_bytes);
-	/* LBA 0 keeps whatever follows the first 512 bytes on large blocks. */
-	mem_copy(r.mbr, t->mbr, dev->block_size);
-	mem_copy(r.mbr, b->mbr, GPT_BACKUP_SLOT);
-
 	tg.array = r.array;
-	tg.array_blocks = geom[0].array_blocks;
+	tg.array_blocks = r.v.primary.array_blocks;
 	tg.mbr = r.mbr;
 	tg.primary_first = !t->primary.valid && t->backup.valid;
 	for (int c = 0; c < 2; c++) {
+		const struct gpt_copy *cp = c == GPT_COPY_PRIMARY ?
+						    &r.v.primary : &r.v.backup;
+
 		tg.header[c] = r.header[c];
-		tg.header_lba[c] = le64(&GPT_HDR(r.header[c])->my_lba);
-		tg.array_lba[c] = geom[c].array_lba;
+		tg.header_lba[c] = cp->lba;
+		tg.array_lba[c] = cp->array_lba;
 	}
 	st = gpt_write_target(dev, &tg, res, why);
+	if (st == GPT_OK && old.lba != tg.header_lba[GPT_COPY_BACKUP])
+		st = erase_stale(dev, &old, &r.v, res, why);
 	if (st == GPT_OK) {
 		gpt_table_release(t);
 		st = gpt_load(dev, t, why);

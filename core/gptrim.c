@@ -128,6 +128,10 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	res->is_gpt = st != GPT_E_NOT_GPT;
 	if (st == GPT_OK)
 		st = gpt_plan_removals(&t, types, ntypes, &plan, &res->why);
+	/* A change that could not be undone is refused before it is made,
+	 * in a report too: --apply would refuse it. */
+	if (st == GPT_OK && !o->no_backup && gpt_commit_needed(&t, &plan))
+		st = gpt_backup_check(&t, &res->why);
 	gpt_report_table(&t, name, st == GPT_OK ? &plan : NULL, env->out);
 	record_health(&t, res);
 	res->planned = plan.count;

@@ -299,6 +299,10 @@ void gpt_report_commit(const struct gpt_commit_result *r,
 			    (unsigned long long)r->new_backup_lba,
 			    (unsigned long long)r->old_last_usable,
 			    (unsigned long long)r->new_last_usable);
+	if (r->stale_erased)
+		report_line(out, REPORT_NOTE,
+			    "  Erased the replaced backup GPT at LBA %llu",
+			    (unsigned long long)r->stale_lba);
 	if (r->removed)
 		report_line(out, REPORT_NOTE, "  Removed %u entr%s", r->removed,
 			    r->removed == 1 ? "y" : "ies");

@@ -103,7 +103,13 @@ struct gpt_commit_result {
 	uint64_t new_backup_lba;
 	uint64_t old_last_usable;
 	uint64_t new_last_usable;
+	bool stale_erased;     /* restore: the replaced backup copy erased */
+	uint64_t stale_lba;
 };
+
+/* Would gpt_commit_removals write anything: entries to remove, a bad copy
+ * to rebuild, a removal cut short to finish? */
+bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *plan);
 
 /* Everything gpt_commit_removals checks before its first write (the table,
  * and that a bad or misplaced copy can be placed), without writing: a
@@ -130,6 +136,10 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
  * whatever the block size. */
 #define GPT_BACKUP_SLOT 512u
 
+/* Can the format hold this table? A header larger than a slot cannot be
+ * stored: GPT_E_UNSUPPORTED, with the reason. */
+enum gpt_status gpt_backup_check(const struct gpt_table *t,
+				 struct gpt_reason *why);
 /* Bytes gpt_backup_encode produces for t (0 if t has no good copy). */
 size_t gpt_backup_size(const struct gpt_table *t);
 enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
@@ -147,16 +157,20 @@ struct gpt_backup {
 /* Check a backup file on its own: sizes, signatures, CRCs, consistency. */
 enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 				  struct gpt_backup *b, struct gpt_reason *why);
-/* Does a decoded backup belong to the disk t was loaded from (sector
- * count, sector size, disk GUID when the disk has a valid GPT) and fit its
- * geometry? Nothing is written. */
+/* Does a decoded backup belong to the disk t was loaded from (sector size,
+ * a disk at least as large as its backup header's LBA, disk GUID when the
+ * disk has a valid GPT), and would the loader accept the table it writes
+ * (protective or hybrid MBR, both headers, the arrays, the entries)?
+ * Nothing is written. */
 enum gpt_status gpt_restore_check(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why);
-/* Write a decoded backup back to the disk t was loaded from, after checking
- * that it belongs to it (sector count, sector size, disk GUID when the disk
- * has a valid GPT). Same ordered commit and read-back as removals; the
- * protective MBR is written last. */
+/* Write a decoded backup back to the disk t was loaded from, after
+ * gpt_restore_check. Every copy goes where the backup says it was (on a
+ * grown disk the backup GPT goes back before the end); the disk's current
+ * backup copy, when the restored table has it elsewhere, is erased after
+ * the restored table is durable. Same ordered commit and read-back as
+ * removals; the protective MBR is written last. */
 enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 			    struct gpt_commit_result *res,
 			    struct gpt_reason *why);

@@ -139,6 +139,13 @@ refuse_restore "empty backup file" "$d/empty.gpt" 4 "bytes"
 cp "$d/good.gpt" "$d/crc.gpt"
 printf 'X' | dd of="$d/crc.gpt" bs=1 seek=2000 conv=notrunc 2>/dev/null
 refuse_restore "backup file with a damaged entry array" "$d/crc.gpt" 4 "CRC"
+# 0x55AA but no 0xEE record: the firmware and Linux would ignore the GPT
+# written with it, so the restore refuses it (the loader's rules).
+cp "$d/good.gpt" "$d/noee.gpt"
+dd if=/dev/zero of="$d/noee.gpt" bs=1 seek=446 count=64 conv=notrunc \
+	2>/dev/null
+refuse_restore "backup file whose MBR has 0x55AA but no 0xEE record" \
+	"$d/noee.gpt" 4 "0xEE"
 truncate -s 5M "$d/huge.gpt"
 refuse_restore "backup file larger than any GPT" "$d/huge.gpt" 4 "larger"
 refuse_restore "backup file that does not exist" "$d/nope.gpt" 2 "nope.gpt"

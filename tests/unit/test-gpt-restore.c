@@ -134,6 +134,16 @@ static void onto_damaged_disks(void **state)
 	restore_onto("ent-overlap", "ws2019.sgdisk", "ws2019", false);
 }
 
+/* A zero-filled disk of size bytes, loaded, with an empty log. */
+static void open_blank(struct memdisk *md, struct gpt_table *t, size_t size)
+{
+	struct gpt_reason why;
+
+	assert_int_equal(memdisk_open_buffer(md, NULL, 0, size, 512), 0);
+	assert_status(gpt_load(&md->dev, t, &why), GPT_OK);
+	memdisk_clear_log(md);
+}
+
 /* A wiped disk of the right size takes the backup, MBR included. */
 static void onto_blank_disk(void **state)
 {
@@ -143,10 +153,7 @@ static void onto_blank_disk(void **state)
 
 	(void)state;
 	read_backup(&r, "ws2019.sgdisk");
-	assert_int_equal(memdisk_open_buffer(&md, NULL, 0, 1ull << 30, 512), 0);
-	memset(&t, 0, sizeof(t));
-	assert_status(gpt_load(&md.dev, &t, &r.why), GPT_OK);
-	memdisk_clear_log(&md);
+	open_blank(&md, &t, 1ull << 30);
 	assert_status(gpt_restore(&t, &r.b, &r.res, &r.why), GPT_OK);
 	expect_safe_order(&md);
 	expect_gpt_areas(&md, "ws2019.img");
@@ -155,26 +162,34 @@ static void onto_blank_disk(void **state)
 	free(r.file);
 }
 
-static void refused(const char *image, const char *sgdisk_file,
-		    const char *keywords)
+/* Restoring r's backup onto image fails with want, naming keywords, and
+ * nothing is written. Frees r's file. */
+static void refused_with(struct restore *r, const char *image,
+			 enum gpt_status want, const char *keywords)
 {
-	struct restore r;
 	struct memdisk md;
 	struct gpt_table t;
 	enum gpt_status st;
 
-	read_backup(&r, sgdisk_file);
 	load_fixture(&md, &t, image);
 	memdisk_clear_log(&md);
-	st = gpt_restore(&t, &r.b, &r.res, &r.why);
-	printf("# %s <- %s: %s: %s\n", image, sgdisk_file,
-	       gpt_status_name(st), r.why.text);
-	assert_status(st, GPT_E_MISMATCH);
-	assert_reason(r.why.text, keywords);
+	st = gpt_restore(&t, &r->b, &r->res, &r->why);
+	printf("# %s: %s: %s\n", image, gpt_status_name(st), r->why.text);
+	assert_status(st, want);
+	assert_reason(r->why.text, keywords);
 	assert_int_equal(memdisk_calls(&md, MD_WRITE), 0);
 	assert_int_equal(memdisk_calls(&md, MD_FLUSH), 0);
 	unload(&md, &t);
-	free(r.file);
+	free(r->file);
+}
+
+static void refused(const char *image, const char *sgdisk_file,
+		    const char *keywords)
+{
+	struct restore r;
+
+	read_backup(&r, sgdisk_file);
+	refused_with(&r, image, GPT_E_MISMATCH, keywords);
 }
 
 static void other_disk_guid(void **state)
@@ -184,10 +199,83 @@ static void other_disk_guid(void **state)
 	refused("ws2019", "ws2022.sgdisk", "disk|GUID|sectors");
 }
 
-static void other_size(void **state)
+/* A disk smaller than the backup header's LBA cannot take it. */
+static void smaller_disk(void **state)
 {
+	struct restore r;
+	struct memdisk md;
+	struct gpt_table t;
+
 	(void)state;
-	refused("grown", "ws2019.sgdisk", "sectors|size");
+	read_backup(&r, "ws2019.sgdisk");
+	open_blank(&md, &t, 512u << 20);
+	assert_status(gpt_restore(&t, &r.b, &r.res, &r.why), GPT_E_MISMATCH);
+	assert_reason(r.why.text, "2097152 sectors");
+	assert_int_equal(memdisk_calls(&md, MD_WRITE), 0);
+	unload(&md, &t);
+	free(r.file);
+}
+
+/* A grown disk (backup GPT before the end): our removal moves the backup
+ * to the end; the restore puts it back where it was, and erases the moved
+ * copy once the restored table is durable. Every block the two wrote is
+ * as the fixture was made. */
+static void grown_disk_round_trip(void **state)
+{
+	static const uint64_t old_backup = 2097151, areas[][2] = {
+		{ 0, 34 }, { 2097119, 33 }, { 2228191, 33 },
+	};
+	struct restore r;
+	struct memdisk md;
+	struct gpt_table t;
+	struct gpt_plan plan;
+	uint8_t *want = malloc(34 * 512);
+
+	(void)state;
+	assert_non_null(want);
+	read_backup(&r, "ws2019.sgdisk");
+	load_fixture(&md, &t, "grown");
+	assert_true(t.backup_misplaced && t.backup.lba == old_backup);
+	assert_status(gpt_plan_removals(&t, &GPT_TYPE_WINDOWS_RE, 1, &plan,
+					&r.why), GPT_OK);
+	assert_status(gpt_commit_removals(&t, &plan, false, &r.res, &r.why),
+		      GPT_OK);
+	assert_true(r.res.backup_moved);
+	assert_int_equal(t.backup.lba, md.dev.last_lba);
+	memdisk_clear_log(&md);
+	assert_status(gpt_restore(&t, &r.b, &r.res, &r.why), GPT_OK);
+	memdisk_dump_log(&md);
+	assert_true(r.res.stale_erased);
+	assert_int_equal(r.res.stale_lba, md.dev.last_lba);
+	assert_int_equal(t.backup.lba, old_backup);
+	assert_true(t.primary.valid && t.backup.valid && t.copies_agree);
+	assert_int_equal(md.dev.last_lba, areas[2][0] + 32);
+	for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
+		size_t len = areas[i][1] * 512;
+
+		fixture_pread("grown.img", areas[i][0] * 512, want, len);
+		if (memcmp(memdisk_block(&md, areas[i][0]), want, len) != 0)
+			fail_msg("LBA %llu..%llu differ from the original",
+				 (unsigned long long)areas[i][0],
+				 (unsigned long long)(areas[i][0] +
+						      areas[i][1] - 1));
+	}
+	unload(&md, &t);
+	free(want);
+	free(r.file);
+}
+
+/* The loader's rules for the MBR: 0x55AA without an 0xEE record is a
+ * table the firmware ignores, and a restore refuses to write it. */
+static void mbr_without_protective_record(void **state)
+{
+	struct restore r;
+
+	(void)state;
+	read_backup(&r, "ws2019.sgdisk");
+	memset(r.file + 446, 0, 64); /* the four records; 0x55AA stays */
+	assert_status(gpt_backup_decode(r.file, r.len, &r.b, &r.why), GPT_OK);
+	refused_with(&r, "ws2019", GPT_E_DAMAGED, "0xEE");
 }
 
 /* Same GUID and sector count, 512-byte instead of 4096-byte sectors. */
@@ -207,7 +295,9 @@ int main(void)
 		cmocka_unit_test(onto_damaged_disks),
 		cmocka_unit_test(onto_blank_disk),
 		cmocka_unit_test(other_disk_guid),
-		cmocka_unit_test(other_size),
+		cmocka_unit_test(smaller_disk),
+		cmocka_unit_test(grown_disk_round_trip),
+		cmocka_unit_test(mbr_without_protective_record),
 		cmocka_unit_test(other_sector_size),
 	};
 
