@@ -36,7 +36,8 @@ static const struct opt_def opt_defs[] = {
 	{ "version", O_VERSION, false, FE_ALL },
 	{ "sector-size", O_SECTOR_SIZE, true, OPT_FRONTEND_HOST },
 	{ "backup-dir", O_BACKUP_DIR, true, OPT_FRONTEND_HOST },
-	{ "removable", O_REMOVABLE, false, OPT_FRONTEND_EFI },
+	/* Firmware only: the host tool accepts and ignores them, alike. */
+	{ "removable", O_REMOVABLE, false, FE_ALL },
 };
 
 /* Does the option name in arg (n bytes, not NUL-terminated) equal name? */
@@ -84,6 +85,25 @@ static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 	return GPT_OK;
 }
 
+/* Types --type may not name: what Windows needs to start, and the ESP,
+ * which also holds the backups (DESIGN.md "The outcome is the truth"). */
+static const char *const protected_types[] = {
+	"C12A7328-F81F-11D2-BA4B-00A0C93EC93B", /* EFI system */
+	"E3C9E316-0B5C-4DB8-817D-F92DF00215AE", /* Microsoft reserved */
+	"EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", /* Basic data */
+};
+
+static bool type_protected(const struct gpt_guid *g)
+{
+	struct gpt_guid p;
+
+	for (size_t i = 0; i < sizeof(protected_types) / sizeof(*protected_types);
+	     i++)
+		if (guid_parse(protected_types[i], &p) && guid_equal(&p, g))
+			return true;
+	return false;
+}
+
 static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -98,6 +118,12 @@ static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 		return gpt_fail(why, GPT_E_ARG,
 				"--type %s: the zero GUID marks unused entries",
 				v);
+	if (type_protected(&g))
+		return gpt_fail(why, GPT_E_ARG,
+				"--type %s is the %s type: gptrim never removes "
+				"EFI system, Microsoft reserved or Basic data "
+				"partitions (Windows needs them to start; the "
+				"ESP holds the backups)", v, gpt_type_name(&g));
 	for (uint32_t i = 0; i < o->ntypes; i++)
 		if (guid_equal(&o->types[i], &g))
 			return gpt_fail(why, GPT_E_ARG,
@@ -199,6 +225,9 @@ static enum gpt_status parse_long(int argc, char *const *argv, int *i,
 	if (!d)
 		return gpt_fail(why, GPT_E_ARG,
 				"unknown option '%s' (see --help)", arg);
+	if (fe == OPT_FRONTEND_HOST && !o->ignored &&
+	    (d->id == O_THEN || d->id == O_REMOVABLE))
+		o->ignored = d->name;
 	if (!d->takes_value) {
 		if (*eq == '=')
 			return gpt_fail(why, GPT_E_ARG,
@@ -297,6 +326,8 @@ enum gpt_status options_parse(int argc, char *const *argv,
 		o->any = true;
 		if (str_equal(arg, "--") && fe == OPT_FRONTEND_HOST)
 			only_paths = true;
+		else if (str_equal(arg, "-h"))
+			o->help = true;
 		else if (arg[1] == '-' && arg[2] != '\0')
 			st = parse_long(argc, argv, &i, fe, o, why);
 		else
@@ -324,7 +355,7 @@ enum gpt_status options_parse(int argc, char *const *argv,
 "                    format) back to one disk; needs --apply\n"
 
 #define USAGE_HELP \
-"  --help            show this text\n" \
+"  -h, --help        show this text\n" \
 "  --version         show the version\n"
 
 #define USAGE_EXIT \
@@ -342,7 +373,8 @@ static const char usage_host[] =
 "Usage: gptrim [options] IMAGE|DEVICE...\n"
 USAGE_COMMON
 "  --disk N          only the Nth IMAGE|DEVICE given (1-based); repeatable\n"
-"  --then ACTION     exit, shutdown or reboot (firmware only; ignored)\n"
+"  --then ACTION, --removable\n"
+"                    firmware only: checked, then ignored (a note says so)\n"
 "  --sector-size N   sector size of image files: 512, 1024, 2048 or 4096\n"
 "                    (default 512; devices report their own)\n"
 "  --backup-dir DIR  save backups in DIR as NAME.DISK-GUID.gpt (default:\n"

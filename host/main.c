@@ -160,6 +160,9 @@ int main(int argc, char **argv)
 			     : "gptrim " GPTRIM_VERSION "\n", stdout);
 		return GPTRIM_EXIT_OK;
 	}
+	if (o.ignored)
+		printf("gptrim: note: --%s is a firmware option; the host tool "
+		       "ignores it\n", o.ignored);
 	if (o.restore_file &&
 	    backup_read(o.restore_file, &restore, &restore_len, &why) !=
 		    GPT_OK)

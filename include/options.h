@@ -16,7 +16,7 @@
 
 enum opt_frontend {
 	OPT_FRONTEND_HOST = 1, /* adds --sector-size, --backup-dir, paths */
-	OPT_FRONTEND_EFI = 2,  /* adds --removable */
+	OPT_FRONTEND_EFI = 2,  /* --then and --removable act */
 };
 
 enum then_action { THEN_EXIT, THEN_SHUTDOWN, THEN_REBOOT };
@@ -37,6 +37,7 @@ struct gptrim_options {
 	enum then_action then;
 	uint32_t sector_size;     /* host: 0 = detect */
 	const char *backup_dir;   /* host: NULL = beside the image */
+	const char *ignored;      /* host: a firmware-only option given */
 	uint32_t npaths;          /* host: images and devices */
 	const char *paths[OPT_MAX_PATHS];
 };

@@ -5,6 +5,9 @@
 # shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+d0=$WORK/cli0; mkdir -p "$d0"
+mk_ws2019 "$d0/a.img" || echo "FAIL: fixture"
+
 begin "--help: usage in 79 columns with every exit status; exit 0"
 run_gptrim 0 --help
 out_has "Usage: gptrim [options] IMAGE|DEVICE..."
@@ -18,6 +21,21 @@ for opt in --apply --repair --disk --type --no-backup --restore --then \
 done
 w=$(printf '%s\n' "$OUT" | awk '{ if (length($0) > m) m = length($0) } END { print m }')
 [ "$w" -le 79 ] || flunk "a usage line has $w columns"
+end
+
+begin "-h is --help"
+run_gptrim 0 -h
+out_has "Usage: gptrim [options] IMAGE|DEVICE..."
+end
+
+begin "--then and --removable: firmware only, alike: accepted, named as ignored"
+s=$(sum_of "$d0/a.img")
+for opt in "--then shutdown" --removable; do
+	# shellcheck disable=SC2086
+	run_gptrim 1 $opt "$d0/a.img"
+	out_has "note: ${opt%% *} is a firmware option; the host tool ignores it"
+done
+unchanged "$d0/a.img" "$s"
 end
 
 begin "--version"
@@ -67,7 +85,11 @@ bad "--disk twice" "given twice" --apply --disk 1 --disk=1 "$d/a.img"
 bad "--disk not a number" "--disk '1x'" --apply --disk 1x "$d/a.img"
 bad "--sector-size 3000" "--sector-size '3000'" --sector-size 3000 "$d/a.img"
 bad "--then sideways" "--then 'sideways'" --then sideways "$d/a.img"
-bad "--removable is firmware only" "'--removable'" --removable "$d/a.img"
+for t in C12A7328-F81F-11D2-BA4B-00A0C93EC93B \
+	e3c9e316-0b5c-4db8-817d-f92df00215ae \
+	"{EBD0A0A2-B9E5-4433-87C0-68B6B72699C7}"; do
+	bad "--type $t (protected)" "never removes" --apply --type "$t" "$d/a.img"
+done
 bad "no disk given" "no image or device" --apply
 bad "nonexistent file (the first disk stays untouched)" "nope.img" \
 	--apply "$d/a.img" "$d/nope.img"

@@ -70,14 +70,15 @@ end
 
 begin "--type: another type, and several types"
 d=$WORK/types; mkdir -p "$d"
-mk_ws2019 "$d/a.img" && cp --sparse=always "$d/a.img" "$d/a.orig" ||
-	flunk "fixture"
+# C: as a Linux swap partition: a type --type may name.
+SWAP=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
+mk_ws2019 "$d/a.img" && sg -t4:8200 "$d/a.img" &&
+	cp --sparse=always "$d/a.img" "$d/a.orig" || flunk "fixture"
 cp --sparse=always "$d/a.img" "$d/b.img"
-MSR=E3C9E316-0B5C-4DB8-817D-F92DF00215AE
-run_gptrim 0 --apply --type "$MSR" "$d/a.img"
-judge_removed "$d/a.orig" "$d/a.img" 512 3
-run_gptrim 0 --apply --type "${MSR,,}" --type="{$RE}" "$d/b.img"
-judge_removed "$d/a.orig" "$d/b.img" 512 1,3
+run_gptrim 0 --apply --type "$SWAP" "$d/a.img"
+judge_removed "$d/a.orig" "$d/a.img" 512 4
+run_gptrim 0 --apply --type "${SWAP,,}" --type="{$RE}" "$d/b.img"
+judge_removed "$d/a.orig" "$d/b.img" 512 1,4
 end
 
 begin "several disks: worst status wins, --disk picks by position"

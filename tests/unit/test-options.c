@@ -7,6 +7,7 @@
 #include "options.h"
 
 #define MSR "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"
+#define SWAP "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"
 
 #define ARGS(...) (char *[]){ __VA_ARGS__ }
 #define NARGS(...) (int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *))
@@ -64,7 +65,7 @@ static void efi_full(void **state)
 
 	(void)state;
 	parse_ok(EFI, &o, "--apply", "--repair", "--disk", "1", "--disk=3",
-		 "--type", MSR, "--type=de94bba4-06d1-4d40-a16a-bfd50179d6ac",
+		 "--type", SWAP, "--type=de94bba4-06d1-4d40-a16a-bfd50179d6ac",
 		 "--then", "reboot", "--no-backup", "--removable");
 	assert_true(o.apply && o.repair && o.no_backup && o.removable && o.any);
 	assert_int_equal(o.ndisks, 2);
@@ -75,7 +76,7 @@ static void efi_full(void **state)
 	assert_int_equal(o.then, THEN_REBOOT);
 	t = options_types(&o, &n);
 	assert_int_equal(n, 2);
-	assert_true(guid_parse(MSR, &msr));
+	assert_true(guid_parse(SWAP, &msr));
 	assert_true(guid_equal(&t[0], &msr));
 	assert_true(guid_equal(&t[1], &GPT_TYPE_WINDOWS_RE));
 	parse_ok(EFI, &o, "--then=shutdown");
@@ -111,6 +112,48 @@ static void host_paths(void **state)
 	parse_ok(HOST, &o, "--restore", "d.gpt", "--apply", "d.img");
 }
 
+/* What Windows needs to start, and the ESP that holds the backups, are
+ * never a --type, in any spelling, on either front end. */
+static void protected_types(void **state)
+{
+	static char *const spellings[] = {
+		"--type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+		"--type={c12a7328-f81f-11d2-ba4b-00a0c93ec93b}",
+		"--type=" MSR,
+		"--type=ebd0a0a2-b9e5-4433-87c0-68b6b72699c7",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++) {
+		parse_bad(EFI, "never removes", spellings[i]);
+		parse_bad(HOST, "never removes", spellings[i], "a.img");
+	}
+	parse_bad(HOST, "EFI system", "--type",
+		  "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "a.img");
+	parse_bad(HOST, "Basic data", "--type",
+		  "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", "a.img");
+}
+
+/* -h is --help; the firmware-only options are accepted alike on the host
+ * and named as ignored. */
+static void help_and_firmware_options(void **state)
+{
+	struct gptrim_options o;
+
+	(void)state;
+	parse_ok(HOST, &o, "-h");
+	assert_true(o.help);
+	parse_ok(EFI, &o, "-h");
+	assert_true(o.help);
+	parse_ok(HOST, &o, "--removable", "a.img");
+	assert_string_equal(o.ignored, "removable");
+	parse_ok(HOST, &o, "--then", "shutdown", "a.img");
+	assert_string_equal(o.ignored, "then");
+	parse_ok(EFI, &o, "--then", "shutdown", "--removable");
+	assert_null(o.ignored);
+	parse_bad(HOST, "then", "--then", "sideways", "a.img");
+}
+
 static void bad_options(void **state)
 {
 	(void)state;
@@ -129,12 +172,11 @@ static void bad_options(void **state)
 	parse_bad(EFI, "then", "--then", "sleep");
 	parse_bad(EFI, "apply", "--restore", "f.gpt", "--disk", "1");
 	parse_bad(EFI, "type", "--restore", "f.gpt", "--apply", "--disk", "1",
-		  "--type", MSR);
+		  "--type", SWAP);
 	parse_bad(EFI, "disk", "--restore", "f.gpt", "--apply");
 	parse_bad(EFI, "twice", "--restore", "a", "--restore", "b");
 	parse_bad(EFI, "disk.img", "disk.img");
 	parse_bad(EFI, "sector-size", "--sector-size", "512");
-	parse_bad(HOST, "removable", "--removable", "a.img");
 	parse_bad(HOST, "image|device", "--apply");
 	parse_bad(HOST, "sector-size", "--sector-size", "1000", "a.img");
 	parse_bad(HOST, "disk", "--disk", "2", "a.img");
@@ -191,7 +233,8 @@ static void usage_text(void **state)
 	assert_non_null(strstr(e, "--removable"));
 	assert_null(strstr(e, "--sector-size"));
 	assert_non_null(strstr(h, "--sector-size"));
-	assert_null(strstr(h, "--removable"));
+	assert_non_null(strstr(h, "--removable")); /* accepted, ignored */
+	assert_non_null(strstr(h, "-h, --help"));
 	for (const char *p = h; *p; p++) {
 		col = *p == '\n' ? 0 : col + 1;
 		assert_true(col <= 79);
@@ -343,6 +386,8 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(efi_full),
 		cmocka_unit_test(host_paths),
+		cmocka_unit_test(protected_types),
+		cmocka_unit_test(help_and_firmware_options),
 		cmocka_unit_test(bad_options),
 		cmocka_unit_test(too_many),
 		cmocka_unit_test(usage_text),
