@@ -117,6 +117,7 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	enum gpt_status st;
 
 	mem_zero(res, sizeof(*res));
+	res->report_only = !o->apply;
 	st = gpt_load(dev, &t, &res->why);
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: %s", name,
@@ -207,6 +208,8 @@ void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 		sb_puts(&sb, "no GPT, skipped");
 	else if (res->exit == GPTRIM_EXIT_OK && res->restored)
 		sb_puts(&sb, "restored, healthy");
+	else if (res->exit == GPTRIM_EXIT_OK && res->report_only)
+		sb_puts(&sb, "nothing to remove, healthy");
 	else if (res->exit == GPTRIM_EXIT_OK)
 		sb_printf(&sb, "removed %u, healthy", res->removed);
 	else if (res->exit == GPTRIM_EXIT_PENDING)

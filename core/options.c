@@ -363,11 +363,13 @@ enum gpt_status options_parse(int argc, char *const *argv,
 "Exit status (the worst over all disks):\n" \
 "  0  every disk healthy, nothing left to do\n" \
 "  1  report only: entries would be removed (run again with --apply)\n" \
-"  2  bad command line or configuration\n" \
+"  2  bad command line or configuration (also: a --restore FILE that\n" \
+"     cannot be opened)\n" \
 "  3  a disk named explicitly has no GPT\n" \
 "  4  damaged or inconsistent table refused; nothing written\n" \
 "  5  the backup could not be saved; nothing written\n" \
-"  6  I/O error, or the read-back after writing did not match\n"
+"  6  I/O error, out of memory, or the read-back after writing did not\n" \
+"     match\n"
 
 static const char usage_host[] =
 "Usage: gptrim [options] IMAGE|DEVICE...\n"

@@ -18,7 +18,9 @@ static size_t columns(const char *s, size_t n)
 }
 
 /* Hand text to the sink in lines of at most 79 columns, broken at spaces;
- * continuation lines are indented 4 more than the first. Warnings and
+ * continuation lines are indented 4 more than the first. A word is never
+ * cut (an LBA, a GUID, a path stays whole for grep): one longer than the
+ * room gets a line of its own, longer than 79 columns. Warnings and
  * errors say so in words after the indentation, so they stand out on a
  * serial console without colour; the sink may add colour only. */
 static void report_emit(const struct report_sink *out, enum report_level level,
@@ -28,7 +30,7 @@ static void report_emit(const struct report_sink *out, enum report_level level,
 		[REPORT_INFO] = "", [REPORT_NOTE] = "",
 		[REPORT_WARN] = "warning: ", [REPORT_ERROR] = "error: ",
 	};
-	char line[REPORT_LINE_MAX], tagged[2 * GPT_REASON_MAX];
+	char tagged[2 * GPT_REASON_MAX], line[sizeof(tagged) + 16];
 	size_t indent = 0, len;
 	struct strbuf sb;
 
@@ -49,8 +51,12 @@ static void report_emit(const struct report_sink *out, enum report_level level,
 		       pad + cut + 1 < sizeof(line))
 			if (text[cut++] == ' ')
 				brk = cut;
-		if (cut < len && brk > pad / 2)
+		if (cut < len && brk > (first ? indent : 0))
 			cut = brk;
+		else
+			while (cut < len && text[cut] != ' ' &&
+			       pad + cut + 1 < sizeof(line))
+				cut++;
 		sb_init(&sb, line, sizeof(line));
 		sb_pad_to(&sb, pad);
 		for (size_t i = 0; i < cut; i++)
@@ -267,12 +273,15 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 			    "short?)", t->disagree.text);
 	else if (t->primary.valid && t->backup.valid && !t->copies_agree)
 		report_line(out, REPORT_ERROR, "  %s", t->disagree.text);
+	/* Moved only by a write: say whether there will be one. */
 	if (t->backup_misplaced)
 		report_line(out, REPORT_WARN,
 			    "  Backup GPT at LBA %llu, not at the last LBA %llu "
-			    "(grown disk): will move",
-			    (unsigned long long)t->backup.lba,
-			    (unsigned long long)t->dev->last_lba);
+			    "(grown disk)%s", (unsigned long long)t->backup.lba,
+			    (unsigned long long)t->dev->last_lba,
+			    !plan ? "" : gpt_commit_needed(t, plan) ?
+			    ": the change moves it to the end" :
+			    "; nothing to change, so it stays there");
 	if (!good)
 		return;
 	if (!t->entries_ok && t->entries_why.text[0])

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blockdev_posix.h"
 #include "guid.h"
 
 #define NAME_TRIES 100u /* NAME.gpt, NAME.1.gpt ... NAME.99.gpt */
@@ -221,8 +222,8 @@ enum gpt_status backup_read(const char *path, uint8_t **data, size_t *len,
 	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return gpt_fail(why, GPT_E_ARG, "cannot open %s: %s", path,
-				strerror(errno));
+		return gpt_fail(why, posix_status_for_errno(errno),
+				"cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st_buf) != 0 || !S_ISREG(st_buf.st_mode)) {
 		close(fd);
 		return gpt_fail(why, GPT_E_ARG, "%s is not a regular file",

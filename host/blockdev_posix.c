@@ -171,9 +171,10 @@ static enum gpt_status check_not_container(struct posix_disk *d,
 		return GPT_OK;
 	if (read_at(d, 0, head, sizeof(head), why) != GPT_OK)
 		return why->status;
+	/* A usage error, like a wrong path: the file to give is another. */
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (memcmp(head, known[i].magic, known[i].len) == 0)
-			return gpt_fail(why, GPT_E_UNSUPPORTED,
+			return gpt_fail(why, GPT_E_ARG,
 					"%s is %s; convert it to raw first "
 					"(qemu-img convert -O raw)", d->path,
 					known[i].what);
@@ -204,7 +205,7 @@ static enum gpt_status check_vhd(struct posix_disk *d, struct gpt_reason *why)
 				d->path, be32(f + 64), ~sum);
 	type = be32(f + 60);
 	if (type != VHD_TYPE_FIXED)
-		return gpt_fail(why, GPT_E_UNSUPPORTED,
+		return gpt_fail(why, GPT_E_ARG,
 				"%s is a %s VHD; only fixed VHDs are raw disks "
 				"(convert: qemu-img convert -O vpc -o "
 				"subformat=fixed)", d->path,
@@ -287,7 +288,7 @@ enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 	d->dev.ctx = d;
 	d->fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (d->fd < 0)
-		return gpt_fail(why, errno == EIO ? GPT_E_IO : GPT_E_ARG,
+		return gpt_fail(why, posix_status_for_errno(errno),
 				"cannot open %s%s: %s", path,
 				writable ? " for writing" : "", strerror(errno));
 	if (fstat(d->fd, &st) != 0) {
@@ -327,15 +328,26 @@ bool posix_disk_same(const struct posix_disk *a, const struct posix_disk *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-uint32_t posix_disk_guess_sector_size(struct posix_disk *d)
+enum gpt_status posix_status_for_errno(int err)
+{
+	switch (err) {
+	case ENOMEM: return GPT_E_NOMEM;
+	case EIO: return GPT_E_IO;
+	default: return GPT_E_ARG; /* no such file, not allowed, ... */
+	}
+}
+
+uint32_t posix_disk_other_sector_size(struct posix_disk *d)
 {
 	struct gpt_reason why;
 	char sig[8];
 
-	if (d->is_block || d->dev.block_size != 512)
+	if (d->is_block || (read_at(d, d->dev.block_size, sig, sizeof(sig),
+				    &why) == GPT_OK &&
+			    memcmp(sig, GPT_HEADER_SIGNATURE, 8) == 0))
 		return 0;
-	for (uint32_t bs = 1024; bs <= 4096; bs *= 2)
-		if (d->bytes >= 3ull * bs &&
+	for (uint32_t bs = 512; bs <= 4096; bs *= 2)
+		if (bs != d->dev.block_size && d->bytes >= 3ull * bs &&
 		    read_at(d, bs, sig, sizeof(sig), &why) == GPT_OK &&
 		    memcmp(sig, GPT_HEADER_SIGNATURE, 8) == 0)
 			return bs;

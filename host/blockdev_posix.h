@@ -27,18 +27,22 @@ struct posix_disk {
 };
 
 /* Open path as a disk. sector_size 0 means: the device's logical block
- * size, or 512 for files. GPT_E_ARG when path is not a usable disk,
- * GPT_E_UNSUPPORTED for formats we refuse (dynamic VHD, sparse VMDK...),
- * GPT_E_IO otherwise. */
+ * size, or 512 for files. GPT_E_ARG when path is not a usable disk or is
+ * a container to convert first (dynamic VHD, sparse VMDK, qcow2, VHDX),
+ * GPT_E_UNSUPPORTED for a VHD footer with a bad checksum or an odd sector
+ * size, GPT_E_NOMEM, GPT_E_IO otherwise. */
 enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 				bool writable, uint32_t sector_size,
 				struct gpt_reason *why);
 void posix_disk_close(struct posix_disk *d);
 /* The same file or device? */
 bool posix_disk_same(const struct posix_disk *a, const struct posix_disk *b);
-/* For an image read with 512-byte sectors that showed no usable GPT: the
- * larger sector size (1024..4096) whose LBA 1 holds a GPT signature, or 0. */
-uint32_t posix_disk_guess_sector_size(struct posix_disk *d);
+/* For an image file without a GPT signature at LBA 1 of its block size:
+ * the other block size (512..4096) whose LBA 1 holds one, or 0. */
+uint32_t posix_disk_other_sector_size(struct posix_disk *d);
+/* The status an errno from open() gives: GPT_E_NOMEM, GPT_E_IO, or
+ * GPT_E_ARG (a path that cannot be used: a usage error). */
+enum gpt_status posix_status_for_errno(int err);
 /* After writing a block device, ask the kernel to re-read its partition
  * table. GPT_OK, or a reason (partitions in use) to report as a warning. */
 enum gpt_status posix_disk_reread(struct posix_disk *d,

@@ -55,8 +55,9 @@ static enum gptrim_exit fail(enum gptrim_exit code, const char *text)
 static enum gptrim_exit open_disks(const struct gptrim_options *o)
 {
 	bool writes = o->apply || o->restore_file;
-	char text[GPT_REASON_MAX + 64];
+	char text[PATH_MAX + 160];
 	struct gpt_reason why;
+	uint32_t bs;
 
 	for (uint32_t i = 0; i < o->npaths; i++) {
 		struct host_disk *d = &disks[i];
@@ -68,6 +69,14 @@ static enum gptrim_exit open_disks(const struct gptrim_options *o)
 				    &why) != GPT_OK)
 			return fail(gptrim_exit_for_status(why.status), why.text);
 		d->opened = true;
+		bs = posix_disk_other_sector_size(&d->pd);
+		if (bs) {
+			snprintf(text, sizeof(text), "%s has no GPT header at "
+				 "LBA 1 with %u-byte sectors, but has one with "
+				 "%u-byte sectors: give --sector-size %u",
+				 o->paths[i], d->pd.dev.block_size, bs, bs);
+			return fail(GPTRIM_EXIT_USAGE, text);
+		}
 		for (uint32_t k = 0; k < i; k++) {
 			if (!disks[k].opened ||
 			    !posix_disk_same(&disks[k].pd, &d->pd))
@@ -121,15 +130,6 @@ static enum gptrim_exit run_disk(struct host_disk *d,
 				    restore_len, &env, &res);
 	else
 		gptrim_run_disk(&d->pd.dev, d->pd.path, o, true, &env, &res);
-	if ((res.exit == GPTRIM_EXIT_NOT_GPT ||
-	     res.exit == GPTRIM_EXIT_REFUSED) && !o->sector_size) {
-		uint32_t bs = posix_disk_guess_sector_size(&d->pd);
-
-		if (bs)
-			report_line(out, REPORT_NOTE, "  Hint: a GPT header "
-				    "is at byte %u: try --sector-size %u", bs,
-				    bs);
-	}
 	if (res.commit.blocks_written &&
 	    posix_disk_reread(&d->pd, &why) != GPT_OK)
 		report_line(out, REPORT_WARN, "  %s", why.text);

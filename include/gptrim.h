@@ -28,6 +28,7 @@ struct disk_outcome {
 	uint32_t planned;          /* entries selected */
 	uint32_t removed;          /* entries removed (after --apply) */
 	bool is_gpt;
+	bool report_only;          /* no --apply: nothing was to be written */
 	bool restored;             /* a --restore was written */
 	bool healthy;              /* valid, agreeing copies afterwards */
 	struct gpt_guid disk_guid;

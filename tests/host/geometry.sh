@@ -26,14 +26,22 @@ sector_case() {
 	$CHECK marks "$d/disk.img" --bs "$bs" >&2 || flunk "marks"
 	cp --sparse=always "$d/disk.img" "$d/orig.img"
 	s=$(sum_of "$d/disk.img")
-	# Read as 512-byte sectors there is no GPT where it should be.
-	run_gptrim 4 --apply "$d/disk.img"
-	out_has "try --sector-size $bs"
+	# Read as 512-byte sectors there is no GPT where it should be: a
+	# usage error naming the option, before anything is read further.
+	run_gptrim 2 --apply "$d/disk.img"
+	out_has "give --sector-size $bs"
 	run_gptrim 1 --sector-size "$bs" "$d/disk.img"
 	out_has "of $bs bytes"
 	unchanged "$d/disk.img" "$s"
 	run_gptrim 0 --apply --sector-size="$bs" "$d/disk.img"
 	judge_removed "$d/orig.img" "$d/disk.img" "$bs" 1
+	# The reverse: a 512-byte image read with these sectors.
+	mk_ws2019 "$d/512.img" || flunk "fixture"
+	s=$(sum_of "$d/512.img")
+	run_gptrim 2 --sector-size "$bs" "$d/512.img"
+	out_has "give --sector-size 512"
+	unchanged "$d/512.img" "$s"
+	rm -f "$d/512.img"
 	# The backup is sgdisk's format at this sector size too, and
 	# sgdisk's backup restores through gptrim.
 	if loop_attach "$d/orig.img" "$bs"; then
@@ -100,7 +108,7 @@ cp --sparse=always "$d/disk.img" "$d/orig.img"
 expect_not "precondition: sgdisk -v sees the misplaced backup" \
 	sgdisk_clean "$d/disk.img"
 run_gptrim 1 "$d/disk.img"
-out_has "grown disk"
+out_has "grown disk): the change moves it to the end"
 run_gptrim 0 --apply "$d/disk.img"
 out_has "Moved the backup GPT from LBA 2097151 to 3145727"
 judge_removed "$d/orig.img" "$d/disk.img" 512 1 --grown
@@ -109,6 +117,17 @@ case $p in
 *"last usable sector is 3145694"*) ;;
 *) flunk "sgdisk -p: LastUsableLBA is not 3145694" ;;
 esac
+end
+
+begin "grown disk with nothing to remove: says it stays, and it does"
+d=$WORK/grown-none; mkdir -p "$d"
+mk_no_re "$d/disk.img" || flunk "fixture"
+truncate -s 1536M "$d/disk.img"
+s=$(sum_of "$d/disk.img")
+run_gptrim 0 --apply "$d/disk.img"
+out_has "nothing to change, so it stays there"
+case $OUT in *"will move"* | *"moves it"*) flunk "announces a move" ;; esac
+unchanged "$d/disk.img" "$s"
 end
 
 # A fixed VHD: the disk, then a 512-byte footer that must stay as it is.
@@ -153,12 +172,13 @@ else
 	skip "fixed VHD made by qemu-img" "qemu-img not installed"
 fi
 
-# refuse NAME FILE WORD: gptrim refuses FILE, says WORD, changes nothing.
+# refuse NAME FILE WORD [RC]: gptrim refuses FILE, says WORD, changes
+# nothing; RC 2 (a container: the file to give is another) unless given.
 refuse() {
 	local s
 	begin "refused: $1"
 	s=$(sum_of "$2")
-	run_gptrim 4 --apply "$2"
+	run_gptrim "${4:-2}" --apply "$2"
 	out_has "$3"
 	unchanged "$2" "$s"
 	end
@@ -171,7 +191,7 @@ refuse "VHD footer saying differencing" "$d/diff.vhd" "differencing VHD"
 mk_ws2019 "$d/bad.vhd" && $CHECK vhd-footer "$d/bad.vhd" --type 2 >&2
 printf '\377' | dd of="$d/bad.vhd" bs=1 seek=$(( (1 << 30) + 100 )) \
 	conv=notrunc 2>/dev/null
-refuse "VHD footer with a bad checksum" "$d/bad.vhd" "bad checksum"
+refuse "VHD footer with a bad checksum" "$d/bad.vhd" "bad checksum" 4
 if command -v qemu-img >/dev/null; then
 	qemu-img create -q -f vpc -o subformat=dynamic "$d/q.vhd" 1G
 	refuse "dynamic VHD made by qemu-img" "$d/q.vhd" "dynamic VHD"
@@ -181,6 +201,8 @@ if command -v qemu-img >/dev/null; then
 	refuse "qcow2" "$d/q.qcow2" "qcow"
 	qemu-img create -q -f vmdk -o subformat=monolithicFlat "$d/m.vmdk" 64M
 	refuse "VMDK descriptor" "$d/m.vmdk" "descriptor"
+	qemu-img create -q -f vhdx "$d/q.vhdx" 1G
+	refuse "VHDX" "$d/q.vhdx" "VHDX"
 else
 	skip "containers made by qemu-img" "qemu-img not installed"
 fi

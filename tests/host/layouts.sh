@@ -45,6 +45,8 @@ mk_no_re "$d/disk.img" || flunk "fixture"
 s=$(sum_of "$d/disk.img")
 run_gptrim 0 "$d/disk.img"
 out_has "Nothing to remove"
+out_has "nothing to remove, healthy"
+case $OUT in *"removed 0"*) flunk "report only says 'removed 0'" ;; esac
 run_gptrim 0 --apply "$d/disk.img"
 unchanged "$d/disk.img" "$s"
 ls "$d"/*.gpt >/dev/null 2>&1 && flunk "a backup was saved for nothing"
@@ -88,7 +90,7 @@ mk_no_re "$d/a.img" && mk_ws2019 "$d/b.img" && mk_ws2022 "$d/c.img" ||
 cp --sparse=always "$d/c.img" "$d/c.orig"
 sa=$(sum_of "$d/a.img") sb=$(sum_of "$d/b.img")
 run_gptrim 1 "$d/a.img" "$d/b.img" "$d/c.img"
-out_has "gptrim: disk 1 $d/a.img: removed 0, healthy"
+out_has "gptrim: disk 1 $d/a.img: nothing to remove, healthy"
 out_has "gptrim: disk 2 $d/b.img: would remove 1"
 out_has "gptrim: disk 3 $d/c.img: would remove 1"
 run_gptrim 0 --apply --disk 3 --disk=1 "$d/a.img" "$d/b.img" "$d/c.img"

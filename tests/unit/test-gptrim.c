@@ -293,6 +293,66 @@ static void report_width(void **state)
 			 long_lines);
 }
 
+/* Lines a report hands to its sink, kept for inspection. */
+struct lines {
+	char text[16][600];
+	size_t n;
+};
+
+static void keep_line(void *ctx, enum report_level level, const char *text)
+{
+	struct lines *l = ctx;
+
+	(void)level;
+	assert_true(l->n < 16);
+	snprintf(l->text[l->n++], sizeof(l->text[0]), "%s", text);
+}
+
+/* A wrapped report never cuts a value: every LBA and GUID (also inside a
+ * path longer than a line) is whole on one line; only a line holding a
+ * single word longer than the room exceeds 79 columns. */
+static void values_never_split(void **state)
+{
+	static const char path[] = "/srv/vmware/datastore1/a-rather-long-"
+		"folder-name/ws2019-flat.vmdk.5753F019-0000-4000-8000-"
+		"000000002019.gpt";
+	static const char *const values[] = {
+		"5753F019-0000-4000-8000-000000002019", "2097151",
+		"3145727", "18446744073709551615", path,
+	};
+	struct lines l = { .n = 0 };
+	struct report_sink sink = { keep_line, &l };
+	struct gpt_guid g;
+
+	(void)state;
+	assert_true(guid_parse(values[0], &g));
+	report_line(&sink, REPORT_ERROR, "  Disk %s: restore refused: backup "
+		    "of disk %G at LBA %llu, not %llu; entry ends at %llu",
+		    path, &g, 2097151ull, 3145727ull, 18446744073709551615ull);
+	report_line(&sink, REPORT_WARN, "  Backup GPT at LBA %llu, not at the "
+		    "last LBA %llu (grown disk); disk %G, then LBA %llu and "
+		    "LBA %llu", 2097151ull, 3145727ull, &g, 2097151ull,
+		    18446744073709551615ull);
+	for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+		bool whole = false;
+
+		for (size_t i = 0; i < l.n; i++)
+			whole |= strstr(l.text[i], values[v]) != NULL;
+		if (!whole)
+			fail_msg("%s is cut across lines", values[v]);
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const char *t = l.text[i];
+
+		printf("# %s\n", t);
+		while (*t == ' ')
+			t++;
+		if (strlen(l.text[i]) > 79 && strchr(t, ' '))
+			fail_msg("line %zu has %zu columns and more than one "
+				 "word", i + 1, strlen(l.text[i]));
+	}
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[] = {
@@ -303,6 +363,7 @@ int main(void)
 		cmocka_unit_test(repair_backup_restorable),
 		cmocka_unit_test(restore_disk),
 		cmocka_unit_test(report_width),
+		cmocka_unit_test(values_never_split),
 	};
 
 	return unit_run("gptrim", tests, sizeof(tests) / sizeof(tests[0]));
