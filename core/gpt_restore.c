@@ -27,18 +27,25 @@ static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
 	bdev_free(dev, r->array, r->array_bytes);
 }
 
-/* The sector size the backup's layout implies: the backup array normally
- * ends just before the backup header. 0 when the layout says nothing. */
-static uint32_t implied_sector_size(const struct gpt_backup *b)
+/* Does the backup's layout fit ss-byte sectors: its backup array ending
+ * just before its backup header? */
+static bool layout_fits(const struct gpt_backup *b, uint32_t ss)
 {
 	const struct gpt_header *k = GPT_HDR(b->backup_header);
+	uint64_t blocks = ((uint64_t)b->array_bytes + ss - 1) / ss;
 
-	for (uint32_t ss = 512; ss <= 4096; ss *= 2) {
-		uint64_t blocks = (b->array_bytes + ss - 1) / ss;
+	return le64(&k->partition_entry_lba) + blocks == le64(&k->my_lba);
+}
 
-		if (le64(&k->partition_entry_lba) + blocks == le64(&k->my_lba))
+/* The sector size the layout implies when it does not fit this disk's
+ * (an array of 512 bytes or less fits several): 0 when it says nothing. */
+static uint32_t implied_sector_size(const struct gpt_backup *b, uint32_t bs)
+{
+	if (layout_fits(b, bs))
+		return bs;
+	for (uint32_t ss = 512; ss <= 4096; ss *= 2)
+		if (layout_fits(b, ss))
 			return ss;
-	}
 	return 0;
 }
 
@@ -52,7 +59,7 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 {
 	const struct gpt_header *m = GPT_HDR(b->main_header);
 	const struct gpt_copy *good = gpt_good_copy(t);
-	uint32_t ss = implied_sector_size(b);
+	uint32_t ss = implied_sector_size(b, t->dev->block_size);
 
 	if (ss && ss != t->dev->block_size)
 		return gpt_fail(why, GPT_E_MISMATCH,

@@ -194,17 +194,20 @@ static void check_plan(const struct gpt_table *t, const struct input *in,
 }
 
 /* The sector size restore infers from a backup (see gpt_restore): the
- * backup array ends just before the backup header; 0 when it does not. */
-static uint32_t implied_sector_size(const struct gpt_backup *b)
+ * backup array ends just before the backup header, this disk's size
+ * first; 0 when it fits none. */
+static uint32_t implied_sector_size(const struct gpt_backup *b, uint32_t bs)
 {
 	const struct gpt_header *k =
 		(const struct gpt_header *)(const void *)b->backup_header;
 
-	for (uint32_t ss = 512; ss <= 4096; ss *= 2)
+	const uint32_t sizes[] = { bs, 512, 1024, 2048, 4096 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		if (le64(&k->partition_entry_lba) +
-			    (b->array_bytes + ss - 1) / ss ==
+			    (b->array_bytes + sizes[i] - 1) / sizes[i] ==
 		    le64(&k->my_lba))
-			return ss;
+			return sizes[i];
 	return 0;
 }
 
@@ -218,9 +221,9 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 	const struct gpt_header *m =
 		(const struct gpt_header *)(const void *)b->main_header;
 	const struct gpt_copy *good = gpt_good_copy(t);
-	uint32_t ss = implied_sector_size(b);
+	uint32_t ss = implied_sector_size(b, in->bs);
 	/* A table gptrim accepts (with --repair) restores from its backup. */
-	bool must = le64(&m->alternate_lba) == in->last_lba &&
+	bool must = le64(&m->alternate_lba) <= in->last_lba &&
 		    (ss == 0 || ss == in->bs) &&
 		    gpt_commit_check(t, NULL, true, NULL) == GPT_OK;
 	struct gpt_commit_result res;
@@ -296,6 +299,7 @@ static bool backup_round_trip(const struct input *in, const struct gpt_table *t,
 	struct gpt_reason why;
 	struct gpt_backup b;
 	enum gpt_status st;
+	bool unstorable;
 	uint8_t *buf;
 
 	*encode_st = GPT_E_DAMAGED;
@@ -312,13 +316,19 @@ static bool backup_round_trip(const struct input *in, const struct gpt_table *t,
 		   good->num_entries, good->entry_size);
 	buf = malloc(size);
 	FUZZ_CHECK(buf, "out of memory");
+	/* A valid copy's header larger than a slot cannot be stored. */
+	unstorable = (t->primary.valid &&
+		      header_size(&t->primary) > GPT_BACKUP_SLOT) ||
+		     (t->backup.valid &&
+		      header_size(&t->backup) > GPT_BACKUP_SLOT);
 	st = gpt_backup_encode(t, buf, size - 1, &len, &why);
-	FUZZ_CHECK(st == GPT_E_LIMIT, "encode into a short buffer: %s",
-		   gpt_status_name(st));
+	FUZZ_CHECK(st == (unstorable ? GPT_E_UNSUPPORTED : GPT_E_LIMIT),
+		   "encode into a short buffer: %s", gpt_status_name(st));
 	st = gpt_backup_encode(t, buf, size, &len, &why);
 	*encode_st = st;
-	FUZZ_CHECK(st == GPT_OK || st == GPT_E_DAMAGED, "encode: %s: %s",
-		   gpt_status_name(st), why.text);
+	FUZZ_CHECK(unstorable ? st == GPT_E_UNSUPPORTED :
+				st == GPT_OK || st == GPT_E_DAMAGED,
+		   "encode: %s: %s", gpt_status_name(st), why.text);
 	FUZZ_CHECK(st != GPT_OK || len == size, "encoded %zu of %zu bytes",
 		   len, size);
 	if (st != GPT_OK) {
@@ -402,6 +412,83 @@ static const char *old_or_new(const struct expect *x, const struct gpt_copy *c)
 	return "entry array is neither the old nor the new one";
 }
 
+/* The backup a front end saves before a commit, and what it must give
+ * back: save -> change -> restore is the original table. */
+struct saved {
+	uint8_t *file, *header[2], mbr[GPT_BACKUP_SLOT];
+	size_t len;
+	uint64_t backup_lba;
+	bool agreed;
+};
+
+static void saved_init(struct saved *sv, const struct gpt_table *t,
+		       bool needs_write)
+{
+	struct gpt_reason why;
+	size_t size = gpt_backup_size(t);
+
+	memset(sv, 0, sizeof(*sv));
+	if (!needs_write || !size)
+		return;
+	sv->file = malloc(size);
+	FUZZ_CHECK(sv->file, "out of memory");
+	if (gpt_backup_encode(t, sv->file, size, &sv->len, &why) != GPT_OK) {
+		free(sv->file);
+		sv->file = NULL;
+		return;
+	}
+	sv->agreed = t->copies_agree;
+	sv->backup_lba = t->backup.lba;
+	memcpy(sv->mbr, t->mbr, sizeof(sv->mbr));
+	if (!sv->agreed)
+		return; /* the file holds the pair as rebuilt */
+	sv->header[0] = dup_bytes(t->primary.header, header_size(&t->primary));
+	sv->header[1] = dup_bytes(t->backup.header, header_size(&t->backup));
+}
+
+static void saved_fini(struct saved *sv)
+{
+	free(sv->file);
+	free(sv->header[0]);
+	free(sv->header[1]);
+}
+
+/* After a commit: the backup saved before it decodes and restores, and
+ * the disk holds the old entries, the old MBR and (copies that agreed)
+ * both old headers at their old LBAs, a grown disk's backup included. */
+static void restore_saved(struct gpt_table *t, const struct saved *sv,
+			  const struct expect *x)
+{
+	struct gpt_commit_result res;
+	struct gpt_reason why;
+	struct gpt_backup b;
+	enum gpt_status st;
+
+	if (!sv->file)
+		return;
+	st = gpt_backup_decode(sv->file, sv->len, &b, &why);
+	FUZZ_CHECK(st == GPT_OK, "the backup saved before a commit does not "
+		   "decode: %s", why.text);
+	st = gpt_restore(t, &b, &res, &why);
+	FUZZ_CHECK(st == GPT_OK, "the backup saved before a commit does not "
+		   "restore: %s: %s", gpt_status_name(st), why.text);
+	FUZZ_CHECK(t->primary.valid && t->backup.valid && t->copies_agree &&
+			   t->entries_ok &&
+			   memcmp(t->primary.array, x->old_array, x->bytes) == 0 &&
+			   memcmp(t->mbr, sv->mbr, sizeof(sv->mbr)) == 0,
+		   "save, change, restore: not the old entries and MBR");
+	if (sv->agreed)
+		FUZZ_CHECK(t->backup.lba == sv->backup_lba &&
+				   memcmp(t->primary.header, sv->header[0],
+					  header_size(&t->primary)) == 0 &&
+				   memcmp(t->backup.header, sv->header[1],
+					  header_size(&t->backup)) == 0,
+			   "save, change, restore: not the old headers (backup "
+			   "at LBA %llu, was %llu)",
+			   (unsigned long long)t->backup.lba,
+			   (unsigned long long)sv->backup_lba);
+}
+
 /* Commit on an honest disk: refused before writing, or done right. */
 static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 			 const struct input *in, const struct gpt_plan *plan,
@@ -413,17 +500,20 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 	struct gpt_plan again;
 	struct gpt_reason why;
 	struct expect x;
+	struct saved sv;
 	enum gpt_status st;
 	const char *diff;
 
 	expect_init(&x, t, plan);
+	saved_init(&sv, t, needs_write);
 	st = gpt_commit_removals(t, plan, true, &res, &why);
 	FUZZ_CHECK(status_in(st, S(GPT_OK) | S(GPT_E_DAMAGED)),
 		   "commit on an honest disk: %s: %s", gpt_status_name(st),
 		   why.text);
 	/* Commit and backup build the same new table; when it cannot be
 	 * built the backup still saves the headers as read. */
-	FUZZ_CHECK(!needs_write || v->encode == GPT_OK || st != GPT_OK,
+	FUZZ_CHECK(!needs_write || v->encode == GPT_OK ||
+			   v->encode == GPT_E_UNSUPPORTED || st != GPT_OK,
 		   "commit done, the backup of the same table refused");
 	if (st != GPT_OK) {
 		/* Only the placement of a rebuilt copy may refuse here. */
@@ -488,7 +578,9 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 			   gpt_status_name(st), why.text,
 			   d->calls[FD_WRITE] - w);
 	}
+	restore_saved(t, &sv, &x);
 out:
+	saved_fini(&sv);
 	expect_fini(&x);
 }
 

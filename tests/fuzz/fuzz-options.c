@@ -129,8 +129,17 @@ static void check_parse(int argc, char **argv, enum opt_frontend fe)
 			   "host-only option accepted by the firmware front "
 			   "end");
 	else
-		FUZZ_CHECK(!o.removable, "--removable accepted by the host "
-			   "tool");
+		FUZZ_CHECK(!o.removable || o.ignored, "--removable accepted by "
+			   "the host tool without a note");
+	for (uint32_t i = 0; i < o.ntypes; i++)
+		FUZZ_CHECK(!gpt_type_name(&o.types[i]) ||
+				   (strcmp(gpt_type_name(&o.types[i]),
+					   "EFI system") &&
+				    strcmp(gpt_type_name(&o.types[i]),
+					   "Microsoft reserved") &&
+				    strcmp(gpt_type_name(&o.types[i]),
+					   "Basic data")),
+			   "--type %s accepted", gpt_type_name(&o.types[i]));
 	if (!o.help && !o.version) {
 		if (fe == OPT_FRONTEND_HOST)
 			FUZZ_CHECK(o.npaths > 0, "host run without an image");
