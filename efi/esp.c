@@ -17,7 +17,7 @@
 static EFI_STATUS esp_open_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
 				uint32_t *partition)
 {
-	struct fw_parts *parts = AllocatePool(sizeof(*parts));
+	struct fw_parts *parts = efi_alloc(sizeof(*parts));
 	EFI_FILE_IO_INTERFACE *fs;
 	EFI_STATUS err;
 
@@ -38,7 +38,7 @@ static EFI_STATUS esp_open_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
 		err = fs->OpenVolume(fs, root);
 		*partition = parts->p[i].number;
 	}
-	FreePool(parts);
+	efi_free(parts);
 	return err;
 }
 

@@ -48,14 +48,14 @@ _Static_assert(sizeof(struct hd_node) == 42, "Hard Drive node is 42 bytes");
 static const struct hd_node *child_node(EFI_DEVICE_PATH *disk,
 					EFI_DEVICE_PATH *path)
 {
-	UINTN disk_bytes = DevicePathSize(disk), path_bytes;
+	UINTN disk_bytes = efi_path_size(disk), path_bytes;
 	EFI_DEVICE_PATH *node;
 	const struct hd_node *hd;
 
 	if (!path || disk_bytes < END_NODE_BYTES)
 		return NULL;
 	disk_bytes -= END_NODE_BYTES;
-	path_bytes = DevicePathSize(path);
+	path_bytes = efi_path_size(path);
 	if (path_bytes <= disk_bytes + END_NODE_BYTES ||
 	    mem_compare(disk, path, disk_bytes) != 0)
 		return NULL;
@@ -138,7 +138,7 @@ static void add_if_child(struct efi_disk *d, EFI_HANDLE h,
 		    EFI_SUCCESS ||
 	    !bio->Media->LogicalPartition)
 		return;
-	hd = child_node(d->path, DevicePathFromHandle(h));
+	hd = child_node(d->path, efi_handle_path(h));
 	if (!hd)
 		return;
 	for (uint32_t i = 0; i < parts->count; i++)

@@ -34,7 +34,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 			 d->number);
 		return;
 	}
-	after = AllocatePool(sizeof(*after));
+	after = efi_alloc(sizeof(*after));
 	if (!after) {
 		con_line(REPORT_WARN, "  no memory to list the firmware's "
 			 "partitions of disk %u", d->number);
@@ -58,7 +58,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	res->healthy = false;
 	res->exit = gptrim_exit_worst(res->exit, GPTRIM_EXIT_IO);
 out:
-	FreePool(after);
+	efi_free(after);
 }
 
 /* A write-protected disk (Media->ReadOnly): the report only. When the
@@ -133,9 +133,9 @@ void run_disk(struct efi_disk *d, const struct gptrim_options *o,
 		goto summary;
 	}
 	if (writes) {
-		before = AllocatePool(sizeof(*before));
+		before = efi_alloc(sizeof(*before));
 		if (before && fw_partitions(d, before) != EFI_SUCCESS) {
-			FreePool(before);
+			efi_free(before);
 			before = NULL;
 		}
 	}
@@ -161,5 +161,5 @@ summary:
 	    (res->planned > 0 || res->commit.blocks_written > 0 || restore))
 		log_result(d, summary, &ctx);
 	if (before)
-		FreePool(before);
+		efi_free(before);
 }
