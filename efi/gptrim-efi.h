@@ -102,8 +102,12 @@ struct fw_parts {
  * disk's own GPT read through the core (d->dev must be open). */
 EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts);
 /* Make the firmware re-read the disk's partition table: disconnect the
- * drivers that consume its Block I/O, then connect recursively. */
-EFI_STATUS fw_reread(struct efi_disk *d);
+ * drivers that consume its Block I/O, then connect recursively. *reread
+ * says whether it did: false when no driver had the disk open, or when
+ * the partition handles listed in before (may be NULL) outlived the
+ * disconnect; then the firmware's partition list is the old one. */
+EFI_STATUS fw_reread(struct efi_disk *d, const struct fw_parts *before,
+		     bool *reread);
 /* Report the firmware's view after fw_reread and check it: exactly
  * `removed` partitions gone, none of the removed types left, none new. */
 enum gpt_status fw_confirm(const struct fw_parts *before,

@@ -8,11 +8,15 @@
 #include "strbuf.h"
 
 /* Make the firmware re-read the disk, then check its view; a mismatch
- * makes the disk an I/O / read-back failure (exit status 6). After a
- * failed commit the view is only reported: the write that failed stays
- * the disk's reason (the firmware shows the old table, or the new one if
- * only the last flush failed, and EDK2 rewrites a copy left invalid from
- * the valid one, as it would on the next boot). */
+ * makes the disk an I/O / read-back failure (exit status 6). A firmware
+ * that could not or did not re-read (U-Boot makes partitions when it probes
+ * a device, not through a driver) still shows the old partitions: that is
+ * said and not compared, and the outcome is the core's read-back of both
+ * copies, which is what guarantees the disk. After a failed commit the
+ * view is only reported: the write that failed stays the disk's reason
+ * (the firmware shows the old table, or the new one if only the last
+ * flush failed, and EDK2 rewrites a copy left invalid from the valid one,
+ * as it would on the next boot). */
 static void confirm(struct efi_disk *d, const struct fw_parts *before,
 		    const struct gptrim_options *o, bool restored,
 		    struct disk_outcome *res)
@@ -20,14 +24,25 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	struct fw_parts *after;
 	const struct gpt_guid *types;
 	struct gpt_reason why;
-	bool failed = res->exit != GPTRIM_EXIT_OK;
+	bool failed = res->exit != GPTRIM_EXIT_OK, reread;
 	size_t ntypes;
 	EFI_STATUS err;
 
-	err = fw_reread(d);
-	if (err != EFI_SUCCESS)
-		con_line(REPORT_WARN, "  making the firmware re-read disk %u: "
-			 "%s", d->number, efi_status_text(err));
+	err = fw_reread(d, before, &reread);
+	if (err != EFI_SUCCESS) {
+		report_line(&console_sink, REPORT_WARN, "  making the firmware "
+			    "re-read disk %u: %s; its partitions are not "
+			    "compared", d->number, efi_status_text(err));
+		return;
+	}
+	if (!reread) {
+		report_line(&console_sink, REPORT_WARN, "  this firmware did "
+			    "not re-read disk %u (its partition handles are "
+			    "unchanged): it lists the old partitions until the "
+			    "next boot; the read-back of both GPT copies "
+			    "decides", d->number);
+		return;
+	}
 	if (!before) {
 		con_line(REPORT_WARN, "  the firmware's partitions of disk %u "
 			 "were not listed before writing: not compared",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Boot QEMU + OVMF once (TCG, q35) against disk images and capture the
-# firmware's serial console. Used by ovmf/e2e.sh and `make demo`.
+# Boot QEMU once (TCG, q35) with OVMF or U-Boot's UEFI against disk images and
+# capture the firmware's serial console. Used by the ovmf/ suites and `make demo`.
 #
 # Usage: ovmf/boot.sh --log FILE [options]
 #   --log FILE          serial console log (always written)
@@ -24,6 +24,11 @@
 #                       boot this OVMF build instead of Debian's (e.g.
 #                       build/ovmf-vmware/OVMF_CODE.fd OVMF_VARS.fd, which
 #                       has the pvscsi and mptsas drivers); no SMM
+#   --uboot             boot U-Boot's UEFI (Debian's u-boot-qemu,
+#                       $UBOOT_ROM) instead of OVMF. It has no ATAPI: --iso
+#                       goes on AHCI port 0 as a hard disk (snapshot=on:
+#                       never written), which it boots \EFI\BOOT\BOOTX64.EFI
+#                       from; no --fat, --secboot or scsi/pvscsi/mptsas disks
 #   --timeout SECONDS   hard limit for the whole boot (default 180)
 #   --expect TEXT --send KEYS
 #                       when TEXT appears on the console, type KEYS ("\r" etc.)
@@ -53,11 +58,12 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
+UBOOT_ROM=${UBOOT_ROM:-/usr/lib/u-boot/qemu-x86_64/u-boot.rom}
 QEMU=${QEMU:-qemu-system-x86_64}
 
 die() { echo "boot.sh: $*" >&2; exit 2; }
 
-log="" iso="" secboot=0 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
+log="" iso="" secboot=0 uboot=0 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
 extra=""
 disks=""
 console_args=""
@@ -77,6 +83,7 @@ while [ $# -gt 0 ]; do
 	--disk) disks="$disks $2"; shift 2 ;;
 	--fat) fat=$2; shift 2 ;;
 	--secboot) secboot=1; shift ;;
+	--uboot) uboot=1; shift ;;
 	--firmware)
 		[ $# -ge 3 ] || die "--firmware CODE VARS"
 		code=$2 vars=$3
@@ -113,7 +120,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,51p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,56p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -124,7 +131,11 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 # Firmware: code read-only, a fresh copy of the variable store every run.
 machine="q35,accel=tcg"
-if [ -n "$code" ]; then
+if [ "$uboot" = 1 ]; then
+	[ "$secboot" = 0 ] && [ -z "$code" ] && [ -z "$fat" ] ||
+		die "--uboot: not with --secboot, --firmware or --fat"
+	[ -r "$UBOOT_ROM" ] || die "no $UBOOT_ROM (apt-get install u-boot-qemu)"
+elif [ -n "$code" ]; then
 	[ "$secboot" = 0 ] || die "--secboot is Debian's OVMF; not with --firmware"
 	[ -r "$code" ] && [ -r "$vars" ] || die "no firmware $code, $vars"
 elif [ "$secboot" = 1 ]; then
@@ -135,20 +146,28 @@ else
 	code=$OVMF_DIR/OVMF_CODE_4M.fd
 	vars=$OVMF_DIR/OVMF_VARS_4M.fd
 fi
-[ -r "$code" ] && [ -r "$vars" ] || die "OVMF not found in $OVMF_DIR (apt-get install ovmf)"
-cp "$vars" "$work/vars.fd"
-
 set -- -machine "$machine" -m "$mem" -display none -no-reboot -nic none \
-	-nodefaults -vga std \
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
-	-drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
+	-nodefaults -vga std
+if [ "$uboot" = 1 ]; then
+	set -- "$@" -bios "$UBOOT_ROM"
+else
+	[ -r "$code" ] && [ -r "$vars" ] || die "OVMF not found in $OVMF_DIR (apt-get install ovmf)"
+	cp "$vars" "$work/vars.fd"
+	set -- "$@" \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+		-drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
+fi
 if [ "$secboot" = 1 ]; then
 	set -- "$@" -global driver=cfi.pflash01,property=secure,value=on
 fi
 
 # Boot order: the CD first, then whatever the firmware finds (the built-in
 # shell comes last and runs startup.nsh).
-if [ -n "$iso" ]; then
+if [ -n "$iso" ] && [ "$uboot" = 1 ]; then
+	[ -r "$iso" ] || die "no ISO $iso"
+	set -- "$@" -drive "if=none,id=cd0,format=raw,snapshot=on,file=$iso" \
+		-device "ide-hd,bus=ide.0,drive=cd0"
+elif [ -n "$iso" ]; then
 	[ -r "$iso" ] || die "no ISO $iso"
 	set -- "$@" -drive "if=none,id=cd0,format=raw,media=cdrom,readonly=on,file=$iso" \
 		-device "ide-cd,bus=ide.0,drive=cd0,bootindex=0"
@@ -206,6 +225,7 @@ for spec in $disks; do
 	case "$ctrl" in
 	virtio) set -- "$@" -device "virtio-blk-pci,drive=$id$geo" ;;
 	scsi|pvscsi|mptsas)
+		[ "$uboot" = 0 ] || die "$img: U-Boot's UEFI has no $ctrl driver"
 		eval "n=\$next_$ctrl"
 		if [ "$n" = 0 ]; then
 			case "$ctrl" in
