@@ -169,11 +169,13 @@ summary:
 		 res->exit == GPTRIM_EXIT_PENDING ? REPORT_INFO : REPORT_ERROR,
 		 summary);
 	con_text(REPORT_INFO, "\r\n");
-	/* Log what changed the disk or tried to: never touch the ESP of a
-	 * disk that had nothing to do, or of a write-protected one, or when
-	 * --no-backup asked for nothing but the GPT blocks to be written. */
-	if (writes && !o->no_backup && !d->bio->Media->ReadOnly &&
-	    (res->planned > 0 || res->commit.blocks_written > 0 || restore))
+	/* Log what changed the disk: a GPT write, or a backup saved on the
+	 * ESP (which the line names). Never touch the ESP of a disk that was
+	 * not changed (nothing to do, refused before writing, the backup
+	 * failed, write-protected), or when --no-backup asked for nothing but
+	 * the GPT blocks to be written. */
+	if (writes && !o->no_backup &&
+	    (res->commit.blocks_written > 0 || ctx.saved[0]))
 		log_result(d, summary, &ctx);
 	if (before)
 		efi_free(before);

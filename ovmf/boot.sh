@@ -9,7 +9,8 @@
 #   --disk IMG[:CTRL[:BS[:FLAGS]]]
 #                       attach a raw disk image; CTRL virtio (default) | scsi
 #                       (virtio-scsi) | pvscsi (VMware PVSCSI) | mptsas (LSI
-#                       SAS1068, VMware's LSI Logic SAS) | nvme | sata; BS 512
+#                       SAS1068, VMware's LSI Logic SAS) | nvme | sata | ide
+#                       (the PIIX IDE of --machine pc, 3 disks); BS 512
 #                       (default) | 4096 (4Kn: logical and physical block
 #                       size; not on sata, IDE is 512 only);
 #                       FLAGS, joined by '+': ro (readonly=on), removable
@@ -29,6 +30,8 @@
 #                       goes on AHCI port 0 as a hard disk (snapshot=on:
 #                       never written), which it boots \EFI\BOOT\BOOTX64.EFI
 #                       from; no --fat, --secboot or scsi/pvscsi/mptsas disks
+#   --machine pc        QEMU's i440FX machine (legacy IDE) instead of q35
+#                       (AHCI): the CD, or U-Boot's ISO disk, on IDE 0:0
 #   --timeout SECONDS   hard limit for the whole boot (default 180)
 #   --expect TEXT --send KEYS
 #                       when TEXT appears on the console, type KEYS ("\r" etc.)
@@ -63,7 +66,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 
 die() { echo "boot.sh: $*" >&2; exit 2; }
 
-log="" iso="" secboot=0 uboot=0 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
+log="" iso="" secboot=0 uboot=0 machine_type=q35 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
 extra=""
 disks=""
 console_args=""
@@ -84,6 +87,9 @@ while [ $# -gt 0 ]; do
 	--fat) fat=$2; shift 2 ;;
 	--secboot) secboot=1; shift ;;
 	--uboot) uboot=1; shift ;;
+	--machine)
+		[ "$2" = pc ] || die "--machine pc is the only other machine"
+		machine_type=pc; shift 2 ;;
 	--firmware)
 		[ $# -ge 3 ] || die "--firmware CODE VARS"
 		code=$2 vars=$3
@@ -120,7 +126,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,56p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,59p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -130,7 +136,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gptrim-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 # Firmware: code read-only, a fresh copy of the variable store every run.
-machine="q35,accel=tcg"
+machine="$machine_type,accel=tcg"
 if [ "$uboot" = 1 ]; then
 	[ "$secboot" = 0 ] && [ -z "$code" ] && [ -z "$fat" ] ||
 		die "--uboot: not with --secboot, --firmware or --fat"
@@ -141,6 +147,7 @@ elif [ -n "$code" ]; then
 elif [ "$secboot" = 1 ]; then
 	code=$OVMF_DIR/OVMF_CODE_4M.secboot.fd
 	vars=$OVMF_DIR/OVMF_VARS_4M.snakeoil.fd
+	[ "$machine_type" = q35 ] || die "--secboot needs q35 (SMM)"
 	machine="q35,smm=on,accel=tcg"
 else
 	code=$OVMF_DIR/OVMF_CODE_4M.fd
@@ -180,7 +187,7 @@ fi
 
 # The SCSI HBAs, each added with its first disk; next_KIND is the next
 # address on it.
-next_scsi=0 next_pvscsi=0 next_mptsas=0 sata_port=1
+next_scsi=0 next_pvscsi=0 next_mptsas=0 sata_port=1 ide_slot=1
 for spec in $disks; do
 	img=${spec%%:*} rest=${spec#"$img"}
 	rest=${rest#:}
@@ -253,9 +260,16 @@ for spec in $disks; do
 	sata)
 		[ "$bs" = 512 ] || die "$img: QEMU's IDE/AHCI disks are 512-byte only"
 		[ "$sata_port" -le 5 ] || die "only 5 SATA ports left after the CD"
+		[ "$machine_type" = q35 ] || die "$img: sata needs q35 (--machine pc has ide)"
 		set -- "$@" -device "ide-hd,bus=ide.$sata_port,drive=$id"
 		sata_port=$((sata_port + 1)) ;;
-	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, pvscsi, mptsas, nvme, sata)" ;;
+	ide)
+		[ "$machine_type" = pc ] || die "$img: ide needs --machine pc"
+		[ "$bs" = 512 ] || die "$img: QEMU's IDE disks are 512-byte only"
+		[ "$ide_slot" -le 3 ] || die "only 3 IDE slots left after the CD"
+		set -- "$@" -device "ide-hd,bus=ide.$((ide_slot / 2)),unit=$((ide_slot % 2)),drive=$id"
+		ide_slot=$((ide_slot + 1)) ;;
+	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, pvscsi, mptsas, nvme, sata, ide)" ;;
 	esac
 done
 

@@ -31,6 +31,8 @@
 #   - reboot works (QEMU ends with guest-reset under -no-reboot);
 #   - FAT32: U-Boot's FAT driver leaves the FSInfo free-cluster count (a
 #     hint) stale; fsck.fat may report that and nothing else;
+#   - legacy IDE: U-Boot reports each disk 512 times its size; gptrim
+#     must find out before writing anything (exit 6, not a byte written);
 #   - 4Kn: NVMe yes; virtio-blk is 512-byte only in U-Boot 2023.01
 #     (reading LBA 0 of a 4Kn virtio disk is a device error): gptrim must
 #     say so (exit 6) and write nothing.
@@ -54,7 +56,7 @@ ESP_FSINFO_STALE="U-Boot's FAT driver does not update it"
 NOT_OFF="this firmware cannot power off: switch the VM off"
 
 CASES="ahci-ws2019 nvme-ws2022 virtio-ws2019 nvme4k-ws2022 report-three
-reboot-virtio-ws2022 virtio4k"
+reboot-virtio-ws2022 virtio4k ide-ws2019"
 
 # ---------------------------------------------------------------- helpers ---
 
@@ -191,6 +193,24 @@ case_reboot_virtio_ws2022() {
 	check_summary_only run 1
 	check_fixed sys 1
 	check_copies sys 4
+}
+
+# Legacy IDE (i440FX): U-Boot 2023.01 reports each IDE disk 512 times its
+# size, so a WS2019 disk looks grown. The place the backup would move to
+# cannot be read: refused before anything is written, ESP included.
+case_ide_ws2019() {
+	disk sys ws2019 512 || return
+	uboot_boot run "$ISO_DIR/unattended.iso" --machine pc \
+		$(disk_args sys:ide)
+	check_end run host-qmp-quit
+	check_exit run 6
+	if summaries run | grep -qE ": error: cannot read LBA [0-9]+-[0-9]+ at the disk's end, .*; nothing written: "; then
+		pass "run: console: the overstated disk refused: $(summaries run | grep -o 'error: cannot read LBA.*' | cut -c1-100)..."
+	else
+		fail "run: console: no refusal of the overstated IDE disk"
+		summaries run | detail
+	fi
+	check_untouched sys
 }
 
 # 4Kn on virtio-blk: U-Boot 2023.01's driver reads 512-byte blocks only,
