@@ -98,7 +98,9 @@ check_summary() {
 		{ summaries "$_log"; [ -n "$(summaries "$_log")" ] ||
 			tail -n 20 "$C/$_log.txt"; } | detail
 	fi
-	check_fw_view "$_log" "$_want"
+	# A firmware that does not re-read partitions (FW_REREADS=no, set by
+	# ovmf/uboot.sh) has no view to check: its suite checks the warning.
+	[ "${FW_REREADS:-yes}" = no ] || check_fw_view "$_log" "$_want"
 }
 
 # check_fw_view LOGNAME "K...": after each commit the firmware re-read the
