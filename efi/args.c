@@ -109,6 +109,13 @@ static enum gpt_status parse_config(const uint8_t *raw, size_t len,
 	st = config_to_utf8(raw, len, text, cap, &text_len, why);
 	if (st == GPT_OK)
 		st = config_split(text, argv, OPT_MAX_ARGS, &argc, why);
+	/* A file that is there but says nothing is a mistake (a truncated
+	 * copy, options commented out), not a wish for the interactive
+	 * question, which an unattended boot would leave unanswered. */
+	if (st == GPT_OK && argc == 0)
+		st = gpt_fail(why, GPT_E_ARG, "%s holds no option (it is empty "
+			      "or only comments); for the question before any "
+			      "change, leave the file out", where);
 	if (st != GPT_OK) {
 		efi_free(text);
 		return st;

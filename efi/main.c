@@ -171,6 +171,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct gpt_reason why;
 	const char *source = "";
 	enum gptrim_exit code;
+	enum gpt_status st;
 	bool ask;
 
 	efi_lib_init(systab);
@@ -178,12 +179,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	 * option; a slow disk or an unanswered question must not. */
 	BS->SetWatchdogTimer(0, 0, 0, NULL);
 	con_line(REPORT_INFO, "gptrim %s", GPTRIM_VERSION);
-	if (args_get(image, &o, &source, &why) != GPT_OK) {
+	st = args_get(image, &o, &source, &why);
+	if (st != GPT_OK) {
+		/* Out of memory is not a bad command line (exit 6, not 2). */
+		code = gptrim_exit_for_status(st);
 		con_line(REPORT_ERROR, "%s (options from %s)", why.text, source);
-		print_text(options_usage(OPT_FRONTEND_EFI));
-		con_line(REPORT_INFO, "gptrim: exit status %u (%s)",
-			 GPTRIM_EXIT_USAGE, exit_name(GPTRIM_EXIT_USAGE));
-		return exit_status(GPTRIM_EXIT_USAGE);
+		if (code == GPTRIM_EXIT_USAGE)
+			print_text(options_usage(OPT_FRONTEND_EFI));
+		con_line(REPORT_INFO, "gptrim: exit status %u (%s)", code,
+			 exit_name(code));
+		return exit_status(code);
 	}
 	if (o.help || o.version) {
 		if (o.help)

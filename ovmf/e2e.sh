@@ -44,7 +44,7 @@ BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-240}
 CASES="timing-gptrim timing-empty interactive-none interactive-yes
 shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
 shell-ws2019 shell-refuse-disagree shell-refuse-overlap
-iso-refuse-disagree iso-refuse-overlap iso-restore iso-esp-full secboot-signed secboot-unsigned
+iso-refuse-disagree iso-refuse-overlap iso-restore iso-esp-full iso-config-empty secboot-signed secboot-unsigned
 iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
@@ -293,6 +293,28 @@ case_iso_esp_full() {
 		detail <"$C/fsck"
 	fi
 	rm -f "$C/esp.img"
+}
+
+# A gptrim.cfg with only comments is a bad configuration (exit 2, named),
+# not the interactive question an unattended boot would leave unanswered.
+case_iso_config_empty() {
+	disk sys ws2019 512 || return
+	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/empty-cfg.iso" \
+		"# gptrim options, one day:
+#   --apply --then shutdown"
+	boot run --iso "$C/empty-cfg.iso" \
+		--quit-on "gptrim: exit status 2 (bad command line or config)" \
+		$(disk_args sys:virtio)
+	check_end run host-qmp-quit
+	if grep -q 'holds no option (it is empty or only comments)' "$C/run.txt" &&
+		grep -q '^gptrim: exit status 2 ' "$C/run.txt" &&
+		! grep -q 'disk(s) to look at' "$C/run.txt"; then
+		pass "run: console: $(grep -o '.gptrim.cfg holds no option.*' "$C/run.txt" | cut -c1-80)..., exit status 2, no disk looked at"
+	else
+		fail "run: console: no refusal of the empty gptrim.cfg with exit status 2"
+		tail -n 15 "$C/run.txt" | detail
+	fi
+	check_untouched sys
 }
 
 # Undo from the firmware: fix, then boot an ISO whose gptrim.cfg restores
