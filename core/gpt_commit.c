@@ -168,6 +168,46 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	return GPT_OK;
 }
 
+/* A backup copy that goes where the loader did not read (moved to the
+ * last LBA of a grown disk, or rebuilt there) must be readable before
+ * anything is written, the ESP backup included: a firmware that overstates
+ * the disk's size (U-Boot 2023.01's legacy IDE reports 512 times the
+ * sectors) would otherwise make gptrim save a backup and then fail. */
+static enum gpt_status probe_backup_place(const struct gpt_table *t,
+					  const struct gpt_target *tg,
+					  struct gpt_reason *why)
+{
+	struct blockdev *dev = t->dev;
+	uint64_t lba = tg->array_lba[GPT_COPY_BACKUP];
+	uint32_t blocks = tg->array_blocks;
+	/* No overflow: the loader bounded array_blocks (GPT_ARRAY_MAX_BYTES)
+	 * and gpt_target_build allocated as many blocks already. */
+	size_t bytes = (size_t)(blocks + 1) * dev->block_size;
+	struct gpt_reason io;
+	uint8_t *buf;
+	enum gpt_status st;
+
+	if (t->backup.valid && tg->header_lba[GPT_COPY_BACKUP] == t->backup.lba)
+		return GPT_OK;
+	/* The array, and its header when that follows it (it always does
+	 * at the end of the disk). */
+	if (tg->header_lba[GPT_COPY_BACKUP] == lba + blocks)
+		blocks++;
+	buf = bdev_alloc(dev, bytes);
+	if (!buf)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory to read LBA %llu",
+				(unsigned long long)lba);
+	st = bdev_read(dev, lba, blocks, buf, &io);
+	bdev_free(dev, buf, bytes);
+	if (st != GPT_OK)
+		return gpt_fail(why, st, "cannot read LBA %llu-%llu at the "
+				"disk's end, where the backup GPT would go (is "
+				"the disk smaller than the firmware says?); "
+				"nothing written: %s", (unsigned long long)lba,
+				(unsigned long long)(lba + blocks - 1), io.text);
+	return GPT_OK;
+}
+
 enum gpt_status gpt_commit_check(const struct gpt_table *t,
 				 const struct gpt_plan *plan, bool allow_repair,
 				 struct gpt_reason *why)
@@ -180,6 +220,8 @@ enum gpt_status gpt_commit_check(const struct gpt_table *t,
 	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
 	st = gpt_target_build(t, plan, &b, &tg, &unused, why);
+	if (st == GPT_OK)
+		st = probe_backup_place(t, &tg, why);
 	gpt_target_free(t->dev, &b);
 	return st;
 }

@@ -13,11 +13,13 @@
 #define CONFIG_NAME L"gptrim.cfg"
 #define PATH_UNITS 512u
 
+static const CHAR16 root_config[] = L"\\" CONFIG_NAME;
+
 static char *utf8_dup(const CHAR16 *s)
 {
-	size_t units = s ? StrLen((CHAR16 *)s) : 0;
+	size_t units = s ? str16_len(s) : 0;
 	size_t cap = units * 3 + 1; /* a UTF-16 unit is at most 3 bytes */
-	char *out = AllocatePool(cap);
+	char *out = efi_alloc(cap);
 
 	if (out)
 		utf16_to_utf8(s, out, cap);
@@ -97,7 +99,7 @@ static enum gpt_status parse_config(const uint8_t *raw, size_t len,
 {
 	static char *argv[OPT_MAX_ARGS + 1];
 	size_t cap = len * 2 + 1, text_len = 0; /* len <= 64 KiB */
-	char *text = AllocatePool(cap);
+	char *text = efi_alloc(cap);
 	enum gpt_status st;
 	int argc = 0;
 
@@ -107,8 +109,15 @@ static enum gpt_status parse_config(const uint8_t *raw, size_t len,
 	st = config_to_utf8(raw, len, text, cap, &text_len, why);
 	if (st == GPT_OK)
 		st = config_split(text, argv, OPT_MAX_ARGS, &argc, why);
+	/* A file that is there but says nothing is a mistake (a truncated
+	 * copy, options commented out), not a wish for the interactive
+	 * question, which an unattended boot would leave unanswered. */
+	if (st == GPT_OK && argc == 0)
+		st = gpt_fail(why, GPT_E_ARG, "%s holds no option (it is empty "
+			      "or only comments); for the question before any "
+			      "change, leave the file out", where);
 	if (st != GPT_OK) {
-		FreePool(text);
+		efi_free(text);
 		return st;
 	}
 	argv[argc] = NULL;
@@ -133,8 +142,11 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 				efi_status_text(err));
 	config_beside(li->FilePath, path, PATH_UNITS);
 	err = read_config(li->DeviceHandle, path, &raw, &len);
-	if (err == EFI_NOT_FOUND && StrCmp(path, L"\\" CONFIG_NAME) != 0) {
-		StrCpy(path, L"\\" CONFIG_NAME);
+	/* path has PATH_UNITS units: comparing the whole of root_config,
+	 * terminator included, stays inside it. */
+	if (err == EFI_NOT_FOUND &&
+	    mem_compare(path, root_config, sizeof(root_config)) != 0) {
+		mem_copy(path, root_config, sizeof(root_config));
 		err = read_config(li->DeviceHandle, path, &raw, &len);
 	}
 	utf16_to_utf8(path, where, sizeof(where));
@@ -149,7 +161,7 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 				efi_status_text(err));
 	*source = where;
 	st = parse_config(raw, len, where, o, why);
-	FreePool(raw); /* the arguments point into the converted copy */
+	efi_free(raw); /* the arguments point into the converted copy */
 	return st;
 }
 

@@ -9,7 +9,7 @@
 #include "strbuf.h"
 
 /* The firmware's own text (as the shell's map and the boot manager print
- * it: "PciRoot(0x0)/Pci(0x3,0x0)"), else gnu-efi's DevicePathToStr. */
+ * it: "PciRoot(0x0)/Pci(0x3,0x0)"), else the nodes' types in hex. */
 void device_path_text(EFI_DEVICE_PATH *path, char *out, size_t cap)
 {
 	EFI_DEVICE_PATH_TO_TEXT_PROTOCOL *to_text;
@@ -18,14 +18,12 @@ void device_path_text(EFI_DEVICE_PATH *path, char *out, size_t cap)
 	if (path && BS->LocateProtocol(&DevicePathToTextProtocol, NULL,
 				       (void **)&to_text) == EFI_SUCCESS)
 		text = to_text->ConvertDevicePathToText(path, FALSE, FALSE);
-	if (path && !text)
-		text = DevicePathToStr(path);
 	if (!text) {
-		utf16_to_utf8(L"(no device path)", out, cap);
+		efi_path_nodes_text(path, out, cap);
 		return;
 	}
 	utf16_to_utf8(text, out, cap);
-	FreePool(text);
+	efi_free(text);
 }
 
 /* Why a whole-disk Block I/O handle is not one of ours, or NULL. */
@@ -61,7 +59,7 @@ EFI_STATUS disks_find(bool removable, struct efi_disk **disks, UINTN *count)
 		BS->FreePool(handles);
 		return EFI_OUT_OF_RESOURCES;
 	}
-	list = AllocateZeroPool(n * sizeof(*list));
+	list = efi_alloc_zero(n * sizeof(*list));
 	if (!list) {
 		BS->FreePool(handles);
 		con_line(REPORT_ERROR, "no memory for %llu disks",
@@ -79,7 +77,7 @@ EFI_STATUS disks_find(bool removable, struct efi_disk **disks, UINTN *count)
 			continue;
 		d->handle = handles[i];
 		d->bio = bio;
-		d->path = DevicePathFromHandle(handles[i]);
+		d->path = efi_handle_path(handles[i]);
 		device_path_text(d->path, d->name, sizeof(d->name));
 		why = skip_reason(bio->Media, removable);
 		if (why) {
@@ -100,5 +98,5 @@ void disks_free(struct efi_disk *disks, UINTN count)
 {
 	(void)count;
 	if (disks)
-		FreePool(disks);
+		efi_free(disks);
 }

@@ -13,10 +13,11 @@ EFI_CORE_OBJS := $(CORE_SRCS:core/%.c=$(BUILD)/efi/core/%.o)
 EFI_APP_OBJS  := $(EFI_SRCS:efi/%.c=$(BUILD)/efi/app/%.o)
 
 # Firmware calls use the MS ABI directly (GNU_EFI_USE_MS_ABI); efi_main
-# itself is called by crt0 with the SysV convention.
+# itself is called by crt0 with the SysV convention. -mgeneral-regs-only:
+# no SSE, x87 or MMX code, which firmware need not enable (see EFI_LINK).
 EFI_ARCH_CFLAGS := -DGNU_EFI_USE_MS_ABI -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -fno-stack-check \
-	-maccumulate-outgoing-args -fno-strict-aliasing -Os \
+	-maccumulate-outgoing-args -fno-strict-aliasing -Os -mgeneral-regs-only \
 	-fvisibility=hidden
 # EFI_PROFILE=1: console lines start with a TSC stamp (make bench's
 # profile part builds it in a BUILD of its own).
@@ -28,25 +29,28 @@ EFI_CORE_CFLAGS := $(CORE_CFLAGS) $(EFI_ARCH_CFLAGS)
 EFI_APP_CFLAGS := -std=gnu11 $(WARN) $(EFI_ARCH_CFLAGS) -isystem $(EFI_INC) \
 	-isystem $(EFI_INC)/x86_64 -Iinclude -Iefi
 
-$(BUILD)/efi/core/%.o: core/%.c $(wildcard include/*.h) $(wildcard core/*.h)
+$(BUILD)/efi/core/%.o: core/%.c $(wildcard include/*.h) $(wildcard core/*.h) efi/efi.mk
 	@mkdir -p $(@D)
 	$(CC) $(EFI_CORE_CFLAGS) -c $< -o $@
-$(BUILD)/efi/app/%.o: efi/%.c $(wildcard include/*.h) $(wildcard efi/*.h)
+$(BUILD)/efi/app/%.o: efi/%.c $(wildcard include/*.h) $(wildcard efi/*.h) efi/efi.mk
 	@mkdir -p $(@D)
 	$(CC) $(EFI_APP_CFLAGS) -c $< -o $@
 
-# Link as a PIC shared object, refuse undefined symbols (libefi provides
-# memset/memcpy only; the core has its own helpers), then convert to PE32+.
-# No --gc-sections: it would drop crt0's .reloc, the PE relocation
-# directory firmware loaders look for. --strip-all drops the COFF symbol
-# table (13 KiB) that nothing at run time reads.
+# Link as a PIC shared object with crt0 and libgnuefi's relocator only:
+# not libefi, which Debian builds with SSE (efi/lib.c has what gptrim
+# needs of it). Refuse undefined symbols and any SSE, x87 or MMX
+# instruction (tools/check-no-fpu.sh: firmware need not enable them), then
+# convert to PE32+. No --gc-sections: it would drop crt0's .reloc, the PE
+# relocation directory firmware loaders look for. --strip-all drops the
+# COFF symbol table (13 KiB) that nothing at run time reads.
 # bench/bench.mk links its baseline apps with the same recipe.
 define EFI_LINK
 	ld -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
-		$(EFI_CRT0) $^ -L$(EFI_LIBDIR) -lefi -lgnuefi -o $@
+		$(EFI_CRT0) $^ -L$(EFI_LIBDIR) -lgnuefi -o $@
 	@undef=$$(nm -D -u $@); if [ -n "$$undef" ]; then \
 		echo "undefined symbols in $@:" >&2; \
 		echo "$$undef" >&2; rm -f $@; exit 1; fi
+	@tools/check-no-fpu.sh $@ || { rm -f $@; exit 1; }
 endef
 $(BUILD)/efi/gptrim.so: $(EFI_CORE_OBJS) $(EFI_APP_OBJS)
 	$(EFI_LINK)

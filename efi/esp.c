@@ -17,7 +17,7 @@
 static EFI_STATUS esp_open_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
 				uint32_t *partition)
 {
-	struct fw_parts *parts = AllocatePool(sizeof(*parts));
+	struct fw_parts *parts = efi_alloc(sizeof(*parts));
 	EFI_FILE_IO_INTERFACE *fs;
 	EFI_STATUS err;
 
@@ -38,26 +38,53 @@ static EFI_STATUS esp_open_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
 		err = fs->OpenVolume(fs, root);
 		*partition = parts->p[i].number;
 	}
-	FreePool(parts);
+	efi_free(parts);
 	return err;
 }
 
-static EFI_STATUS make_dirs(EFI_FILE_HANDLE root)
+static const CHAR16 *const backup_dirs[] = { L"\\EFI", GPTRIM_DIR };
+#define BACKUP_DIRS (sizeof(backup_dirs) / sizeof(backup_dirs[0]))
+
+/* Create \EFI and \EFI\gptrim where missing; bit i of *created says that
+ * backup_dirs[i] was made here (undo_dirs removes those again). */
+static EFI_STATUS make_dirs(EFI_FILE_HANDLE root, unsigned *created)
 {
-	static const CHAR16 *const dirs[] = { L"\\EFI", GPTRIM_DIR };
 	EFI_FILE_HANDLE dir;
 	EFI_STATUS err;
 
-	for (UINTN i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		err = root->Open(root, &dir, (CHAR16 *)dirs[i],
-				 EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |
-					 EFI_FILE_MODE_WRITE,
-				 EFI_FILE_DIRECTORY);
+	*created = 0;
+	for (UINTN i = 0; i < BACKUP_DIRS; i++) {
+		CHAR16 *path = (CHAR16 *)backup_dirs[i];
+
+		err = root->Open(root, &dir, path, EFI_FILE_MODE_READ, 0);
+		if (err == EFI_NOT_FOUND) {
+			err = root->Open(root, &dir, path,
+					 EFI_FILE_MODE_CREATE |
+						 EFI_FILE_MODE_READ |
+						 EFI_FILE_MODE_WRITE,
+					 EFI_FILE_DIRECTORY);
+			if (err == EFI_SUCCESS)
+				*created |= 1u << i;
+		}
 		if (err != EFI_SUCCESS)
 			return err;
 		dir->Close(dir);
 	}
 	return EFI_SUCCESS;
+}
+
+/* Remove what make_dirs created, innermost first: a disk whose backup
+ * failed is not changed, its ESP included. Best effort (Delete closes). */
+static void undo_dirs(EFI_FILE_HANDLE root, unsigned created)
+{
+	EFI_FILE_HANDLE dir;
+
+	for (UINTN i = BACKUP_DIRS; i-- > 0;)
+		if ((created & (1u << i)) &&
+		    root->Open(root, &dir, (CHAR16 *)backup_dirs[i],
+			       EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE,
+			       0) == EFI_SUCCESS)
+			dir->Delete(dir);
 }
 
 static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
@@ -119,6 +146,38 @@ static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
 	return EFI_ACCESS_DENIED;
 }
 
+/* Read file name back (at most len + 1 bytes, to see one too many) and
+ * compare: EFI_CRC_ERROR when it differs from data. */
+static EFI_STATUS read_back(EFI_FILE_HANDLE root, const char *name,
+			    const uint8_t *data, size_t len)
+{
+	CHAR16 wide[NAME_UNITS];
+	uint8_t *got = NULL;
+	size_t got_len = 0;
+	EFI_STATUS err;
+
+	utf8_to_utf16(name, wide, NAME_UNITS);
+	err = file_read_root(root, wide, len + 1, &got, &got_len);
+	if (err != EFI_SUCCESS)
+		return err;
+	if (got_len != len || mem_compare(got, data, len) != 0)
+		err = EFI_CRC_ERROR;
+	efi_free(got);
+	return err;
+}
+
+/* Delete file name (best effort). */
+static void remove_file(EFI_FILE_HANDLE root, const char *name)
+{
+	CHAR16 wide[NAME_UNITS];
+	EFI_FILE_HANDLE f;
+
+	utf8_to_utf16(name, wide, NAME_UNITS);
+	if (root->Open(root, &f, wide, EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE,
+		       0) == EFI_SUCCESS)
+		f->Delete(f);
+}
+
 enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				const uint8_t *data, size_t len,
 				struct gpt_reason *why)
@@ -129,6 +188,8 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	uint32_t partition = 0;
 	char name[NAME_UNITS];
 	struct strbuf sb;
+	const char *what;
+	unsigned created;
 	EFI_STATUS err;
 
 	c->saved[0] = '\0';
@@ -143,8 +204,9 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				"saving the GPT backup: opening the EFI system "
 				"partition of disk %u: %s",
 				d->number, efi_status_text(err));
-	err = make_dirs(root);
+	err = make_dirs(root, &created);
 	if (err != EFI_SUCCESS) {
+		undo_dirs(root, created);
 		root->Close(root);
 		return gpt_fail(why, GPT_E_IO,
 				"saving the GPT backup: creating \\EFI\\gptrim "
@@ -153,6 +215,7 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	}
 	err = create_new(root, disk, &f, name, sizeof(name));
 	if (err != EFI_SUCCESS) {
+		undo_dirs(root, created);
 		root->Close(root);
 		return gpt_fail(why, GPT_E_IO,
 				"saving the GPT backup: creating %s on "
@@ -162,6 +225,7 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	err = write_all(f, data, len);
 	if (err != EFI_SUCCESS) {
 		f->Delete(f); /* closes it; a partial backup is worse */
+		undo_dirs(root, created);
 		root->Close(root);
 		return gpt_fail(why, GPT_E_IO,
 				"saving the GPT backup: writing %s on "
@@ -169,15 +233,26 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				name, partition, efi_status_text(err));
 	}
 	f->Close(f);
-	root->Close(root);
 	/* The file system may sit on this very disk: make the backup durable
-	 * before the core's first write to the GPT areas. */
+	 * before the core's first write to the GPT areas, then read it back:
+	 * a backup that does not hold what was written is no backup. */
 	err = d->bio->FlushBlocks(d->bio);
-	if (err != EFI_SUCCESS)
+	what = "flushing the disk after writing";
+	if (err == EFI_SUCCESS) {
+		err = read_back(root, name, data, len);
+		what = "reading back";
+	}
+	if (err != EFI_SUCCESS) {
+		remove_file(root, name);
+		undo_dirs(root, created);
+		root->Close(root);
 		return gpt_fail(why, GPT_E_IO,
-				"saving the GPT backup: flushing disk %u after "
-				"writing %s: %s",
-				d->number, name, efi_status_text(err));
+				"saving the GPT backup: %s %s on partition "
+				"%u: %s", what, name, partition,
+				err == EFI_CRC_ERROR ? "it differs from what "
+				"was written" : efi_status_text(err));
+	}
+	root->Close(root);
 	sb_init(&sb, c->saved, sizeof(c->saved));
 	sb_puts(&sb, name);
 	con_line(REPORT_NOTE, "  Saved the GPT (%zu bytes) on the ESP, "
@@ -206,13 +281,14 @@ EFI_STATUS esp_log(struct efi_disk *d, const char *text)
 	char line[REPORT_LINE_MAX + 64], when[40];
 	EFI_FILE_HANDLE root, f;
 	uint32_t partition = 0;
+	unsigned created;
 	struct strbuf sb;
 	EFI_STATUS err;
 
 	err = esp_open_root(d, &root, &partition);
 	if (err != EFI_SUCCESS)
 		return err;
-	err = make_dirs(root);
+	err = make_dirs(root, &created);
 	if (err == EFI_SUCCESS)
 		err = root->Open(root, &f, LOG_NAME,
 				 EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |

@@ -8,7 +8,7 @@
 static EFI_STATUS read_handle(EFI_FILE_HANDLE f, size_t max, uint8_t **data,
 			      size_t *len)
 {
-	EFI_FILE_INFO *info = LibFileInfo(f);
+	EFI_FILE_INFO *info = efi_file_info(f);
 	UINT64 size;
 	UINTN got, done = 0;
 	uint8_t *buf;
@@ -17,17 +17,17 @@ static EFI_STATUS read_handle(EFI_FILE_HANDLE f, size_t max, uint8_t **data,
 	if (!info)
 		return EFI_DEVICE_ERROR;
 	size = info->FileSize;
-	FreePool(info);
+	efi_free(info);
 	if (size > max)
 		return EFI_BAD_BUFFER_SIZE;
-	buf = AllocatePool((UINTN)size + 1);
+	buf = efi_alloc((UINTN)size + 1);
 	if (!buf)
 		return EFI_OUT_OF_RESOURCES;
 	while (done < size) {
 		got = (UINTN)size - done;
 		err = f->Read(f, &got, buf + done);
 		if (err != EFI_SUCCESS || got == 0) {
-			FreePool(buf);
+			efi_free(buf);
 			return err != EFI_SUCCESS ? err : EFI_END_OF_FILE;
 		}
 		done += got;
@@ -55,7 +55,7 @@ EFI_STATUS file_read_root(EFI_FILE_HANDLE root, const CHAR16 *path,
 EFI_STATUS file_read_volume(EFI_HANDLE device, const CHAR16 *path,
 			    size_t max, uint8_t **data, size_t *len)
 {
-	EFI_FILE_HANDLE root = LibOpenRoot(device);
+	EFI_FILE_HANDLE root = efi_open_root(device);
 	EFI_STATUS err;
 
 	if (!root)
@@ -83,7 +83,7 @@ static EFI_STATUS read_shell(EFI_SHELL_PROTOCOL *shell, const CHAR16 *path,
 		err = EFI_BAD_BUFFER_SIZE;
 	if (err != EFI_SUCCESS)
 		goto out;
-	buf = AllocatePool((UINTN)size + 1);
+	buf = efi_alloc((UINTN)size + 1);
 	if (!buf) {
 		err = EFI_OUT_OF_RESOURCES;
 		goto out;
@@ -93,7 +93,7 @@ static EFI_STATUS read_shell(EFI_SHELL_PROTOCOL *shell, const CHAR16 *path,
 	if (err == EFI_SUCCESS && got != size)
 		err = EFI_END_OF_FILE;
 	if (err != EFI_SUCCESS) {
-		FreePool(buf);
+		efi_free(buf);
 		goto out;
 	}
 	buf[got] = 0;

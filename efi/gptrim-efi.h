@@ -39,6 +39,19 @@ void utf16_to_utf8(const CHAR16 *in, char *out, size_t cap);
 /* UTF-8 to UTF-16 (invalid bytes and non-BMP become '?'); terminated. */
 void utf8_to_utf16(const char *in, CHAR16 *out, size_t cap);
 
+/* lib.c: gptrim's own replacements for the gnu-efi libefi calls it needs
+ * (Debian's libefi is built with SSE; see lib.c). */
+void efi_lib_init(EFI_SYSTEM_TABLE *systab);
+void *efi_alloc(UINTN size);
+void *efi_alloc_zero(UINTN size);
+void efi_free(void *p);             /* NULL is fine */
+EFI_DEVICE_PATH *efi_handle_path(EFI_HANDLE h); /* NULL: none */
+UINTN efi_path_size(const EFI_DEVICE_PATH *path); /* 0: NULL or broken */
+void efi_path_nodes_text(const EFI_DEVICE_PATH *path, char *out, size_t cap);
+EFI_FILE_HANDLE efi_open_root(EFI_HANDLE device); /* NULL: no file system */
+EFI_FILE_INFO *efi_file_info(EFI_FILE_HANDLE f);  /* efi_free it */
+UINTN str16_len(const CHAR16 *s);
+
 /* main.c: called by gnu-efi's crt0 with the SysV convention (not EFIAPI). */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
@@ -89,8 +102,12 @@ struct fw_parts {
  * disk's own GPT read through the core (d->dev must be open). */
 EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts);
 /* Make the firmware re-read the disk's partition table: disconnect the
- * drivers that consume its Block I/O, then connect recursively. */
-EFI_STATUS fw_reread(struct efi_disk *d);
+ * drivers that consume its Block I/O, then connect recursively. *reread
+ * says whether it did: false when no driver had the disk open, or when
+ * the partition handles listed in before (may be NULL) outlived the
+ * disconnect; then the firmware's partition list is the old one. */
+EFI_STATUS fw_reread(struct efi_disk *d, const struct fw_parts *before,
+		     bool *reread);
 /* Report the firmware's view after fw_reread and check it: exactly
  * `removed` partitions gone, none of the removed types left, none new. */
 enum gpt_status fw_confirm(const struct fw_parts *before,

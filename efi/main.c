@@ -108,7 +108,7 @@ static enum gptrim_exit restore(EFI_HANDLE image, struct run *r,
 						    GPTRIM_EXIT_IO;
 	}
 	run_disk(d, o, data, len, &r->res[0]);
-	FreePool(data);
+	efi_free(data);
 	return r->res[0].exit;
 }
 
@@ -147,7 +147,7 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 		return GPTRIM_EXIT_OK;
 	}
 	if (r.count > (UINTN)-1 / sizeof(*r.res) ||
-	    !(r.res = AllocateZeroPool(r.count * sizeof(*r.res)))) {
+	    !(r.res = efi_alloc_zero(r.count * sizeof(*r.res)))) {
 		con_line(REPORT_ERROR, "no memory for %llu disk results",
 			 (unsigned long long)r.count);
 		disks_free(r.disks, r.count);
@@ -159,7 +159,7 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 		code = interactive(&r, o);
 	else
 		code = run_all(&r, o, false);
-	FreePool(r.res);
+	efi_free(r.res);
 	disks_free(r.disks, r.count);
 	return code;
 }
@@ -171,19 +171,24 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct gpt_reason why;
 	const char *source = "";
 	enum gptrim_exit code;
+	enum gpt_status st;
 	bool ask;
 
-	InitializeLib(image, systab);
+	efi_lib_init(systab);
 	/* The firmware resets the machine 5 minutes after starting a boot
 	 * option; a slow disk or an unanswered question must not. */
 	BS->SetWatchdogTimer(0, 0, 0, NULL);
 	con_line(REPORT_INFO, "gptrim %s", GPTRIM_VERSION);
-	if (args_get(image, &o, &source, &why) != GPT_OK) {
+	st = args_get(image, &o, &source, &why);
+	if (st != GPT_OK) {
+		/* Out of memory is not a bad command line (exit 6, not 2). */
+		code = gptrim_exit_for_status(st);
 		con_line(REPORT_ERROR, "%s (options from %s)", why.text, source);
-		print_text(options_usage(OPT_FRONTEND_EFI));
-		con_line(REPORT_INFO, "gptrim: exit status %u (%s)",
-			 GPTRIM_EXIT_USAGE, exit_name(GPTRIM_EXIT_USAGE));
-		return exit_status(GPTRIM_EXIT_USAGE);
+		if (code == GPTRIM_EXIT_USAGE)
+			print_text(options_usage(OPT_FRONTEND_EFI));
+		con_line(REPORT_INFO, "gptrim: exit status %u (%s)", code,
+			 exit_name(code));
+		return exit_status(code);
 	}
 	if (o.help || o.version) {
 		if (o.help)

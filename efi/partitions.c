@@ -48,14 +48,14 @@ _Static_assert(sizeof(struct hd_node) == 42, "Hard Drive node is 42 bytes");
 static const struct hd_node *child_node(EFI_DEVICE_PATH *disk,
 					EFI_DEVICE_PATH *path)
 {
-	UINTN disk_bytes = DevicePathSize(disk), path_bytes;
+	UINTN disk_bytes = efi_path_size(disk), path_bytes;
 	EFI_DEVICE_PATH *node;
 	const struct hd_node *hd;
 
-	if (!path || disk_bytes < END_NODE_BYTES)
+	if (!disk || !path || disk_bytes < END_NODE_BYTES)
 		return NULL;
 	disk_bytes -= END_NODE_BYTES;
-	path_bytes = DevicePathSize(path);
+	path_bytes = efi_path_size(path);
 	if (path_bytes <= disk_bytes + END_NODE_BYTES ||
 	    mem_compare(disk, path, disk_bytes) != 0)
 		return NULL;
@@ -138,7 +138,7 @@ static void add_if_child(struct efi_disk *d, EFI_HANDLE h,
 		    EFI_SUCCESS ||
 	    !bio->Media->LogicalPartition)
 		return;
-	hd = child_node(d->path, DevicePathFromHandle(h));
+	hd = child_node(d->path, efi_handle_path(h));
 	if (!hd)
 		return;
 	for (uint32_t i = 0; i < parts->count; i++)
@@ -201,13 +201,29 @@ EFI_STATUS fw_partitions(struct efi_disk *d, struct fw_parts *parts)
 
 #define AGENTS_MAX 8
 
-EFI_STATUS fw_reread(struct efi_disk *d)
+/* Does any of the partition handles listed in before still carry Block
+ * I/O? After its driver stopped it must not (EDK2 uninstalls the child
+ * and frees the handle; HandleProtocol validates the handle first). */
+static bool children_survive(const struct fw_parts *before)
+{
+	void *bio;
+
+	for (uint32_t i = 0; before && i < before->count; i++)
+		if (BS->HandleProtocol(before->p[i].handle, &BlockIoProtocol,
+				       &bio) == EFI_SUCCESS)
+			return true;
+	return false;
+}
+
+EFI_STATUS fw_reread(struct efi_disk *d, const struct fw_parts *before,
+		     bool *reread)
 {
 	EFI_OPEN_PROTOCOL_INFORMATION_ENTRY *info;
 	EFI_HANDLE agents[AGENTS_MAX];
 	UINTN n, nagents = 0;
 	EFI_STATUS err;
 
+	*reread = false;
 	/* The drivers that consume the disk's Block I/O (Disk I/O, and
 	 * through it the partition driver and the file systems). */
 	err = BS->OpenProtocolInformation(d->handle, &BlockIoProtocol, &info,
@@ -225,11 +241,16 @@ EFI_STATUS fw_reread(struct efi_disk *d)
 			agents[nagents++] = info[i].AgentHandle;
 	}
 	BS->FreePool(info);
+	/* No driver has the disk open (U-Boot makes partitions when it
+	 * probes the device, not through a driver): nothing can re-read. */
+	if (nagents == 0)
+		return EFI_SUCCESS;
 	for (UINTN i = 0; i < nagents; i++) {
 		err = BS->DisconnectController(d->handle, agents[i], NULL);
 		if (err != EFI_SUCCESS)
 			break;
 	}
+	*reread = err == EFI_SUCCESS && !children_survive(before);
 	/* Connect even after a failed disconnect: leave the disk usable. */
 	BS->ConnectController(d->handle, NULL, NULL, TRUE);
 	return err;

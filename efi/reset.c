@@ -15,6 +15,7 @@
  * high bit clear, so the firmware treats them as warnings rather than load
  * failures, and the boot manager simply goes on to the next boot option. */
 #include "gptrim-efi.h"
+#include "strbuf.h"
 
 EFI_STATUS exit_status(enum gptrim_exit code)
 {
@@ -35,21 +36,50 @@ const char *exit_name(enum gptrim_exit code)
 	}
 }
 
+/* Wait for good without spinning: hlt sleeps until the next interrupt,
+ * and for ever where the firmware runs with interrupts masked. */
+static void __attribute__((noreturn)) halt(void)
+{
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
+/* U-Boot's boot-time ResetSystem maps EfiResetShutdown to nothing and
+ * then loops for ever (lib/efi_loader/efi_runtime.c, 2023.01 as in Debian
+ * 12; later versions only with CONFIG_SYSRESET_CMD_POWEROFF): a VM that
+ * stays on with its CPU at 100 % and no word why. Its cold reset works. */
+static bool shutdown_spins(void)
+{
+	static const CHAR16 uboot[] = L"Das U-Boot";
+	const CHAR16 *vendor = ST->FirmwareVendor;
+
+	return vendor && str16_len(vendor) + 1 == sizeof(uboot) / sizeof(*uboot) &&
+	       mem_compare(vendor, uboot, sizeof(uboot)) == 0;
+}
+
 EFI_STATUS finish(enum then_action then, enum gptrim_exit code)
 {
 	switch (then) {
 	case THEN_SHUTDOWN:
+		if (shutdown_spins()) {
+			con_line(REPORT_WARN, "gptrim: this firmware cannot "
+				 "power off: switch the VM off");
+			halt();
+		}
 		con_line(REPORT_INFO, "gptrim: powering off");
 		RT->ResetSystem(EfiResetShutdown, exit_status(code), 0, NULL);
-		break;
+		con_line(REPORT_WARN, "gptrim: this firmware did not power "
+			 "off: switch the VM off");
+		halt();
 	case THEN_REBOOT:
 		con_line(REPORT_INFO, "gptrim: rebooting");
 		RT->ResetSystem(EfiResetCold, exit_status(code), 0, NULL);
-		break;
+		con_line(REPORT_WARN, "gptrim: this firmware did not reboot: "
+			 "reset the VM");
+		halt();
 	case THEN_EXIT:
 	default:
 		break;
 	}
-	/* ResetSystem does not return; if it did, exit normally. */
 	return exit_status(code);
 }

@@ -8,11 +8,15 @@
 #include "strbuf.h"
 
 /* Make the firmware re-read the disk, then check its view; a mismatch
- * makes the disk an I/O / read-back failure (exit status 6). After a
- * failed commit the view is only reported: the write that failed stays
- * the disk's reason (the firmware shows the old table, or the new one if
- * only the last flush failed, and EDK2 rewrites a copy left invalid from
- * the valid one, as it would on the next boot). */
+ * makes the disk an I/O / read-back failure (exit status 6). A firmware
+ * that could not or did not re-read (U-Boot makes partitions when it probes
+ * a device, not through a driver) still shows the old partitions: that is
+ * said and not compared, and the outcome is the core's read-back of both
+ * copies, which is what guarantees the disk. After a failed commit the
+ * view is only reported: the write that failed stays the disk's reason
+ * (the firmware shows the old table, or the new one if only the last
+ * flush failed, and EDK2 rewrites a copy left invalid from the valid one,
+ * as it would on the next boot). */
 static void confirm(struct efi_disk *d, const struct fw_parts *before,
 		    const struct gptrim_options *o, bool restored,
 		    struct disk_outcome *res)
@@ -20,21 +24,32 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	struct fw_parts *after;
 	const struct gpt_guid *types;
 	struct gpt_reason why;
-	bool failed = res->exit != GPTRIM_EXIT_OK;
+	bool failed = res->exit != GPTRIM_EXIT_OK, reread;
 	size_t ntypes;
 	EFI_STATUS err;
 
-	err = fw_reread(d);
-	if (err != EFI_SUCCESS)
-		con_line(REPORT_WARN, "  making the firmware re-read disk %u: "
-			 "%s", d->number, efi_status_text(err));
+	err = fw_reread(d, before, &reread);
+	if (err != EFI_SUCCESS) {
+		report_line(&console_sink, REPORT_WARN, "  making the firmware "
+			    "re-read disk %u: %s; its partitions are not "
+			    "compared", d->number, efi_status_text(err));
+		return;
+	}
+	if (!reread) {
+		report_line(&console_sink, REPORT_WARN, "  this firmware did "
+			    "not re-read disk %u (its partition handles are "
+			    "unchanged): it lists the old partitions until the "
+			    "next boot; the read-back of both GPT copies "
+			    "decides", d->number);
+		return;
+	}
 	if (!before) {
 		con_line(REPORT_WARN, "  the firmware's partitions of disk %u "
 			 "were not listed before writing: not compared",
 			 d->number);
 		return;
 	}
-	after = AllocatePool(sizeof(*after));
+	after = efi_alloc(sizeof(*after));
 	if (!after) {
 		con_line(REPORT_WARN, "  no memory to list the firmware's "
 			 "partitions of disk %u", d->number);
@@ -58,7 +73,7 @@ static void confirm(struct efi_disk *d, const struct fw_parts *before,
 	res->healthy = false;
 	res->exit = gptrim_exit_worst(res->exit, GPTRIM_EXIT_IO);
 out:
-	FreePool(after);
+	efi_free(after);
 }
 
 /* A write-protected disk (Media->ReadOnly): the report only. When the
@@ -133,9 +148,9 @@ void run_disk(struct efi_disk *d, const struct gptrim_options *o,
 		goto summary;
 	}
 	if (writes) {
-		before = AllocatePool(sizeof(*before));
+		before = efi_alloc(sizeof(*before));
 		if (before && fw_partitions(d, before) != EFI_SUCCESS) {
-			FreePool(before);
+			efi_free(before);
 			before = NULL;
 		}
 	}
@@ -154,12 +169,14 @@ summary:
 		 res->exit == GPTRIM_EXIT_PENDING ? REPORT_INFO : REPORT_ERROR,
 		 summary);
 	con_text(REPORT_INFO, "\r\n");
-	/* Log what changed the disk or tried to: never touch the ESP of a
-	 * disk that had nothing to do, or of a write-protected one, or when
-	 * --no-backup asked for nothing but the GPT blocks to be written. */
-	if (writes && !o->no_backup && !d->bio->Media->ReadOnly &&
-	    (res->planned > 0 || res->commit.blocks_written > 0 || restore))
+	/* Log what changed the disk: a GPT write, or a backup saved on the
+	 * ESP (which the line names). Never touch the ESP of a disk that was
+	 * not changed (nothing to do, refused before writing, the backup
+	 * failed, write-protected), or when --no-backup asked for nothing but
+	 * the GPT blocks to be written. */
+	if (writes && !o->no_backup &&
+	    (res->commit.blocks_written > 0 || ctx.saved[0]))
 		log_result(d, summary, &ctx);
 	if (before)
-		FreePool(before);
+		efi_free(before);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Boot QEMU + OVMF once (TCG, q35) against disk images and capture the
-# firmware's serial console. Used by ovmf/e2e.sh and `make demo`.
+# Boot QEMU once (TCG, q35) with OVMF or U-Boot's UEFI against disk images and
+# capture the firmware's serial console. Used by the ovmf/ suites and `make demo`.
 #
 # Usage: ovmf/boot.sh --log FILE [options]
 #   --log FILE          serial console log (always written)
@@ -9,7 +9,8 @@
 #   --disk IMG[:CTRL[:BS[:FLAGS]]]
 #                       attach a raw disk image; CTRL virtio (default) | scsi
 #                       (virtio-scsi) | pvscsi (VMware PVSCSI) | mptsas (LSI
-#                       SAS1068, VMware's LSI Logic SAS) | nvme | sata; BS 512
+#                       SAS1068, VMware's LSI Logic SAS) | nvme | sata | ide
+#                       (the PIIX IDE of --machine pc, 3 disks); BS 512
 #                       (default) | 4096 (4Kn: logical and physical block
 #                       size; not on sata, IDE is 512 only);
 #                       FLAGS, joined by '+': ro (readonly=on), removable
@@ -24,6 +25,13 @@
 #                       boot this OVMF build instead of Debian's (e.g.
 #                       build/ovmf-vmware/OVMF_CODE.fd OVMF_VARS.fd, which
 #                       has the pvscsi and mptsas drivers); no SMM
+#   --uboot             boot U-Boot's UEFI (Debian's u-boot-qemu,
+#                       $UBOOT_ROM) instead of OVMF. It has no ATAPI: --iso
+#                       goes on AHCI port 0 as a hard disk (snapshot=on:
+#                       never written), which it boots \EFI\BOOT\BOOTX64.EFI
+#                       from; no --fat, --secboot or scsi/pvscsi/mptsas disks
+#   --machine pc        QEMU's i440FX machine (legacy IDE) instead of q35
+#                       (AHCI): the CD, or U-Boot's ISO disk, on IDE 0:0
 #   --timeout SECONDS   hard limit for the whole boot (default 180)
 #   --expect TEXT --send KEYS
 #                       when TEXT appears on the console, type KEYS ("\r" etc.)
@@ -53,11 +61,12 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
+UBOOT_ROM=${UBOOT_ROM:-/usr/lib/u-boot/qemu-x86_64/u-boot.rom}
 QEMU=${QEMU:-qemu-system-x86_64}
 
 die() { echo "boot.sh: $*" >&2; exit 2; }
 
-log="" iso="" secboot=0 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
+log="" iso="" secboot=0 uboot=0 machine_type=q35 timeout=180 show=0 mem=256 dry=0 fat="" code="" vars=""
 extra=""
 disks=""
 console_args=""
@@ -77,6 +86,10 @@ while [ $# -gt 0 ]; do
 	--disk) disks="$disks $2"; shift 2 ;;
 	--fat) fat=$2; shift 2 ;;
 	--secboot) secboot=1; shift ;;
+	--uboot) uboot=1; shift ;;
+	--machine)
+		[ "$2" = pc ] || die "--machine pc is the only other machine"
+		machine_type=pc; shift 2 ;;
 	--firmware)
 		[ $# -ge 3 ] || die "--firmware CODE VARS"
 		code=$2 vars=$3
@@ -113,7 +126,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,51p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,59p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -123,32 +136,45 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gptrim-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 # Firmware: code read-only, a fresh copy of the variable store every run.
-machine="q35,accel=tcg"
-if [ -n "$code" ]; then
+machine="$machine_type,accel=tcg"
+if [ "$uboot" = 1 ]; then
+	[ "$secboot" = 0 ] && [ -z "$code" ] && [ -z "$fat" ] ||
+		die "--uboot: not with --secboot, --firmware or --fat"
+	[ -r "$UBOOT_ROM" ] || die "no $UBOOT_ROM (apt-get install u-boot-qemu)"
+elif [ -n "$code" ]; then
 	[ "$secboot" = 0 ] || die "--secboot is Debian's OVMF; not with --firmware"
 	[ -r "$code" ] && [ -r "$vars" ] || die "no firmware $code, $vars"
 elif [ "$secboot" = 1 ]; then
 	code=$OVMF_DIR/OVMF_CODE_4M.secboot.fd
 	vars=$OVMF_DIR/OVMF_VARS_4M.snakeoil.fd
+	[ "$machine_type" = q35 ] || die "--secboot needs q35 (SMM)"
 	machine="q35,smm=on,accel=tcg"
 else
 	code=$OVMF_DIR/OVMF_CODE_4M.fd
 	vars=$OVMF_DIR/OVMF_VARS_4M.fd
 fi
-[ -r "$code" ] && [ -r "$vars" ] || die "OVMF not found in $OVMF_DIR (apt-get install ovmf)"
-cp "$vars" "$work/vars.fd"
-
 set -- -machine "$machine" -m "$mem" -display none -no-reboot -nic none \
-	-nodefaults -vga std \
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
-	-drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
+	-nodefaults -vga std
+if [ "$uboot" = 1 ]; then
+	set -- "$@" -bios "$UBOOT_ROM"
+else
+	[ -r "$code" ] && [ -r "$vars" ] || die "OVMF not found in $OVMF_DIR (apt-get install ovmf)"
+	cp "$vars" "$work/vars.fd"
+	set -- "$@" \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+		-drive "if=pflash,format=raw,unit=1,file=$work/vars.fd"
+fi
 if [ "$secboot" = 1 ]; then
 	set -- "$@" -global driver=cfi.pflash01,property=secure,value=on
 fi
 
 # Boot order: the CD first, then whatever the firmware finds (the built-in
 # shell comes last and runs startup.nsh).
-if [ -n "$iso" ]; then
+if [ -n "$iso" ] && [ "$uboot" = 1 ]; then
+	[ -r "$iso" ] || die "no ISO $iso"
+	set -- "$@" -drive "if=none,id=cd0,format=raw,snapshot=on,file=$iso" \
+		-device "ide-hd,bus=ide.0,drive=cd0"
+elif [ -n "$iso" ]; then
 	[ -r "$iso" ] || die "no ISO $iso"
 	set -- "$@" -drive "if=none,id=cd0,format=raw,media=cdrom,readonly=on,file=$iso" \
 		-device "ide-cd,bus=ide.0,drive=cd0,bootindex=0"
@@ -161,7 +187,7 @@ fi
 
 # The SCSI HBAs, each added with its first disk; next_KIND is the next
 # address on it.
-next_scsi=0 next_pvscsi=0 next_mptsas=0 sata_port=1
+next_scsi=0 next_pvscsi=0 next_mptsas=0 sata_port=1 ide_slot=1
 for spec in $disks; do
 	img=${spec%%:*} rest=${spec#"$img"}
 	rest=${rest#:}
@@ -206,6 +232,7 @@ for spec in $disks; do
 	case "$ctrl" in
 	virtio) set -- "$@" -device "virtio-blk-pci,drive=$id$geo" ;;
 	scsi|pvscsi|mptsas)
+		[ "$uboot" = 0 ] || die "$img: U-Boot's UEFI has no $ctrl driver"
 		eval "n=\$next_$ctrl"
 		if [ "$n" = 0 ]; then
 			case "$ctrl" in
@@ -233,9 +260,16 @@ for spec in $disks; do
 	sata)
 		[ "$bs" = 512 ] || die "$img: QEMU's IDE/AHCI disks are 512-byte only"
 		[ "$sata_port" -le 5 ] || die "only 5 SATA ports left after the CD"
+		[ "$machine_type" = q35 ] || die "$img: sata needs q35 (--machine pc has ide)"
 		set -- "$@" -device "ide-hd,bus=ide.$sata_port,drive=$id"
 		sata_port=$((sata_port + 1)) ;;
-	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, pvscsi, mptsas, nvme, sata)" ;;
+	ide)
+		[ "$machine_type" = pc ] || die "$img: ide needs --machine pc"
+		[ "$bs" = 512 ] || die "$img: QEMU's IDE disks are 512-byte only"
+		[ "$ide_slot" -le 3 ] || die "only 3 IDE slots left after the CD"
+		set -- "$@" -device "ide-hd,bus=ide.$((ide_slot / 2)),unit=$((ide_slot % 2)),drive=$id"
+		ide_slot=$((ide_slot + 1)) ;;
+	*) die "unknown controller '$ctrl' in $spec (virtio, scsi, pvscsi, mptsas, nvme, sata, ide)" ;;
 	esac
 done
 

@@ -44,7 +44,7 @@ BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-240}
 CASES="timing-gptrim timing-empty interactive-none interactive-yes
 shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
 shell-ws2019 shell-refuse-disagree shell-refuse-overlap
-iso-refuse-disagree iso-refuse-overlap iso-restore secboot-signed secboot-unsigned
+iso-refuse-disagree iso-refuse-overlap iso-restore iso-esp-full iso-config-empty secboot-signed secboot-unsigned
 iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
@@ -236,6 +236,83 @@ case_interactive_none() {
 	else
 		fail "run: console summary after no answer"
 		summaries run | detail
+	fi
+	check_untouched sys
+}
+
+# An ESP with no room for the backup: exit 5, and the disk not changed:
+# every byte outside the ESP as before, and the ESP holds the same files
+# (no \EFI\gptrim, no log line) and is a clean FAT. The FAT driver
+# writes the directory and part of the file before it runs out of space,
+# so what gptrim undoes is checked through the file system, not in bytes.
+case_iso_esp_full() {
+	disk sys ws2019 512 || return
+	set -- $(fx_esp "$C/sys.img" 512)
+	_at="$C/sys.img@@$1" _esp="$1:$2"
+	# Fill it up to 8 KiB: room for \EFI\gptrim, not for the 17.5 KiB file.
+	_free=$(minfo -i "$_at" :: 2>/dev/null | sed -n 's/^free clusters=\([0-9]*\).*/\1/p')
+	_csize=$(minfo -i "$_at" :: 2>/dev/null | sed -n 's/^cluster size: \([0-9]*\) sectors.*/\1/p')
+	head -c $(( (_free * _csize - 16) * 512 )) /dev/zero >"$C/fill.bin"
+	mcopy -i "$_at" "$C/fill.bin" ::/fill.bin && rm -f "$C/fill.bin"
+	cp --sparse=always "$C/sys.img" "$C/sys.orig"
+	mdir -/ -b -i "$_at" :: >"$C/esp.before" 2>&1
+	boot run --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio)
+	check_end run guest-shutdown
+	if summaries run | grep -qE ': not changed, backup failed: saving the GPT backup: writing '; then
+		pass "run: console: $(summaries run | grep -o 'not changed, backup failed: .*' | cut -c1-100)"
+	else
+		fail "run: console: no 'not changed, backup failed' summary"
+		summaries run | detail
+	fi
+	if grep -q '^gptrim: exit status 5 ' "$C/run.txt"; then
+		pass "run: console: exit status 5"
+	else
+		fail "run: console: exit status is not 5"
+		grep 'exit status' "$C/run.txt" | detail
+	fi
+	if python3 "$here/gpttool.py" compare "$C/sys.orig" "$C/sys.img" 512 \
+		--skip "$_esp" >"$C/sys.cmp" 2>&1; then
+		pass "disk sys: every byte outside the ESP unchanged, the GPT included"
+	else
+		fail "disk sys: bytes changed outside the ESP"
+		detail <"$C/sys.cmp"
+	fi
+	mdir -/ -b -i "$_at" :: >"$C/esp.after" 2>&1
+	if cmp -s "$C/esp.before" "$C/esp.after"; then
+		pass "disk sys: the ESP holds the same files as before ($(wc -l <"$C/esp.after") entries, no \\EFI\\gptrim)"
+	else
+		fail "disk sys: the ESP's files changed"
+		diff "$C/esp.before" "$C/esp.after" | detail
+	fi
+	dd if="$C/sys.img" of="$C/esp.img" bs=1M skip="${_esp%%:*}" \
+		count=$(( ${_esp#*:} - ${_esp%%:*} )) iflag=skip_bytes,count_bytes status=none
+	if fsck.fat -n "$C/esp.img" >"$C/fsck" 2>&1; then
+		pass "disk sys: ESP file system clean (fsck.fat -n)"
+	else
+		fail "disk sys: ESP file system (fsck.fat -n)"
+		detail <"$C/fsck"
+	fi
+	rm -f "$C/esp.img"
+}
+
+# A gptrim.cfg with only comments is a bad configuration (exit 2, named),
+# not the interactive question an unattended boot would leave unanswered.
+case_iso_config_empty() {
+	disk sys ws2019 512 || return
+	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/empty-cfg.iso" \
+		"# gptrim options, one day:
+#   --apply --then shutdown"
+	boot run --iso "$C/empty-cfg.iso" \
+		--quit-on "gptrim: exit status 2 (bad command line or config)" \
+		$(disk_args sys:virtio)
+	check_end run host-qmp-quit
+	if grep -q 'holds no option (it is empty or only comments)' "$C/run.txt" &&
+		grep -q '^gptrim: exit status 2 ' "$C/run.txt" &&
+		! grep -q 'disk(s) to look at' "$C/run.txt"; then
+		pass "run: console: $(grep -o '.gptrim.cfg holds no option.*' "$C/run.txt" | cut -c1-80)..., exit status 2, no disk looked at"
+	else
+		fail "run: console: no refusal of the empty gptrim.cfg with exit status 2"
+		tail -n 15 "$C/run.txt" | detail
 	fi
 	check_untouched sys
 }

@@ -25,6 +25,9 @@ CHECK_SUITES += 'ovmf-hostile:BUILD=$(BUILD) ovmf/hostile.sh'
 # I/O errors in firmware: blkdebug faults on GPT sectors, a read-only disk,
 # a medium removed mid-write (ovmf/faults.sh; ISOs by ovmf/mkiso.sh).
 CHECK_SUITES += 'ovmf-faults:BUILD=$(BUILD) ovmf/faults.sh'
+# A second firmware: U-Boot's UEFI (Debian's u-boot-qemu) on AHCI, NVMe and
+# virtio-blk (ovmf/uboot.sh; its ISOs by ovmf/mkiso.sh).
+CHECK_SUITES += 'uboot:BUILD=$(BUILD) ovmf/uboot.sh'
 # VMware's controllers (issue 6): the disks on pvscsi and mptsas1068 under
 # make ovmf-vmware's firmware, which the suite builds first (ovmf/vmware.sh).
 CHECK_SUITES += 'ovmf-vmware:BUILD=$(BUILD) ovmf/vmware.sh'

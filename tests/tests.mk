@@ -14,3 +14,4 @@ check-build:
 -include tests/host-tests.mk
 -include tests/fuzz.mk
 -include tests/cuts.mk
+-include tests/build.mk

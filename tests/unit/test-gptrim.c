@@ -168,6 +168,26 @@ static void backup_fails(void **state)
 	done(&r);
 }
 
+/* A firmware that overstates the disk's size (U-Boot 2023.01's legacy IDE
+ * reports 512 times the sectors): the table looks like a grown disk's, but
+ * the disk's "last blocks" cannot be read. Refused before the backup is
+ * saved and before any write, with the reason. */
+static void overstated_size(void **state)
+{
+	struct run r;
+
+	(void)state;
+	RUN(&r, "ws2019", "--apply");
+	r.md.dev.last_lba = (r.md.dev.last_lba + 1) * 512 - 1;
+	go(&r, "ws2019", true);
+	assert_int_equal(r.res.exit, GPTRIM_EXIT_IO);
+	assert_int_equal(r.saves, 0);
+	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
+	assert_reason(r.summary, "cannot read LBA");
+	assert_reason(r.summary, "nothing written");
+	done(&r);
+}
+
 static void statuses(void **state)
 {
 	struct run r;
@@ -359,6 +379,7 @@ int main(void)
 		cmocka_unit_test(report_only),
 		cmocka_unit_test(apply_saves_backup_first),
 		cmocka_unit_test(backup_fails),
+		cmocka_unit_test(overstated_size),
 		cmocka_unit_test(statuses),
 		cmocka_unit_test(repair_backup_restorable),
 		cmocka_unit_test(restore_disk),

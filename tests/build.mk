@@ -1,0 +1,5 @@
+# Checks of the build itself: tools/check-no-fpu.sh, which every EFI link
+# runs, finds what it must and passes what it must (tests/build/no-fpu.sh).
+CHECK_SUITES += 'efi-no-fpu:BUILD=$(BUILD) tests/build/no-fpu.sh'
+check-build: $(BUILD)/efi/gptrim.so $(BUILD)/bench/empty.so \
+	$(BUILD)/bench/connect.so
