@@ -365,11 +365,13 @@ enum gpt_status options_parse(int argc, char *const *argv,
 "  1  report only: entries would be removed (run again with --apply)\n" \
 "  2  bad command line or configuration (also: a --restore FILE that\n" \
 "     cannot be opened)\n" \
-"  3  a disk named explicitly has no GPT\n" \
+"  3  no GPT: on a disk named explicitly, or (firmware) on any disk\n" \
 "  4  damaged or inconsistent table refused; nothing written\n" \
 "  5  the backup could not be saved; nothing written\n" \
 "  6  I/O error, out of memory, or the read-back after writing did not\n" \
-"     match\n"
+"     match\n" \
+"  7  (firmware) no fixed disk at all: a controller without a driver in\n" \
+"     this firmware, or a boot that brought up only the CD\n"
 
 static const char usage_host[] =
 "Usage: gptrim [options] IMAGE|DEVICE...\n"

@@ -104,12 +104,39 @@ static enum gptrim_exit restore(EFI_HANDLE image, struct run *r,
 	if (err != EFI_SUCCESS) {
 		con_line(REPORT_ERROR, "reading %s: %s", o->restore_file,
 			 efi_status_text(err));
+		/* As the host tool: a file that is not there is a mistake on
+		 * the command line; one too large is no backup of ours. */
+		if (err == EFI_NOT_FOUND)
+			return GPTRIM_EXIT_USAGE;
 		return err == EFI_BAD_BUFFER_SIZE ? GPTRIM_EXIT_REFUSED :
 						    GPTRIM_EXIT_IO;
 	}
 	run_disk(d, o, data, len, &r->res[0]);
 	efi_free(data);
 	return r->res[0].exit;
+}
+
+/* A run in which no selected disk has a GPT found nothing to fix and
+ * nothing to check: exit 3 with the likely causes, not "healthy". */
+static enum gptrim_exit gpt_somewhere(const struct run *r,
+				      const struct gptrim_options *o,
+				      enum gptrim_exit code)
+{
+	uint32_t looked = 0;
+
+	for (UINTN i = 0; i < r->count; i++) {
+		if (!options_disk_selected(o, r->disks[i].number))
+			continue;
+		if (r->res[i].is_gpt)
+			return code;
+		looked++;
+	}
+	con_line(REPORT_INFO, "%s", "");
+	report_line(&console_sink, REPORT_ERROR, "no disk has a GPT (%u looked "
+		    "at): is the Windows disk on a controller this firmware "
+		    "has no driver for, or is Windows installed for BIOS "
+		    "(MBR)?", looked);
+	return gptrim_exit_worst(code, GPTRIM_EXIT_NOT_GPT);
 }
 
 /* --disk numbers exist (before anything is written). */
@@ -136,15 +163,18 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 		return GPTRIM_EXIT_IO;
 	con_line(REPORT_INFO, "%llu disk(s) to look at",
 		 (unsigned long long)r.count);
+	if (r.count == 0) {
+		/* Not a success: the VM was never looked at. */
+		report_line(&console_sink, REPORT_ERROR, "the firmware shows no "
+			    "fixed disk: is the disk's controller one this "
+			    "firmware has no driver for, or did the boot bring "
+			    "up only the CD (VMware's EFI Quick Boot)?");
+		disks_free(r.disks, r.count);
+		return GPTRIM_EXIT_NO_DISK;
+	}
 	if (!disks_exist(o, r.count)) {
 		disks_free(r.disks, r.count);
 		return GPTRIM_EXIT_USAGE;
-	}
-	if (r.count == 0) {
-		con_line(REPORT_WARN, "no writable disk found (is its controller "
-			 "supported by this firmware?)");
-		disks_free(r.disks, r.count);
-		return GPTRIM_EXIT_OK;
 	}
 	if (r.count > (UINTN)-1 / sizeof(*r.res) ||
 	    !(r.res = efi_alloc_zero(r.count * sizeof(*r.res)))) {
@@ -156,9 +186,9 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 	if (o->restore_file)
 		code = restore(image, &r, o);
 	else if (ask)
-		code = interactive(&r, o);
+		code = gpt_somewhere(&r, o, interactive(&r, o));
 	else
-		code = run_all(&r, o, false);
+		code = gpt_somewhere(&r, o, run_all(&r, o, false));
 	efi_free(r.res);
 	disks_free(r.disks, r.count);
 	return code;

@@ -2,16 +2,17 @@
 /* How the run ends (--then exit|shutdown|reboot) and the status the caller
  * sees.
  *
- * Exit status mapping: the gptrim exit code N (include/options.h, 0..6) is
+ * Exit status mapping: the gptrim exit code N (include/options.h, 0..7) is
  * returned from efi_main as the EFI_STATUS with value N, unchanged:
  *   0 EFI_SUCCESS    healthy, nothing left to do
  *   1                report only: entries would be removed
  *   2                bad command line or config
- *   3                a disk named with --disk has no GPT
+ *   3                no GPT: on a disk named with --disk, or on any disk
  *   4                damaged or inconsistent table refused
  *   5                backup could not be saved: disk not changed
  *   6                I/O error or read-back mismatch
- * The UEFI shell shows it as %lasterror% (0x0 .. 0x6). Values 1..6 have the
+ *   7                no fixed disk found at all
+ * The UEFI shell shows it as %lasterror% (0x0 .. 0x7). Values 1..7 have the
  * high bit clear, so the firmware treats them as warnings rather than load
  * failures, and the boot manager simply goes on to the next boot option. */
 #include "gptrim-efi.h"
@@ -28,10 +29,11 @@ const char *exit_name(enum gptrim_exit code)
 	case GPTRIM_EXIT_OK: return "healthy, nothing left to do";
 	case GPTRIM_EXIT_PENDING: return "report only, entries would be removed";
 	case GPTRIM_EXIT_USAGE: return "bad command line or config";
-	case GPTRIM_EXIT_NOT_GPT: return "a disk named has no GPT";
+	case GPTRIM_EXIT_NOT_GPT: return "no GPT on a disk named or on any disk";
 	case GPTRIM_EXIT_REFUSED: return "damaged or inconsistent table refused";
 	case GPTRIM_EXIT_BACKUP: return "backup not saved, disk not changed";
 	case GPTRIM_EXIT_IO: return "I/O error or read-back mismatch";
+	case GPTRIM_EXIT_NO_DISK: return "no fixed disk found";
 	default: return "unknown";
 	}
 }

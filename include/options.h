@@ -48,10 +48,12 @@ enum gptrim_exit {
 	GPTRIM_EXIT_OK = 0,       /* healthy, nothing left to do */
 	GPTRIM_EXIT_PENDING = 1,  /* report only: entries would be removed */
 	GPTRIM_EXIT_USAGE = 2,    /* bad command line or config */
-	GPTRIM_EXIT_NOT_GPT = 3,  /* a disk named explicitly has no GPT */
+	GPTRIM_EXIT_NOT_GPT = 3,  /* a disk named explicitly has no GPT, or
+				   * (firmware) none of the disks has one */
 	GPTRIM_EXIT_REFUSED = 4,  /* damaged or inconsistent table refused */
 	GPTRIM_EXIT_BACKUP = 5,   /* backup could not be saved: not changed */
 	GPTRIM_EXIT_IO = 6,       /* I/O error or read-back mismatch */
+	GPTRIM_EXIT_NO_DISK = 7,  /* firmware: it shows no fixed disk at all */
 };
 
 /* argv[0] is the first option (not the program name). Strings are kept by

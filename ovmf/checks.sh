@@ -90,7 +90,7 @@ check_summary() {
 	_want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	_got=$(summaries "$_log" | sed -n 's/.*: removed \([1-9][0-9]*\), healthy$/\1/p' |
 		sort | tr '\n' ' ')
-	_bad=$(summaries "$_log" | drop_report "$_rfirst" | grep -vE ': (removed [0-9]+, healthy|no GPT, skipped)$')
+	_bad=$(summaries "$_log" | drop_report "$_rfirst" | grep -vE ': (removed [0-9]+, healthy|nothing to remove, healthy|no GPT, skipped)$')
 	if [ "$_got" = "$_want" ] && [ -z "$_bad" ]; then
 		pass "$_log: console summary: removed ${_want% } and healthy"
 	else

@@ -44,7 +44,7 @@ BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-240}
 CASES="timing-gptrim timing-empty interactive-none interactive-yes
 shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
 shell-ws2019 shell-refuse-disagree shell-refuse-overlap
-iso-refuse-disagree iso-refuse-overlap iso-restore iso-esp-full iso-config-empty secboot-signed secboot-unsigned
+iso-refuse-disagree iso-refuse-overlap iso-restore iso-esp-full iso-config-empty iso-no-disk iso-no-gpt secboot-signed secboot-unsigned
 iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
@@ -293,6 +293,44 @@ case_iso_esp_full() {
 		detail <"$C/fsck"
 	fi
 	rm -f "$C/esp.img"
+}
+
+# check_outcome LOGNAME STATUS TEXT RESULT: the console's exit status and
+# error TEXT, and what the fleet playbook's filter makes of the console
+# (fleet/filter_plugins/gptrim.py): RESULT with a reason.
+check_outcome() {
+	if grep -q "^gptrim: exit status $2 " "$C/$1.txt" &&
+		tr '\n' ' ' <"$C/$1.txt" | sed 's/  */ /g' | grep -q "$3"; then
+		pass "$1: console: '$3', exit status $2"
+	else
+		fail "$1: console: expected '$3' and exit status $2"
+		tail -n 12 "$C/$1.txt" | detail
+	fi
+	_r=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+import gptrim
+r = gptrim.gptrim_console_result(open(sys.argv[2], errors="replace").read())
+print(r["result"] + ": " + r["detail"])' "$top/fleet/filter_plugins" "$C/$1.log")
+	case "$_r" in
+	"$4: "*) pass "$1: the fleet filter reads the VM as $_r" ;;
+	*) fail "$1: the fleet filter reads '$_r', expected $4"; ;;
+	esac
+}
+
+# The firmware shows no fixed disk (a controller it has no driver for, or
+# Quick Boot): not a success; exit 7 with the likely causes.
+case_iso_no_disk() {
+	boot run --iso "$ISO_DIR/unattended.iso"
+	check_end run guest-shutdown
+	check_outcome run 7 "error: the firmware shows no fixed disk" failed
+}
+
+# Disks, but none with a GPT (an MBR disk, a blank one): exit 3, not 0.
+case_iso_no_gpt() {
+	disk mbr mbr 512 && disk blank blank 512 || return
+	boot run --iso "$ISO_DIR/unattended.iso" $(disk_args mbr:virtio blank:sata)
+	check_end run guest-shutdown
+	check_outcome run 3 "error: no disk has a GPT (2 looked at)" failed
+	check_untouched mbr blank
 }
 
 # A gptrim.cfg with only comments is a bad configuration (exit 2, named),

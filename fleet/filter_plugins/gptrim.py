@@ -5,7 +5,8 @@ the summary table.
 gptrim prints, on the firmware console that the serial port mirrors, one
 line per disk and one exit line (efi/main.c, core/gptrim.c):
     gptrim: disk N <device path>: removed K, healthy | would remove K
-        (report only) | no GPT, skipped | refused: <why> | error: <why> ...
+        (report only) | nothing to remove, healthy | no GPT, skipped |
+        refused: <why> | error: <why> ...
     gptrim: exit status S (<meaning>)
 The console holds terminal escapes and CRs; they are dropped first."""
 import re
@@ -55,6 +56,18 @@ def gptrim_console_result(console):
     if status == 4:
         return {"result": "refused",
                 "detail": named(lambda w: w.startswith("refused:"))}
+    # The VM was not looked at, or holds nothing gptrim can fix: failed,
+    # with the likely causes gptrim names on the console.
+    if status == 7:
+        return {"result": "failed",
+                "detail": "exit status 7: the firmware shows no fixed disk "
+                "(a controller without a firmware driver, or a boot that "
+                "brought up only the CD)"}
+    if status == 3 and not named(lambda w: w.startswith("not GPT:")):
+        return {"result": "failed",
+                "detail": "exit status 3: no disk has a GPT (%d looked at; "
+                "a controller without a firmware driver, or Windows "
+                "installed for BIOS)" % len(disks)}
     return {"result": "failed",
             "detail": "exit status %d (%s)%s" % (
                 status, meaning, "; " + named(
