@@ -44,7 +44,7 @@ BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-240}
 CASES="timing-gptrim timing-empty interactive-none interactive-yes
 shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
 shell-ws2019 shell-refuse-disagree shell-refuse-overlap
-iso-refuse-disagree iso-refuse-overlap iso-restore iso-esp-full iso-config-empty iso-no-disk iso-no-gpt secboot-signed secboot-unsigned
+iso-refuse-disagree iso-refuse-overlap iso-restore iso-restore-grown iso-esp-full iso-config-empty iso-no-disk iso-no-gpt secboot-signed secboot-unsigned
 iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
@@ -293,6 +293,73 @@ case_iso_esp_full() {
 		detail <"$C/fsck"
 	fi
 	rm -f "$C/esp.img"
+}
+
+# Undo of a grown disk from the firmware: the fix moved the backup GPT to
+# the new end; the restore read from the disk's ESP puts the original table
+# back, its backup copy where it was (the primary's AlternateLBA, which
+# Linux and EDK2 follow), and erases the copy gptrim had moved to the end.
+case_iso_restore_grown() {
+	disk sys grown 512 || return
+	boot fix --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio)
+	check_end fix guest-shutdown
+	check_summary fix 1
+	_guid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
+		"$C/sys.orig.json")
+	_opts="--apply --restore /EFI/gptrim/$_guid.gpt --disk 1 --then shutdown"
+	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/restore.iso" "$_opts"
+	boot undo --iso "$C/restore.iso" $(disk_args sys:virtio)
+	check_end undo guest-shutdown
+	if summaries undo | grep -qE ': restored, healthy$'; then
+		pass "undo: $(summaries undo | grep -o 'restored, healthy') from the ESP"
+	else
+		fail "undo: no healthy summary after --restore"
+		tail -n 20 "$C/undo.txt" | detail
+	fi
+	# sgdisk -v finds the original's one problem (the backup is not at the
+	# end of the grown disk) and nothing else.
+	fx_sgdisk "$C/sys.img" 512 -v >"$C/sys.verify" 2>&1
+	fx_sgdisk "$C/sys.orig" 512 -v >"$C/orig.verify" 2>&1
+	if diff "$C/orig.verify" "$C/sys.verify" >"$C/verify.diff" &&
+		grep -q 'Identified 1 problems' "$C/sys.verify"; then
+		pass "undo: sgdisk -v says of it exactly what it says of the original: $(grep -m 1 -i 'problem:' "$C/sys.verify" | cut -c1-60)..."
+	else
+		fail "undo: sgdisk -v differs from the original's"
+		cat "$C/verify.diff" "$C/sys.verify" | detail
+	fi
+	if python3 - "$top/tests/lib" "$C/sys.orig" "$C/sys.img" >"$C/readers" 2>&1 <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import gptread
+orig, img = gptread.report(sys.argv[2], 512), gptread.report(sys.argv[3], 512)
+bad = [k for k in ("edk2_pick", "linux_pick", "linux_pick_force_gpt")
+       if (img[k]["copy"], img[k]["table"]) != (orig[k]["copy"], orig[k]["table"])]
+end = img["last_lba"]
+with open(sys.argv[3], "rb") as f:
+    f.seek(end * 512)
+    if f.read(8) == b"EFI PART":
+        bad.append("a GPT header is left at the last LBA %d" % end)
+print("; ".join(bad) or "Linux's and EDK2's readers pick the original copy "
+      "and read the original table; no header at the last LBA")
+sys.exit(1 if bad else 0)
+PY
+	then
+		pass "undo: $(cat "$C/readers")"
+	else
+		fail "undo: the readers' view differs from the original's"
+		detail <"$C/readers"
+	fi
+	# Every byte as before but the ESP and the 33 blocks at the end where
+	# the moved copy was (erased: they held random bytes before the fix).
+	set -- $(fx_esp "$C/sys.orig" 512)
+	_size=$(stat -c %s "$C/sys.img")
+	if python3 "$here/gpttool.py" compare "$C/sys.orig" "$C/sys.img" 512 \
+		--skip "$1:$2" --skip "$((_size - 33 * 512)):$_size" >"$C/sys.cmp" 2>&1; then
+		pass "undo: every byte as the original's, GPT copies included (ESP and the moved copy's 33 blocks aside)"
+	else
+		fail "undo: the disk differs from the original"
+		detail <"$C/sys.cmp"
+	fi
 }
 
 # check_outcome LOGNAME STATUS TEXT RESULT: the console's exit status and
