@@ -49,35 +49,50 @@ static uint32_t implied_sector_size(const struct gpt_backup *b, uint32_t bs)
 	return 0;
 }
 
-/* A backup of this disk: same sector size and disk GUID, and its backup
- * header on the disk. A disk grown since (or a grown disk whose backup
- * gptrim moved to the end) takes it: the backup GPT goes back where it
- * was. */
+/* The format records no sector size: a layout that fits another size
+ * better than this disk's is only a clue, used for the message when the
+ * table does not hold at this disk's size (a valid table need not have its
+ * backup array right before its header, so the clue can be wrong). */
+static enum gpt_status other_sectors(const struct gpt_backup *b, uint32_t bs,
+				     enum gpt_status st, struct gpt_reason *why)
+{
+	uint32_t ss = implied_sector_size(b, bs);
+
+	if (!ss || ss == bs)
+		return st;
+	return gpt_fail(why, GPT_E_MISMATCH,
+			"backup was made on a disk with %u-byte sectors; this "
+			"disk has %u-byte sectors", ss, bs);
+}
+
+/* A backup of this disk: its disk GUID, and its backup header on the
+ * disk. A disk grown since (or a grown disk whose backup gptrim moved to
+ * the end) takes it: the backup GPT goes back where it was. Whether it
+ * was made at this sector size is decided by judging the table at it
+ * (prepare). */
 static enum gpt_status check_belongs(const struct gpt_table *t,
 				     const struct gpt_backup *b,
 				     struct gpt_reason *why)
 {
 	const struct gpt_header *m = GPT_HDR(b->main_header);
 	const struct gpt_copy *good = gpt_good_copy(t);
-	uint32_t ss = implied_sector_size(b, t->dev->block_size);
 
-	if (ss && ss != t->dev->block_size)
-		return gpt_fail(why, GPT_E_MISMATCH,
-				"backup was made on a disk with %u-byte "
-				"sectors; this disk has %u-byte sectors", ss,
-				t->dev->block_size);
 	if (le64(&m->alternate_lba) > t->dev->last_lba)
-		return gpt_fail(why, GPT_E_MISMATCH,
-				"backup is for a disk of at least %llu sectors; "
-				"this disk has %llu",
-				(unsigned long long)le64(&m->alternate_lba) + 1,
-				(unsigned long long)t->dev->last_lba + 1);
+		return other_sectors(b, t->dev->block_size,
+			gpt_fail(why, GPT_E_MISMATCH,
+				 "backup is for a disk of at least %llu "
+				 "sectors; this disk has %llu",
+				 (unsigned long long)le64(&m->alternate_lba) + 1,
+				 (unsigned long long)t->dev->last_lba + 1),
+			why);
 	if (good && !guid_equal(&GPT_HDR(good->header)->disk_guid,
 				&m->disk_guid))
-		return gpt_fail(why, GPT_E_MISMATCH,
-				"backup is of disk %G; this disk is %G",
-				&m->disk_guid,
-				&GPT_HDR(good->header)->disk_guid);
+		return other_sectors(b, t->dev->block_size,
+			gpt_fail(why, GPT_E_MISMATCH,
+				 "backup is of disk %G; this disk is %G",
+				 &m->disk_guid,
+				 &GPT_HDR(good->header)->disk_guid),
+			why);
 	return GPT_OK;
 }
 
@@ -165,7 +180,8 @@ static enum gpt_status prepare(const struct gpt_table *t,
 	if (!r->array)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
 	mem_copy(r->array, b->array, b->array_bytes);
-	return judge(dev, r, why);
+	st = judge(dev, r, why);
+	return st == GPT_OK ? st : other_sectors(b, dev->block_size, st, why);
 }
 
 enum gpt_status gpt_restore_check(const struct gpt_table *t,

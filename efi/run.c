@@ -90,6 +90,8 @@ static void run_readonly(struct efi_disk *d, const struct gptrim_options *o,
 	if (!restore) {
 		gptrim_run_disk(&d->dev, d->name, &report, o->ndisks > 0, env,
 				res);
+		/* Its summary is an --apply run's ("removed 0, healthy"). */
+		res->report_only = !o->apply;
 		if (res->exit != GPTRIM_EXIT_PENDING)
 			return;
 	}
