@@ -36,10 +36,37 @@ enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
 	return GPTRIM_EXIT_IO;
 }
 
+/* Is the backup just encoded one that restores the table? Decoded before
+ * it leaves the core: a file that would not restore the table is no
+ * backup (exit 5, nothing written). One exception: a --restore over a
+ * damaged table whose bad copy cannot be rebuilt keeps the table as read
+ * (gpt_backup_encode), which need not decode; it is saved all the same,
+ * with a warning, so that the restore is not blocked by what it repairs. */
+static enum gpt_status check_encoded(const struct gpt_table *t,
+				     const uint8_t *buf, size_t len,
+				     bool damaged_ok,
+				     const struct report_sink *out,
+				     struct gpt_reason *why)
+{
+	struct gpt_reason v;
+	bool sound = t->primary.valid && t->backup.valid && t->copies_agree;
+
+	if (gpt_backup_verify(t, buf, len, &v) == GPT_OK)
+		return GPT_OK;
+	if (damaged_ok && !sound) {
+		report_line(out, REPORT_WARN, "  The table replaced is damaged; "
+			    "its backup keeps it as read and will not "
+			    "restore: %s", v.text);
+		return GPT_OK;
+	}
+	*why = v;
+	return v.status;
+}
+
 /* Save the current GPT through the front end before the first write. */
 static enum gpt_status save_backup(const struct gpt_table *t,
 				   const struct gptrim_env *env,
-				   struct gpt_reason *why)
+				   bool damaged_ok, struct gpt_reason *why)
 {
 	size_t len = gpt_backup_size(t), got = 0;
 	uint8_t *buf = bdev_alloc(t->dev, len);
@@ -48,6 +75,8 @@ static enum gpt_status save_backup(const struct gpt_table *t,
 	if (!buf)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the backup");
 	st = gpt_backup_encode(t, buf, len, &got, why);
+	if (st == GPT_OK)
+		st = check_encoded(t, buf, got, damaged_ok, env->out, why);
 	if (st == GPT_OK)
 		st = env->save_backup(env->ctx,
 				      &GPT_HDR(gpt_good_copy(t)->header)->disk_guid,
@@ -84,7 +113,7 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 				      "no place to save the backup; use "
 				      "--no-backup to change the disk anyway");
 		else
-			st = save_backup(t, env, &res->why);
+			st = save_backup(t, env, false, &res->why);
 		if (st != GPT_OK) {
 			report_line(out, REPORT_ERROR,
 				    "  Backup failed, disk not changed: %s",
@@ -175,9 +204,16 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 		st = gpt_backup_decode(data, len, &b, &res->why);
 	if (st == GPT_OK)
 		st = gpt_restore_check(&t, &b, &res->why);
-	/* Keep what is on the disk now, if there is a table to keep. */
-	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t))
-		st = save_backup(&t, env, &res->why);
+	/* Keep what is on the disk now, if there is a table to keep: a
+	 * backup that fails is exit 5 with nothing written, as for a
+	 * removal. */
+	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t) &&
+	    save_backup(&t, env, true, &res->why) != GPT_OK) {
+		report_line(env->out, REPORT_ERROR, "Disk %s: backup failed, "
+			    "disk not changed: %s", name, res->why.text);
+		finish(res, GPTRIM_EXIT_BACKUP, res->why.status, NULL);
+		goto out;
+	}
 	if (st == GPT_OK)
 		st = gpt_restore(&t, &b, &res->commit, &res->why);
 	if (st != GPT_OK) {

@@ -157,6 +157,16 @@ struct gpt_backup {
 /* Check a backup file on its own: sizes, signatures, CRCs, consistency. */
 enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 				  struct gpt_backup *b, struct gpt_reason *why);
+/* Does an encoded backup (buf, len bytes) decode, and would it put back
+ * t's MBR, disk GUID, entry geometry and entry array byte for byte?
+ * GPT_E_IO with the difference otherwise: a backup that cannot restore
+ * the table is a failed backup. The driver checks every backup it encodes
+ * with it before handing it to the front end (a --restore over a table
+ * whose bad copy cannot be rebuilt excepted: that backup keeps the table
+ * as read, and is saved with a warning). Nothing is read or written. */
+enum gpt_status gpt_backup_verify(const struct gpt_table *t,
+				  const uint8_t *buf, size_t len,
+				  struct gpt_reason *why);
 /* Does a decoded backup belong to the disk t was loaded from (sector size,
  * a disk at least as large as its backup header's LBA, disk GUID when the
  * disk has a valid GPT), and would the loader accept the table it writes

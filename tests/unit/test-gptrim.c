@@ -278,6 +278,15 @@ static void restore_disk(void **state)
 	assert_int_equal(r.writes_before_save, 0);
 	done(&r);
 
+	/* The table on the disk cannot be kept: a backup failure (exit 5),
+	 * nothing written, as for a removal. */
+	run(&r, "ws2019-removed", 0, NULL);
+	r.save_status = GPT_E_IO;
+	gptrim_restore_disk(&r.md.dev, "x", file, len, &r.env, &r.res);
+	assert_int_equal(r.res.exit, GPTRIM_EXIT_BACKUP);
+	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
+	done(&r);
+
 	run(&r, "ws2019-otherguid", 0, NULL);
 	gptrim_restore_disk(&r.md.dev, "x", file, len, &r.env, &r.res);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
