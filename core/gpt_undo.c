@@ -162,6 +162,7 @@ enum gpt_status gpt_undo_check(const struct gpt_table *t,
 {
 	const struct gpt_copy *p = &t->primary;
 	enum gpt_status st;
+	uint32_t n = 0;
 
 	*restored = 0;
 	if (!p->valid || !t->backup.valid || !t->copies_agree ||
@@ -174,19 +175,24 @@ enum gpt_status gpt_undo_check(const struct gpt_table *t,
 				!t->backup.valid ? t->backup.why.text :
 				!t->copies_agree ? t->disagree.text :
 						   t->entries_why.text);
+	/* The entries before the places: after an undo of a grown disk
+	 * the newest backup has its backup copy elsewhere too, and "already
+	 * undone" is the better reason. */
 	st = check_geometry(GPT_HDR(p->header), GPT_HDR(b->main_header), why);
-	if (st == GPT_OK)
-		st = check_backup_place(t, b, why);
 	if (st == GPT_OK && mem_compare(t->mbr, b->mbr, GPT_BACKUP_SLOT) != 0)
 		st = gpt_fail(why, GPT_E_MISMATCH,
 			      "the MBR (LBA 0) differs from the backup's: not "
 			      "the table gptrim's change left");
+	if (st == GPT_OK)
+		st = check_entries(p, b, &n, why);
+	if (st == GPT_OK)
+		st = check_backup_place(t, b, why);
 	if (st == GPT_OK)
 		st = compare_slot(p->header, b->main_header, "primary", why);
 	if (st == GPT_OK)
 		st = compare_slot(t->backup.header, b->backup_header, "backup",
 				  why);
 	if (st == GPT_OK)
-		st = check_entries(p, b, restored, why);
+		*restored = n;
 	return st;
 }

@@ -145,6 +145,10 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	const struct gpt_guid *types = options_types(o, &ntypes);
 	enum gpt_status st;
 
+	if (o->undo) {
+		gptrim_undo_disk(dev, name, o, explicit_disk, env, res);
+		return;
+	}
 	mem_zero(res, sizeof(*res));
 	res->report_only = !o->apply;
 	st = gpt_load(dev, &t, &res->why);
@@ -233,6 +237,119 @@ out:
 	gpt_table_release(&t);
 }
 
+/* The newest backup of the disk, decoded and judged against the table:
+ * GPT_OK with *k entries to put back. */
+static enum gpt_status undo_judge(const struct gpt_table *t,
+				  const uint8_t *data, size_t len,
+				  struct gpt_backup *b, uint32_t *k,
+				  struct gpt_reason *why)
+{
+	enum gpt_status st = gpt_backup_decode(data, len, b, why);
+
+	if (st == GPT_OK)
+		st = gpt_undo_check(t, b, k, why);
+	if (st == GPT_OK)
+		st = gpt_restore_check(t, b, why);
+	return st;
+}
+
+/* Keep the table the undo replaces, then write the backup's. */
+static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
+		       const char *name, const struct gptrim_env *env,
+		       struct disk_outcome *res)
+{
+	const struct report_sink *out = env->out;
+	enum gpt_status st;
+
+	if (!env->save_backup)
+		st = gpt_fail(&res->why, GPT_E_IO, "no place to save the table "
+			      "the undo replaces");
+	else
+		st = save_backup(t, env, false, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Backup failed, disk not "
+			    "changed: %s", res->why.text);
+		finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+		return;
+	}
+	st = gpt_restore(t, b, &res->commit, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Undo failed: %s",
+			    res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+		return;
+	}
+	res->restored = true;
+	record_health(t, res);
+	gpt_report_table(t, name, NULL, out);
+	report_line(out, REPORT_NOTE, "  Undone: put back %u entr%s from the "
+		    "newest backup", res->undo_entries,
+		    res->undo_entries == 1 ? "y" : "ies");
+	gpt_report_commit(&res->commit, out);
+	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+}
+
+void gptrim_undo_disk(struct blockdev *dev, const char *name,
+		      const struct gptrim_options *o, bool explicit_disk,
+		      const struct gptrim_env *env, struct disk_outcome *res)
+{
+	const struct report_sink *out = env->out;
+	struct gpt_table t;
+	struct gpt_backup b;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	enum gpt_status st;
+
+	mem_zero(res, sizeof(*res));
+	res->undo = true;
+	res->report_only = !o->apply;
+	st = gpt_load(dev, &t, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "Disk %s: %s", name,
+			    res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+		goto out;
+	}
+	st = gpt_check_table(&t, false, &res->why);
+	res->is_gpt = st != GPT_E_NOT_GPT;
+	record_health(&t, res);
+	gpt_report_table(&t, name, NULL, out);
+	/* A sound table is the undo check's to judge, with its words. */
+	if (gpt_good_copy(&t))
+		st = GPT_OK;
+	if (st == GPT_OK && !env->load_backup)
+		st = gpt_fail(&res->why, GPT_E_UNSUPPORTED, "this front end "
+			      "cannot look for backups");
+	else if (st == GPT_OK)
+		st = env->load_backup(env->ctx, &res->disk_guid, &data, &len,
+				      &res->why);
+	if ((st == GPT_E_NOT_GPT || (st == GPT_E_MISMATCH && !data)) &&
+	    !explicit_disk) {
+		report_line(out, REPORT_INFO, "  %s: skipped", res->why.text);
+		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		goto out;
+	}
+	if (st == GPT_OK)
+		st = undo_judge(&t, data, len, &b, &res->undo_entries,
+				&res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Undo refused: %s",
+			    res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+	} else if (!o->apply) {
+		report_line(out, REPORT_NOTE, "  Report only: --apply --undo "
+			    "would put back %u entr%s", res->undo_entries,
+			    res->undo_entries == 1 ? "y" : "ies");
+		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+	} else {
+		undo_apply(&t, &b, name, env, res);
+	}
+out:
+	if (data)
+		env->free_backup(env->ctx, data, len);
+	gpt_table_release(&t);
+}
+
 void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 			 const char *name, char *out, size_t cap)
 {
@@ -242,12 +359,21 @@ void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 	sb_printf(&sb, "gptrim: disk %u %s: ", number, name);
 	if (res->exit == GPTRIM_EXIT_OK && !res->is_gpt)
 		sb_puts(&sb, "no GPT, skipped");
+	else if (res->exit == GPTRIM_EXIT_OK && res->undo && res->restored)
+		sb_printf(&sb, "undone: restored %u entr%s, healthy",
+			  res->undo_entries,
+			  res->undo_entries == 1 ? "y" : "ies");
+	else if (res->exit == GPTRIM_EXIT_OK && res->undo)
+		sb_printf(&sb, "skipped: %s", res->why.text);
 	else if (res->exit == GPTRIM_EXIT_OK && res->restored)
 		sb_puts(&sb, "restored, healthy");
 	else if (res->exit == GPTRIM_EXIT_OK && res->report_only)
 		sb_puts(&sb, "nothing to remove, healthy");
 	else if (res->exit == GPTRIM_EXIT_OK)
 		sb_printf(&sb, "removed %u, healthy", res->removed);
+	else if (res->exit == GPTRIM_EXIT_PENDING && res->undo)
+		sb_printf(&sb, "would restore %u (report only)",
+			  res->undo_entries);
 	else if (res->exit == GPTRIM_EXIT_PENDING)
 		sb_printf(&sb, "would remove %u (report only)", res->planned);
 	else if (res->exit == GPTRIM_EXIT_NOT_GPT)

@@ -65,7 +65,8 @@ static void run(struct run *r, const char *fixture, int n, char **args)
 	assert_status(options_parse(n, args, OPT_FRONTEND_EFI, &r->o, &why),
 		      GPT_OK);
 	r->sink = (struct report_sink){ on_line, r };
-	r->env = (struct gptrim_env){ &r->sink, on_save, r };
+	r->env = (struct gptrim_env){ .out = &r->sink, .save_backup = on_save,
+				      .ctx = r };
 	memdisk_clear_log(&r->md);
 }
 
