@@ -59,7 +59,18 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 {
 	const struct gpt_header *m = GPT_HDR(b->main_header);
 	const struct gpt_copy *good = gpt_good_copy(t);
-	uint32_t ss = implied_sector_size(b, t->dev->block_size);
+	uint32_t bs = t->dev->block_size;
+	/* A valid GPT on the disk with the backup's disk GUID, first usable
+	 * LBA and primary array LBA is the backup's table at this sector
+	 * size; the layout guess is for other disks only (a backup array
+	 * need not end just before its header, and may then fit another
+	 * size by chance). */
+	const struct gpt_header *g = good ? GPT_HDR(good->header) : NULL;
+	bool same_unit = g && guid_equal(&g->disk_guid, &m->disk_guid) &&
+			 le64(&g->first_usable_lba) == le64(&m->first_usable_lba) &&
+			 le64(&g->partition_entry_lba) ==
+				 le64(&m->partition_entry_lba);
+	uint32_t ss = same_unit ? bs : implied_sector_size(b, bs);
 
 	if (ss && ss != t->dev->block_size)
 		return gpt_fail(why, GPT_E_MISMATCH,
