@@ -191,3 +191,53 @@ enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 	b->array_bytes = (uint32_t)bytes;
 	return GPT_OK;
 }
+
+/**
+ * gpt_backup_verify - does an encoded backup restore the table t holds?
+ *
+ * Decode it as a restore would, then compare what it would put back with
+ * the table as loaded: the MBR, the disk GUID, the entry count and size
+ * and every byte of the entry array of the good copy. (Header locations
+ * may differ: a damaged copy is saved as it would be rebuilt.)
+ */
+enum gpt_status gpt_backup_verify(const struct gpt_table *t,
+				  const uint8_t *buf, size_t len,
+				  struct gpt_reason *why)
+{
+	struct gpt_backup b;
+	struct gpt_reason dec;
+	const struct gpt_copy *c;
+	const struct gpt_header *g, *m;
+	size_t at;
+
+	if (gpt_backup_decode(buf, len, &b, &dec) != GPT_OK)
+		return gpt_fail(why, GPT_E_IO, "the backup just encoded does "
+				"not decode: %s", dec.text);
+	c = gpt_good_copy(t);
+	if (!c)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"no valid GPT copy to compare the backup with");
+	g = GPT_HDR(c->header);
+	m = GPT_HDR(b.main_header);
+	if (mem_compare(b.mbr, t->mbr, GPT_BACKUP_SLOT) != 0)
+		return gpt_fail(why, GPT_E_IO, "the backup just encoded holds "
+				"another MBR than LBA 0 of the disk");
+	if (!guid_equal(&m->disk_guid, &g->disk_guid))
+		return gpt_fail(why, GPT_E_IO, "the backup just encoded is of "
+				"disk %G; the disk is %G", &m->disk_guid,
+				&g->disk_guid);
+	if (le32(&m->num_partition_entries) != c->num_entries ||
+	    le32(&m->size_of_partition_entry) != c->entry_size)
+		return gpt_fail(why, GPT_E_IO, "the backup just encoded has "
+				"%u entries of %u bytes; the disk has %u of %u",
+				le32(&m->num_partition_entries),
+				le32(&m->size_of_partition_entry),
+				c->num_entries, c->entry_size);
+	for (at = 0; at < b.array_bytes && b.array[at] == c->array[at]; at++)
+		;
+	if (at < b.array_bytes)
+		return gpt_fail(why, GPT_E_IO, "the backup just encoded differs "
+				"from the disk's entry array at byte %zu (entry "
+				"%zu)", at, at / c->entry_size + 1);
+	return GPT_OK;
+}

@@ -36,10 +36,37 @@ enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
 	return GPTRIM_EXIT_IO;
 }
 
+/* Is the backup just encoded one that restores the table? Decoded before
+ * it leaves the core: a file that would not restore the table is no
+ * backup (exit 5, nothing written). One exception: a --restore over a
+ * damaged table whose bad copy cannot be rebuilt keeps the table as read
+ * (gpt_backup_encode), which need not decode; it is saved all the same,
+ * with a warning, so that the restore is not blocked by what it repairs. */
+static enum gpt_status check_encoded(const struct gpt_table *t,
+				     const uint8_t *buf, size_t len,
+				     bool damaged_ok,
+				     const struct report_sink *out,
+				     struct gpt_reason *why)
+{
+	struct gpt_reason v;
+	bool sound = t->primary.valid && t->backup.valid && t->copies_agree;
+
+	if (gpt_backup_verify(t, buf, len, &v) == GPT_OK)
+		return GPT_OK;
+	if (damaged_ok && !sound) {
+		report_line(out, REPORT_WARN, "  The table replaced is damaged; "
+			    "its backup keeps it as read and will not "
+			    "restore: %s", v.text);
+		return GPT_OK;
+	}
+	*why = v;
+	return v.status;
+}
+
 /* Save the current GPT through the front end before the first write. */
 static enum gpt_status save_backup(const struct gpt_table *t,
 				   const struct gptrim_env *env,
-				   struct gpt_reason *why)
+				   bool damaged_ok, struct gpt_reason *why)
 {
 	size_t len = gpt_backup_size(t), got = 0;
 	uint8_t *buf = bdev_alloc(t->dev, len);
@@ -48,6 +75,8 @@ static enum gpt_status save_backup(const struct gpt_table *t,
 	if (!buf)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the backup");
 	st = gpt_backup_encode(t, buf, len, &got, why);
+	if (st == GPT_OK)
+		st = check_encoded(t, buf, got, damaged_ok, env->out, why);
 	if (st == GPT_OK)
 		st = env->save_backup(env->ctx,
 				      &GPT_HDR(gpt_good_copy(t)->header)->disk_guid,
@@ -84,7 +113,7 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 				      "no place to save the backup; use "
 				      "--no-backup to change the disk anyway");
 		else
-			st = save_backup(t, env, &res->why);
+			st = save_backup(t, env, false, &res->why);
 		if (st != GPT_OK) {
 			report_line(out, REPORT_ERROR,
 				    "  Backup failed, disk not changed: %s",
@@ -116,6 +145,10 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	const struct gpt_guid *types = options_types(o, &ntypes);
 	enum gpt_status st;
 
+	if (o->undo) {
+		gptrim_undo_disk(dev, name, o, explicit_disk, env, res);
+		return;
+	}
 	mem_zero(res, sizeof(*res));
 	res->report_only = !o->apply;
 	st = gpt_load(dev, &t, &res->why);
@@ -175,9 +208,16 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 		st = gpt_backup_decode(data, len, &b, &res->why);
 	if (st == GPT_OK)
 		st = gpt_restore_check(&t, &b, &res->why);
-	/* Keep what is on the disk now, if there is a table to keep. */
-	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t))
-		st = save_backup(&t, env, &res->why);
+	/* Keep what is on the disk now, if there is a table to keep: a
+	 * backup that fails is exit 5 with nothing written, as for a
+	 * removal. */
+	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t) &&
+	    save_backup(&t, env, true, &res->why) != GPT_OK) {
+		report_line(env->out, REPORT_ERROR, "Disk %s: backup failed, "
+			    "disk not changed: %s", name, res->why.text);
+		finish(res, GPTRIM_EXIT_BACKUP, res->why.status, NULL);
+		goto out;
+	}
 	if (st == GPT_OK)
 		st = gpt_restore(&t, &b, &res->commit, &res->why);
 	if (st != GPT_OK) {
@@ -197,6 +237,119 @@ out:
 	gpt_table_release(&t);
 }
 
+/* The newest backup of the disk, decoded and judged against the table:
+ * GPT_OK with *k entries to put back. */
+static enum gpt_status undo_judge(const struct gpt_table *t,
+				  const uint8_t *data, size_t len,
+				  struct gpt_backup *b, uint32_t *k,
+				  struct gpt_reason *why)
+{
+	enum gpt_status st = gpt_backup_decode(data, len, b, why);
+
+	if (st == GPT_OK)
+		st = gpt_undo_check(t, b, k, why);
+	if (st == GPT_OK)
+		st = gpt_restore_check(t, b, why);
+	return st;
+}
+
+/* Keep the table the undo replaces, then write the backup's. */
+static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
+		       const char *name, const struct gptrim_env *env,
+		       struct disk_outcome *res)
+{
+	const struct report_sink *out = env->out;
+	enum gpt_status st;
+
+	if (!env->save_backup)
+		st = gpt_fail(&res->why, GPT_E_IO, "no place to save the table "
+			      "the undo replaces");
+	else
+		st = save_backup(t, env, false, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Backup failed, disk not "
+			    "changed: %s", res->why.text);
+		finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+		return;
+	}
+	st = gpt_restore(t, b, &res->commit, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Undo failed: %s",
+			    res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+		return;
+	}
+	res->restored = true;
+	record_health(t, res);
+	gpt_report_table(t, name, NULL, out);
+	report_line(out, REPORT_NOTE, "  Undone: put back %u entr%s from the "
+		    "newest backup", res->undo_entries,
+		    res->undo_entries == 1 ? "y" : "ies");
+	gpt_report_commit(&res->commit, out);
+	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+}
+
+void gptrim_undo_disk(struct blockdev *dev, const char *name,
+		      const struct gptrim_options *o, bool explicit_disk,
+		      const struct gptrim_env *env, struct disk_outcome *res)
+{
+	const struct report_sink *out = env->out;
+	struct gpt_table t;
+	struct gpt_backup b;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	enum gpt_status st;
+
+	mem_zero(res, sizeof(*res));
+	res->undo = true;
+	res->report_only = !o->apply;
+	st = gpt_load(dev, &t, &res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "Disk %s: %s", name,
+			    res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+		goto out;
+	}
+	st = gpt_check_table(&t, false, &res->why);
+	res->is_gpt = st != GPT_E_NOT_GPT;
+	record_health(&t, res);
+	gpt_report_table(&t, name, NULL, out);
+	/* A sound table is the undo check's to judge, with its words. */
+	if (gpt_good_copy(&t))
+		st = GPT_OK;
+	if (st == GPT_OK && !env->load_backup)
+		st = gpt_fail(&res->why, GPT_E_UNSUPPORTED, "this front end "
+			      "cannot look for backups");
+	else if (st == GPT_OK)
+		st = env->load_backup(env->ctx, &res->disk_guid, &data, &len,
+				      &res->why);
+	if ((st == GPT_E_NOT_GPT || (st == GPT_E_MISMATCH && !data)) &&
+	    !explicit_disk) {
+		report_line(out, REPORT_INFO, "  %s: skipped", res->why.text);
+		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		goto out;
+	}
+	if (st == GPT_OK)
+		st = undo_judge(&t, data, len, &b, &res->undo_entries,
+				&res->why);
+	if (st != GPT_OK) {
+		report_line(out, REPORT_ERROR, "  Undo refused: %s",
+			    res->why.text);
+		finish(res, gptrim_exit_for_status(st), st, NULL);
+	} else if (!o->apply) {
+		report_line(out, REPORT_NOTE, "  Report only: --apply --undo "
+			    "would put back %u entr%s", res->undo_entries,
+			    res->undo_entries == 1 ? "y" : "ies");
+		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+	} else {
+		undo_apply(&t, &b, name, env, res);
+	}
+out:
+	if (data)
+		env->free_backup(env->ctx, data, len);
+	gpt_table_release(&t);
+}
+
 void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 			 const char *name, char *out, size_t cap)
 {
@@ -206,12 +359,21 @@ void gptrim_summary_line(const struct disk_outcome *res, uint32_t number,
 	sb_printf(&sb, "gptrim: disk %u %s: ", number, name);
 	if (res->exit == GPTRIM_EXIT_OK && !res->is_gpt)
 		sb_puts(&sb, "no GPT, skipped");
+	else if (res->exit == GPTRIM_EXIT_OK && res->undo && res->restored)
+		sb_printf(&sb, "undone: restored %u entr%s, healthy",
+			  res->undo_entries,
+			  res->undo_entries == 1 ? "y" : "ies");
+	else if (res->exit == GPTRIM_EXIT_OK && res->undo)
+		sb_printf(&sb, "skipped: %s", res->why.text);
 	else if (res->exit == GPTRIM_EXIT_OK && res->restored)
 		sb_puts(&sb, "restored, healthy");
 	else if (res->exit == GPTRIM_EXIT_OK && res->report_only)
 		sb_puts(&sb, "nothing to remove, healthy");
 	else if (res->exit == GPTRIM_EXIT_OK)
 		sb_printf(&sb, "removed %u, healthy", res->removed);
+	else if (res->exit == GPTRIM_EXIT_PENDING && res->undo)
+		sb_printf(&sb, "would restore %u (report only)",
+			  res->undo_entries);
 	else if (res->exit == GPTRIM_EXIT_PENDING)
 		sb_printf(&sb, "would remove %u (report only)", res->planned);
 	else if (res->exit == GPTRIM_EXIT_NOT_GPT)

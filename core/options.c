@@ -12,7 +12,7 @@
 
 enum opt_id {
 	O_APPLY, O_REPAIR, O_DISK, O_TYPE, O_NO_BACKUP, O_RESTORE, O_THEN,
-	O_HELP, O_VERSION, O_SECTOR_SIZE, O_BACKUP_DIR, O_REMOVABLE,
+	O_HELP, O_VERSION, O_SECTOR_SIZE, O_BACKUP_DIR, O_REMOVABLE, O_UNDO,
 };
 
 #define FE_ALL (OPT_FRONTEND_HOST | OPT_FRONTEND_EFI)
@@ -31,6 +31,7 @@ static const struct opt_def opt_defs[] = {
 	{ "type", O_TYPE, true, FE_ALL },
 	{ "no-backup", O_NO_BACKUP, false, FE_ALL },
 	{ "restore", O_RESTORE, true, FE_ALL },
+	{ "undo", O_UNDO, false, FE_ALL },
 	{ "then", O_THEN, true, FE_ALL },
 	{ "help", O_HELP, false, FE_ALL },
 	{ "version", O_VERSION, false, FE_ALL },
@@ -189,6 +190,7 @@ static enum gpt_status apply_opt(struct gptrim_options *o,
 	case O_HELP: o->help = true; break;
 	case O_VERSION: o->version = true; break;
 	case O_REMOVABLE: o->removable = true; break;
+	case O_UNDO: o->undo = true; break;
 	case O_DISK: return add_disk(o, v, why);
 	case O_TYPE: return add_type(o, v, why);
 	case O_THEN: return set_then(o, v, why);
@@ -264,6 +266,30 @@ static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
 	return GPT_OK;
 }
 
+/* --undo puts back the newest backup of each selected disk: it finds the
+ * file itself, restores what gptrim removed and nothing else, and keeps
+ * the table it replaces so that the undo can be undone in turn. */
+static enum gpt_status check_undo(const struct gptrim_options *o,
+				  struct gpt_reason *why)
+{
+	if (o->restore_file)
+		return gpt_fail(why, GPT_E_ARG,
+				"--undo cannot be combined with --restore: "
+				"--undo finds each disk's newest backup itself, "
+				"--restore FILE writes one file to one disk");
+	if (o->ntypes || o->repair)
+		return gpt_fail(why, GPT_E_ARG,
+				"--undo cannot be combined with %s: it puts "
+				"back what gptrim removed, nothing else",
+				o->ntypes ? "--type" : "--repair");
+	if (o->no_backup)
+		return gpt_fail(why, GPT_E_ARG,
+				"--undo cannot be combined with --no-backup: "
+				"it saves the table it replaces first, so that "
+				"the undo can be undone");
+	return GPT_OK;
+}
+
 /* Rules that involve more than one option. */
 static enum gpt_status check_combination(const struct gptrim_options *o,
 					 enum opt_frontend fe,
@@ -282,6 +308,8 @@ static enum gpt_status check_combination(const struct gptrim_options *o,
 			return gpt_fail(why, GPT_E_ARG,
 					"--disk %u: only %u disk(s) given",
 					o->disks[i], ndisks);
+	if (o->undo)
+		return check_undo(o, why);
 	if (!o->restore_file)
 		return GPT_OK;
 	/* A restore writes a whole table: never without --apply, and to
@@ -337,72 +365,6 @@ enum gpt_status options_parse(int argc, char *const *argv,
 	if (st != GPT_OK)
 		return st;
 	return check_combination(o, fe, why);
-}
-
-#define USAGE_COMMON \
-"Remove Windows Recovery (WinRE) entries from GPT disks so that VMware\n" \
-"quiesced snapshots of Windows EFI VMs work. Without --apply nothing is\n" \
-"written: the tables are checked and the planned removals reported.\n" \
-"\n" \
-"  --apply           remove the entries (default: report only)\n" \
-"  --repair          rebuild one damaged GPT copy from the good one\n" \
-"  --type GUID       remove this partition type instead of Windows RE\n" \
-"                    (DE94BBA4-06D1-4D40-A16A-BFD50179D6AC); repeatable,\n" \
-"                    at most 8\n" \
-"  --no-backup       do not save the table before the first write\n" \
-"                    (firmware: no log line on the ESP either)\n" \
-"  --restore FILE    write the table saved in FILE (sgdisk --backup\n" \
-"                    format) back to one disk; needs --apply\n"
-
-#define USAGE_HELP \
-"  -h, --help        show this text\n" \
-"  --version         show the version\n"
-
-#define USAGE_EXIT \
-"\n" \
-"Exit status (the worst over all disks):\n" \
-"  0  every disk healthy, nothing left to do\n" \
-"  1  report only: entries would be removed (run again with --apply)\n" \
-"  2  bad command line or configuration (also: a --restore FILE that\n" \
-"     cannot be opened)\n" \
-"  3  no GPT: on a disk named explicitly, or (firmware) on any disk\n" \
-"  4  damaged or inconsistent table refused; nothing written\n" \
-"  5  the backup could not be saved; nothing written\n" \
-"  6  I/O error, out of memory, or the read-back after writing did not\n" \
-"     match\n" \
-"  7  (firmware) no fixed disk at all: a controller without a driver in\n" \
-"     this firmware, or a boot that brought up only the CD\n"
-
-static const char usage_host[] =
-"Usage: gptrim [options] IMAGE|DEVICE...\n"
-USAGE_COMMON
-"  --disk N          only the Nth IMAGE|DEVICE given (1-based); repeatable\n"
-"  --then ACTION, --removable\n"
-"                    firmware only: checked, then ignored (a note says so)\n"
-"  --sector-size N   sector size of image files: 512, 1024, 2048 or 4096\n"
-"                    (default 512; devices report their own)\n"
-"  --backup-dir DIR  save backups in DIR as NAME.DISK-GUID.gpt (default:\n"
-"                    beside the image; required for block devices)\n"
-USAGE_HELP
-"\n"
-"IMAGE is a raw disk image, a VMware -flat.vmdk or a fixed VHD.\n"
-USAGE_EXIT;
-
-static const char usage_efi[] =
-"Usage: gptrim.efi [options]\n"
-USAGE_COMMON
-"  --disk N          only disk N as numbered in the report; repeatable\n"
-"  --removable       also look at removable media\n"
-"  --then ACTION     afterwards: exit (default), shutdown or reboot\n"
-USAGE_HELP
-"\n"
-"Backups go to \\EFI\\gptrim\\DISK-GUID.gpt on the disk's ESP. Started\n"
-"without a shell, options are read from \\gptrim.cfg beside the program.\n"
-USAGE_EXIT;
-
-const char *options_usage(enum opt_frontend fe)
-{
-	return fe == OPT_FRONTEND_EFI ? usage_efi : usage_host;
 }
 
 const struct gpt_guid *options_types(const struct gptrim_options *o,

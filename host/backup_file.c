@@ -5,6 +5,7 @@
  * one that matters most. */
 #include "backup_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -123,45 +124,121 @@ static enum gpt_status write_temp(int dirfd, const char *dir, char *tmp,
 	return st;
 }
 
-/* Put the temporary file under the first free name (or find the same
- * backup already there). name receives the final name. */
+/* NAME.gpt is version 0, NAME.K.gpt version K (1..NAME_TRIES-1, no
+ * leading zero): the version of entry name for stem, or -1. */
+static int version_of(const char *name, const char *stem)
+{
+	size_t n = strlen(stem);
+	const char *p = name + n;
+	int k = 0;
+
+	if (strncmp(name, stem, n) != 0 || *p != '.')
+		return -1;
+	if (strcmp(p, ".gpt") == 0)
+		return 0;
+	if (p[1] < '1' || p[1] > '9')
+		return -1;
+	for (p++; *p >= '0' && *p <= '9' && k < (int)NAME_TRIES; p++)
+		k = k * 10 + (*p - '0');
+	return k < (int)NAME_TRIES && strcmp(p, ".gpt") == 0 ? k : -1;
+}
+
+/* The highest version of stem's backups in the directory: the newest, as
+ * each backup is saved one above the highest (-1: none). */
+static int newest_version(int dirfd, const char *stem)
+{
+	int fd = dup(dirfd), newest = -1;
+	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(dir);
+	while ((e = readdir(dir)) != NULL) {
+		int k = version_of(e->d_name, stem);
+
+		if (k > newest)
+			newest = k;
+	}
+	closedir(dir);
+	return newest;
+}
+
+static void version_name(char *name, size_t cap, const char *stem, int k)
+{
+	if (k == 0)
+		snprintf(name, cap, "%s.gpt", stem);
+	else
+		snprintf(name, cap, "%s.%d.gpt", stem, k);
+}
+
+/* Put the temporary file one version above the newest backup, so that the
+ * highest version is always the newest (--undo takes it); when the newest
+ * already holds the same bytes, keep it instead. name receives the final
+ * name. */
 static enum gpt_status place_backup(int dirfd, const char *dir,
 				    const char *tmp, const char *stem,
 				    const uint8_t *data, size_t len,
 				    char *name, size_t cap, bool *existed,
 				    struct gpt_reason *why)
 {
-	unsigned int k = 0;
-	int err = 0;
+	int err = 0, k = 0;
 
-	while (k < NAME_TRIES) {
-		int same;
+	for (unsigned int tries = 0; tries < NAME_TRIES; tries++) {
+		int newest = newest_version(dirfd, stem);
 
-		if (k == 0)
-			snprintf(name, cap, "%s.gpt", stem);
-		else
-			snprintf(name, cap, "%s.%u.gpt", stem, k);
-		same = same_content(dirfd, name, data, len);
-		if (same == 1) {
-			*existed = true;
-			unlinkat(dirfd, tmp, 0);
-			return GPT_OK;
+		if (newest >= 0) {
+			version_name(name, cap, stem, newest);
+			if (same_content(dirfd, name, data, len) == 1) {
+				*existed = true;
+				unlinkat(dirfd, tmp, 0);
+				return GPT_OK;
+			}
 		}
-		if (same == 0) {
-			k++;
-			continue;
-		}
+		k = newest + 1;
+		version_name(name, cap, stem, k);
+		if (k >= (int)NAME_TRIES)
+			break;
 		if (place_noreplace(dirfd, tmp, name) == 0)
 			return GPT_OK;
 		err = errno;
 		if (err != EEXIST)
 			break;
-		/* Taken meanwhile: look at it again. */
+		/* Taken meanwhile: look again. */
 	}
 	unlinkat(dirfd, tmp, 0);
 	return gpt_fail(why, GPT_E_IO, "cannot save %s/%s: %s", dir, name,
-			k >= NAME_TRIES ? "too many backups of this disk"
-					: strerror(err));
+			k >= (int)NAME_TRIES ? "too many backups of this disk"
+					     : strerror(err));
+}
+
+/* Where the backups of disk go: the directory (--backup-dir, or the
+ * image's; dirbuf holds it when it is the image's), opened as *dirfd (the
+ * caller closes it), and the name stem IMAGE-BASENAME.DISK-GUID. */
+static enum gpt_status backup_where(const struct backup_ctx *b,
+				    const struct gpt_guid *disk,
+				    char dirbuf[PATH_MAX], const char **dir,
+				    char stem[NAME_MAX + 1], int *dirfd,
+				    struct gpt_reason *why)
+{
+	char basebuf[PATH_MAX], guid[GUID_STRING_LEN + 1];
+
+	snprintf(dirbuf, PATH_MAX, "%s", b->image);
+	snprintf(basebuf, sizeof(basebuf), "%s", b->image);
+	*dir = b->dir ? b->dir : dirname(dirbuf);
+	guid_format(disk, guid);
+	if ((size_t)snprintf(stem, NAME_MAX + 1, "%s.%s", basename(basebuf),
+			     guid) >= NAME_MAX + 1 - 8)
+		return gpt_fail(why, GPT_E_LIMIT, "backup name for %s too long",
+				b->image);
+	*dirfd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return gpt_fail(why, GPT_E_IO, "backup directory %s: %s", *dir,
+				strerror(errno));
+	return GPT_OK;
 }
 
 enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
@@ -169,25 +246,16 @@ enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
 			    struct gpt_reason *why)
 {
 	const struct backup_ctx *b = ctx;
-	char dirbuf[PATH_MAX], basebuf[PATH_MAX], guid[GUID_STRING_LEN + 1];
-	char stem[NAME_MAX + 1], tmp[64], name[NAME_MAX + 16];
+	char dirbuf[PATH_MAX], stem[NAME_MAX + 1], tmp[64];
+	char name[NAME_MAX + 16];
 	const char *dir;
 	bool existed = false;
 	enum gpt_status st;
 	int dirfd;
 
-	snprintf(dirbuf, sizeof(dirbuf), "%s", b->image);
-	snprintf(basebuf, sizeof(basebuf), "%s", b->image);
-	dir = b->dir ? b->dir : dirname(dirbuf);
-	guid_format(disk, guid);
-	if ((size_t)snprintf(stem, sizeof(stem), "%s.%s", basename(basebuf),
-			     guid) >= sizeof(stem) - 8)
-		return gpt_fail(why, GPT_E_LIMIT, "backup name for %s too long",
-				b->image);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return gpt_fail(why, GPT_E_IO, "backup directory %s: %s", dir,
-				strerror(errno));
+	st = backup_where(b, disk, dirbuf, &dir, stem, &dirfd, why);
+	if (st != GPT_OK)
+		return st;
 	st = write_temp(dirfd, dir, tmp, sizeof(tmp), data, len, why);
 	if (st == GPT_OK)
 		st = place_backup(dirfd, dir, tmp, stem, data, len, name,
@@ -260,4 +328,45 @@ enum gpt_status backup_read(const char *path, uint8_t **data, size_t *len,
 	*data = buf;
 	*len = got;
 	return GPT_OK;
+}
+
+enum gpt_status backup_load_newest(void *ctx, const struct gpt_guid *disk,
+				   uint8_t **data, size_t *len,
+				   struct gpt_reason *why)
+{
+	const struct backup_ctx *b = ctx;
+	char dirbuf[PATH_MAX], stem[NAME_MAX + 1], name[NAME_MAX + 16];
+	char path[PATH_MAX + NAME_MAX + 16], text[sizeof(path) + 64];
+	const char *dir;
+	enum gpt_status st;
+	int dirfd, k;
+
+	*data = NULL;
+	*len = 0;
+	st = backup_where(b, disk, dirbuf, &dir, stem, &dirfd, why);
+	if (st != GPT_OK)
+		return st;
+	k = newest_version(dirfd, stem);
+	close(dirfd);
+	if (k < 0)
+		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of disk "
+				"%G in %s (%s.gpt, %s.N.gpt): nothing to undo",
+				disk, dir, stem, stem);
+	version_name(name, sizeof(name), stem, k);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	st = backup_read(path, data, len, why);
+	if (st != GPT_OK)
+		return st;
+	/* Straight to the sink, as backup_save: a path is not wrapped. */
+	snprintf(text, sizeof(text), "  Newest backup: %s (%zu bytes)", path,
+		 *len);
+	b->out->line(b->out->ctx, REPORT_INFO, text);
+	return GPT_OK;
+}
+
+void backup_free(void *ctx, uint8_t *data, size_t len)
+{
+	(void)ctx;
+	(void)len;
+	free(data);
 }

@@ -23,11 +23,24 @@ struct backup_ctx {
 
 /* The gptrim_env.save_backup callback; ctx is a struct backup_ctx. Writes
  * a temporary file, syncs it and renames it into place without replacing
- * anything: an existing file with other content makes the name .1.gpt,
- * .2.gpt, ...; one with the same content is kept as it is. */
+ * anything, one version above the newest backup of the disk (NAME.gpt,
+ * then NAME.1.gpt, NAME.2.gpt ...; at most NAME.99.gpt); when the newest
+ * already holds the same bytes it is kept as it is. */
 enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
 			    const uint8_t *data, size_t len,
 			    struct gpt_reason *why);
+
+/* The gptrim_env.load_backup callback for --undo; ctx is a struct
+ * backup_ctx. The newest backup of disk is the highest version of
+ * IMAGE-BASENAME.DISK-GUID.gpt (version 0), .1.gpt, .2.gpt ... in the
+ * backup directory: backup_save always saves one above the highest. Read
+ * with backup_read (the buffer is backup_free's); GPT_E_MISMATCH when
+ * there is none. */
+enum gpt_status backup_load_newest(void *ctx, const struct gpt_guid *disk,
+				   uint8_t **data, size_t *len,
+				   struct gpt_reason *why);
+/* The gptrim_env.free_backup callback: free(data). */
+void backup_free(void *ctx, uint8_t *data, size_t len);
 
 /* Read a --restore file of at most BACKUP_FILE_MAX bytes into a buffer the
  * caller frees with free(). GPT_E_ARG when it cannot be opened or is not a

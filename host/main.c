@@ -86,7 +86,7 @@ static enum gptrim_exit open_disks(const struct gptrim_options *o)
 			return fail(GPTRIM_EXIT_USAGE, text);
 		}
 		/* A backup beside /dev/sda would land on a tmpfs. */
-		if (writes && !o->no_backup && !o->backup_dir &&
+		if ((writes || o->undo) && !o->no_backup && !o->backup_dir &&
 		    d->pd.is_block) {
 			snprintf(text, sizeof(text), "%s is a block device: "
 				 "give --backup-dir DIR (or --no-backup)",
@@ -111,14 +111,16 @@ static enum gptrim_exit check_backup_dir(const struct gptrim_options *o)
 	return fail(GPTRIM_EXIT_USAGE, text);
 }
 
-/* Run or restore one disk and print its summary line. */
+/* Run, restore or undo one disk and print its summary line; *undone
+ * counts the disks --undo restored (or would restore). */
 static enum gptrim_exit run_disk(struct host_disk *d,
 				 const struct gptrim_options *o,
 				 const uint8_t *restore, size_t restore_len,
-				 const struct report_sink *out)
+				 const struct report_sink *out, uint32_t *undone)
 {
 	struct backup_ctx bctx = { o->backup_dir, d->pd.path, out };
-	struct gptrim_env env = { out, backup_save, &bctx };
+	struct gptrim_env env = { out, backup_save, &bctx,
+				  backup_load_newest, backup_free };
 	char line[REPORT_LINE_MAX + PATH_MAX];
 	struct disk_outcome res;
 	struct gpt_reason why;
@@ -135,6 +137,8 @@ static enum gptrim_exit run_disk(struct host_disk *d,
 		report_line(out, REPORT_WARN, "  %s", why.text);
 	gptrim_summary_line(&res, d->number, d->pd.path, line, sizeof(line));
 	printf("%s\n", line);
+	if (res.undo && (res.restored || res.exit == GPTRIM_EXIT_PENDING))
+		(*undone)++;
 	return res.exit;
 }
 
@@ -146,6 +150,7 @@ int main(int argc, char **argv)
 	struct gpt_reason why;
 	uint8_t *restore = NULL;
 	size_t restore_len = 0;
+	uint32_t n = 0, undone = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	use_colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
@@ -175,14 +180,20 @@ int main(int argc, char **argv)
 		return worst;
 	}
 	/* Every selected disk runs, whatever an earlier one did. */
-	for (uint32_t i = 0, n = 0; i < o.npaths; i++) {
+	for (uint32_t i = 0; i < o.npaths; i++) {
 		if (!disks[i].opened)
 			continue;
 		if (n++)
 			putchar('\n');
 		worst = gptrim_exit_worst(worst, run_disk(&disks[i], &o, restore,
-							  restore_len, &out));
+							  restore_len, &out,
+							  &undone));
 	}
+	if (o.undo)
+		printf("gptrim: undo%s %u of %u disk%s\n",
+		       o.apply ? ": restored" :
+				 " (report only): would restore",
+		       undone, n, n == 1 ? "" : "s");
 	close_disks();
 	free(restore);
 	return worst;

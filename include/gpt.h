@@ -157,6 +157,16 @@ struct gpt_backup {
 /* Check a backup file on its own: sizes, signatures, CRCs, consistency. */
 enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 				  struct gpt_backup *b, struct gpt_reason *why);
+/* Does an encoded backup (buf, len bytes) decode, and would it put back
+ * t's MBR, disk GUID, entry geometry and entry array byte for byte?
+ * GPT_E_IO with the difference otherwise: a backup that cannot restore
+ * the table is a failed backup. The driver checks every backup it encodes
+ * with it before handing it to the front end (a --restore over a table
+ * whose bad copy cannot be rebuilt excepted: that backup keeps the table
+ * as read, and is saved with a warning). Nothing is read or written. */
+enum gpt_status gpt_backup_verify(const struct gpt_table *t,
+				  const uint8_t *buf, size_t len,
+				  struct gpt_reason *why);
 /* Does a decoded backup belong to the disk t was loaded from (sector size,
  * a disk at least as large as its backup header's LBA, disk GUID when the
  * disk has a valid GPT), and would the loader accept the table it writes
@@ -165,6 +175,23 @@ enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 enum gpt_status gpt_restore_check(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why);
+/* --undo: is the table t holds exactly what gptrim's change left of the
+ * table in backup b? The same MBR, disk GUID and geometry (entry count
+ * and size, FirstUsableLBA, the primary array's LBA, every header byte
+ * but the CRCs and locations), the backup copy where b has it or moved
+ * further out with its array just before it and LastUsableLBA just before
+ * that (gptrim's commit on a grown disk), and the same entries but for at
+ * least one that is used in b and all zero on the disk. *restored receives
+ * how many (0 on failure). t must be sound (both copies valid and
+ * agreeing): GPT_E_DAMAGED otherwise; any other difference is
+ * GPT_E_MISMATCH naming the first one found. A second --undo after a
+ * successful one therefore fails: nothing is zero on the disk that is used
+ * in the newest backup. Pure: nothing is read or written, and
+ * gpt_restore_check (sector size, the loader's rules) is still needed
+ * before gpt_restore. */
+enum gpt_status gpt_undo_check(const struct gpt_table *t,
+			       const struct gpt_backup *b, uint32_t *restored,
+			       struct gpt_reason *why);
 /* Write a decoded backup back to the disk t was loaded from, after
  * gpt_restore_check. Every copy goes where the backup says it was (on a
  * grown disk the backup GPT goes back before the end); the disk's current

@@ -34,6 +34,7 @@ struct gptrim_options {
 	uint32_t ndisks;          /* 0: every disk */
 	uint32_t disks[OPT_MAX_DISKS]; /* 1-based disk numbers */
 	const char *restore_file;
+	bool undo;                /* --undo: each disk's newest backup */
 	enum then_action then;
 	uint32_t sector_size;     /* host: 0 = detect */
 	const char *backup_dir;   /* host: NULL = beside the image */

@@ -161,7 +161,7 @@ static enum gpt_status save_ok(void *ctx, const struct gpt_guid *disk,
 static void restore_driver(const uint8_t *data, size_t size, uint32_t bs,
 			   uint64_t last_lba, enum gpt_status core_st)
 {
-	struct gptrim_env env = { &fuzz_sink, save_ok, NULL };
+	struct gptrim_env env = { .out = &fuzz_sink, .save_backup = save_ok };
 	struct disk_outcome res;
 	struct fuzzdisk d;
 

@@ -20,7 +20,10 @@
  * with both copies valid, agreeing, holding the old entries minus the
  * planned ones (in place) and converges; a failed commit leaves a copy that
  * is wholly the old table or wholly the new one; a healthy table's backup
- * decodes and restores onto its own disk; no leak, no stray buffer.
+ * decodes and restores onto its own disk; after a removal from sound
+ * copies gpt_undo_check takes the backup saved before it (the removed
+ * entries to put back), and after the restore refuses it (a second
+ * --undo); no leak, no stray buffer.
  *
  * A custom mutator recomputes the CRCs of the headers after most mutations
  * so that they reach the checks behind the CRCs. */
@@ -456,8 +459,34 @@ static void saved_fini(struct saved *sv)
 /* After a commit: the backup saved before it decodes and restores, and
  * the disk holds the old entries, the old MBR and (copies that agreed)
  * both old headers at their old LBAs, a grown disk's backup included. */
+/* --undo: the table a removal from sound copies left is, to
+ * gpt_undo_check, exactly that change of the backup (removed entries put
+ * back); the restored table is not (a second undo refuses). A repair may
+ * be refused, but the check must hold up. */
+static void check_undo(const struct gpt_table *t, const struct gpt_backup *b,
+		       const struct saved *sv, uint32_t removed, bool after)
+{
+	struct gpt_reason why;
+	uint32_t k = 0;
+	enum gpt_status st = gpt_undo_check(t, b, &k, &why);
+
+	FUZZ_CHECK(st == GPT_OK || st == GPT_E_MISMATCH ||
+			   st == GPT_E_DAMAGED,
+		   "undo check: %s", gpt_status_name(st));
+	FUZZ_CHECK(st == GPT_OK ? k > 0 : k == 0,
+		   "undo check: %s with %u entries", gpt_status_name(st), k);
+	if (after)
+		FUZZ_CHECK(st != GPT_OK, "undo check accepts the restored "
+			   "table: a second --undo would write");
+	else if (sv->agreed && removed)
+		FUZZ_CHECK(st == GPT_OK && k == removed,
+			   "undo check after removing %u from sound copies: "
+			   "%s, %u: %s", removed, gpt_status_name(st), k,
+			   why.text);
+}
+
 static void restore_saved(struct gpt_table *t, const struct saved *sv,
-			  const struct expect *x)
+			  const struct expect *x, uint32_t removed)
 {
 	struct gpt_commit_result res;
 	struct gpt_reason why;
@@ -469,6 +498,7 @@ static void restore_saved(struct gpt_table *t, const struct saved *sv,
 	st = gpt_backup_decode(sv->file, sv->len, &b, &why);
 	FUZZ_CHECK(st == GPT_OK, "the backup saved before a commit does not "
 		   "decode: %s", why.text);
+	check_undo(t, &b, sv, removed, false);
 	st = gpt_restore(t, &b, &res, &why);
 	FUZZ_CHECK(st == GPT_OK, "the backup saved before a commit does not "
 		   "restore: %s: %s", gpt_status_name(st), why.text);
@@ -487,6 +517,7 @@ static void restore_saved(struct gpt_table *t, const struct saved *sv,
 			   "at LBA %llu, was %llu)",
 			   (unsigned long long)t->backup.lba,
 			   (unsigned long long)sv->backup_lba);
+	check_undo(t, &b, sv, removed, true);
 }
 
 /* Commit on an honest disk: refused before writing, or done right. */
@@ -578,7 +609,7 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 			   gpt_status_name(st), why.text,
 			   d->calls[FD_WRITE] - w);
 	}
-	restore_saved(t, &sv, &x);
+	restore_saved(t, &sv, &x, plan->count);
 out:
 	saved_fini(&sv);
 	expect_fini(&x);
@@ -746,7 +777,8 @@ static void driver(const struct input *in, const struct verdict *v)
 	struct disk_outcome res;
 	struct fuzzdisk d;
 	struct driver_ctx ctx = { &d, v, 0 };
-	struct gptrim_env env = { &fuzz_sink, driver_save, &ctx };
+	struct gptrim_env env = { .out = &fuzz_sink, .save_backup = driver_save,
+				  .ctx = &ctx };
 	struct gpt_table t;
 	struct gpt_plan plan;
 	struct gpt_reason why;

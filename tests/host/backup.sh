@@ -47,10 +47,18 @@ expect "sgdisk -v clean" sgdisk_clean "$d/disk.img"
 	flunk "restore did not save the replaced table as a second file"
 [ "$(digest "$first")" = "$first_sum" ] || flunk "first backup changed"
 ls "$d"/disk.img.*.1.gpt >/dev/null 2>&1 || flunk "second file is NAME.1.gpt"
-# Same table again: the backup is already there, no third file.
+# Same table again, but the newest backup (.1) holds another one: a third
+# file one version above, so that the highest version is the newest and
+# --undo takes it; the first two unchanged.
+run_gptrim 0 --apply "$d/disk.img"
+[ "$(nfiles "$d" 'disk.img.*.gpt')" = 3 ] || flunk "no third backup file"
+ls "$d"/disk.img.*.2.gpt >/dev/null 2>&1 || flunk "third file is NAME.2.gpt"
+[ "$(digest "$first")" = "$first_sum" ] || flunk "first backup changed"
+# The newest backup holds the same table already: kept, no fourth file.
+cp --sparse=always "$d/orig.img" "$d/disk.img"
 run_gptrim 0 --apply "$d/disk.img"
 out_has "already saved"
-[ "$(nfiles "$d" 'disk.img.*.gpt')" = 2 ] || flunk "a third backup file"
+[ "$(nfiles "$d" 'disk.img.*.gpt')" = 3 ] || flunk "a fourth backup file"
 end
 
 begin "--restore with --disk N picks one of several images"

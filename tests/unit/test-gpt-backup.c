@@ -211,6 +211,81 @@ static void damaged_like_sgdisk(void **state)
 		encode_matches(names[i]);
 }
 
+/* gpt_backup_verify, run on every backup before it is saved: sgdisk's own
+ * file of a disk verifies against it; a file that does not decode, or
+ * decodes to another table (an entry, the disk GUID, the MBR, another
+ * disk's table), is refused as a failed backup (GPT_E_IO: exit 5). */
+static void reseal_array(uint8_t *b, size_t len)
+{
+	uint32_t crc = ref_crc32(b + 1536, len - 1536);
+
+	put_le32(b + 512 + 88, crc);
+	put_le32(b + 1024 + 88, crc);
+	reseal(b + 512);
+	reseal(b + 1024);
+}
+
+static void verify_case(const char *what, const char *fixture,
+			const char *file, void (*edit)(uint8_t *, size_t),
+			enum gpt_status want, const char *keywords)
+{
+	struct gpt_reason why = { 0 };
+	struct memdisk md;
+	struct gpt_table t;
+	size_t len;
+	uint8_t *buf = fixture_slurp(file, &len);
+	enum gpt_status st;
+
+	if (edit)
+		edit(buf, len);
+	load_fixture(&md, &t, fixture);
+	st = gpt_backup_verify(&t, buf, len, &why);
+	printf("# %s: %s: %s\n", what, gpt_status_name(st), why.text);
+	assert_status(st, want);
+	if (keywords)
+		assert_reason(why.text, keywords);
+	assert_int_equal(md.done[MD_WRITE], 0);
+	free(buf);
+	unload(&md, &t);
+}
+
+static void v_array_byte(uint8_t *b, size_t len) { (void)len; b[1536 + 60] ^= 1; }
+static void v_entry_name(uint8_t *b, size_t len)
+{
+	b[1536 + 56] ^= 1; /* entry 1's name, CRCs made right again */
+	reseal_array(b, len);
+}
+static void v_disk_guid(uint8_t *b, size_t len)
+{
+	(void)len;
+	b[512 + 56] ^= 1;
+	b[1024 + 56] ^= 1;
+	reseal(b + 512);
+	reseal(b + 1024);
+}
+static void v_mbr(uint8_t *b, size_t len) { (void)len; b[440] ^= 1; }
+
+static void verify_backup(void **state)
+{
+	(void)state;
+	verify_case("sgdisk's ws2019 file", "ws2019", "ws2019.sgdisk", NULL,
+		    GPT_OK, NULL);
+	verify_case("sgdisk's ws2022 file", "ws2022", "ws2022.sgdisk", NULL,
+		    GPT_OK, NULL);
+	verify_case("sgdisk's 4Kn file", "ws2019-4k", "ws2019-4k.sgdisk", NULL,
+		    GPT_OK, NULL);
+	verify_case("undecodable", "ws2019", "ws2019.sgdisk", v_array_byte,
+		    GPT_E_IO, "decode|CRC");
+	verify_case("another entry", "ws2019", "ws2019.sgdisk", v_entry_name,
+		    GPT_E_IO, "entry 1");
+	verify_case("another disk GUID", "ws2019", "ws2019.sgdisk", v_disk_guid,
+		    GPT_E_IO, "disk");
+	verify_case("another MBR", "ws2019", "ws2019.sgdisk", v_mbr, GPT_E_IO,
+		    "MBR");
+	verify_case("the table before a removal", "ws2019-removed",
+		    "ws2019.sgdisk", NULL, GPT_E_IO, "entry 1");
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[] = {
@@ -222,6 +297,7 @@ int main(void)
 		cmocka_unit_test(decode_sgdisk),
 		cmocka_unit_test(decode_rejects),
 		cmocka_unit_test(damaged_like_sgdisk),
+		cmocka_unit_test(verify_backup),
 	};
 
 	return unit_run("gpt-backup", tests, sizeof(tests) / sizeof(tests[0]));

@@ -65,7 +65,8 @@ static void run(struct run *r, const char *fixture, int n, char **args)
 	assert_status(options_parse(n, args, OPT_FRONTEND_EFI, &r->o, &why),
 		      GPT_OK);
 	r->sink = (struct report_sink){ on_line, r };
-	r->env = (struct gptrim_env){ &r->sink, on_save, r };
+	r->env = (struct gptrim_env){ .out = &r->sink, .save_backup = on_save,
+				      .ctx = r };
 	memdisk_clear_log(&r->md);
 }
 
@@ -276,6 +277,15 @@ static void restore_disk(void **state)
 	assert_reason(r.summary, "restored, healthy");
 	assert_int_equal(r.saves, 1); /* what was there is kept first */
 	assert_int_equal(r.writes_before_save, 0);
+	done(&r);
+
+	/* The table on the disk cannot be kept: a backup failure (exit 5),
+	 * nothing written, as for a removal. */
+	run(&r, "ws2019-removed", 0, NULL);
+	r.save_status = GPT_E_IO;
+	gptrim_restore_disk(&r.md.dev, "x", file, len, &r.env, &r.res);
+	assert_int_equal(r.res.exit, GPTRIM_EXIT_BACKUP);
+	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
 
 	run(&r, "ws2019-otherguid", 0, NULL);

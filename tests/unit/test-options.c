@@ -219,6 +219,36 @@ static void too_many(void **state)
 	assert_reason(why.text, "disk");
 }
 
+/* --undo: both front ends, report only or with --apply, any --disk
+ * selection; never with --restore, --type, --repair or --no-backup. */
+static void undo(void **state)
+{
+	struct gptrim_options o;
+
+	(void)state;
+	parse_ok(EFI, &o, "--undo");
+	assert_true(o.undo);
+	assert_false(o.apply);
+	parse_ok(EFI, &o, "--apply", "--undo", "--then", "shutdown");
+	assert_true(o.undo && o.apply);
+	assert_int_equal(o.then, THEN_SHUTDOWN);
+	parse_ok(EFI, &o, "--apply", "--undo", "--disk", "2", "--disk", "3");
+	assert_int_equal(o.ndisks, 2);
+	parse_ok(HOST, &o, "--apply", "--undo", "--backup-dir", "d", "a.img",
+		 "b.img");
+	assert_true(o.undo);
+	assert_int_equal(o.npaths, 2);
+	parse_ok(EFI, &o, "--apply");
+	assert_false(o.undo);
+	parse_bad(EFI, "restore", "--apply", "--undo", "--restore", "f.gpt",
+		  "--disk", "1");
+	parse_bad(EFI, "type", "--apply", "--undo", "--type", SWAP);
+	parse_bad(EFI, "repair", "--apply", "--undo", "--repair");
+	parse_bad(HOST, "no-backup", "--apply", "--undo", "--no-backup",
+		  "a.img");
+	parse_bad(EFI, "takes no value", "--undo=yes");
+}
+
 /* The usage text: every option of the front end, lines of <= 79 columns. */
 static void usage_text(void **state)
 {
@@ -235,6 +265,8 @@ static void usage_text(void **state)
 	assert_non_null(strstr(h, "--sector-size"));
 	assert_non_null(strstr(h, "--removable")); /* accepted, ignored */
 	assert_non_null(strstr(h, "-h, --help"));
+	assert_non_null(strstr(h, "--undo"));
+	assert_non_null(strstr(e, "--undo"));
 	for (const char *p = h; *p; p++) {
 		col = *p == '\n' ? 0 : col + 1;
 		assert_true(col <= 79);
@@ -390,6 +422,7 @@ int main(void)
 		cmocka_unit_test(help_and_firmware_options),
 		cmocka_unit_test(bad_options),
 		cmocka_unit_test(too_many),
+		cmocka_unit_test(undo),
 		cmocka_unit_test(usage_text),
 		cmocka_unit_test(config_encodings),
 		cmocka_unit_test(config_encodings_bad),
