@@ -167,12 +167,14 @@ static int newest_version(int dirfd, const char *stem)
 	return newest;
 }
 
-static void version_name(char *name, size_t cap, const char *stem, int k)
+/* stem.gpt for k = 0, else stem.k.gpt; false when it does not fit cap
+ * (a cut name would be another file's). */
+static bool version_name(char *name, size_t cap, const char *stem, int k)
 {
-	if (k == 0)
-		snprintf(name, cap, "%s.gpt", stem);
-	else
-		snprintf(name, cap, "%s.%d.gpt", stem, k);
+	int n = k == 0 ? snprintf(name, cap, "%s.gpt", stem) :
+			 snprintf(name, cap, "%s.%d.gpt", stem, k);
+
+	return n >= 0 && (size_t)n < cap;
 }
 
 /* Put the temporary file one version above the newest backup, so that the
@@ -190,8 +192,11 @@ static enum gpt_status place_backup(int dirfd, const char *dir,
 	for (unsigned int tries = 0; tries < NAME_TRIES; tries++) {
 		int newest = newest_version(dirfd, stem);
 
+		if (newest >= 0 && !version_name(name, cap, stem, newest)) {
+			err = ENAMETOOLONG;
+			break;
+		}
 		if (newest >= 0) {
-			version_name(name, cap, stem, newest);
 			if (same_content(dirfd, name, data, len) == 1) {
 				*existed = true;
 				unlinkat(dirfd, tmp, 0);
@@ -199,9 +204,12 @@ static enum gpt_status place_backup(int dirfd, const char *dir,
 			}
 		}
 		k = newest + 1;
-		version_name(name, cap, stem, k);
 		if (k >= (int)NAME_TRIES)
 			break;
+		if (!version_name(name, cap, stem, k)) {
+			err = ENAMETOOLONG;
+			break;
+		}
 		if (place_noreplace(dirfd, tmp, name) == 0)
 			return GPT_OK;
 		err = errno;
@@ -299,13 +307,14 @@ enum gpt_status backup_read(const char *path, uint8_t **data, size_t *len,
 	}
 	/* One byte more than allowed tells a too large file from a full
 	 * one, whatever fstat said. */
-	buf = malloc(BACKUP_FILE_MAX + 1);
+	buf = malloc(GPT_BACKUP_MAX_BYTES + 1);
 	if (!buf) {
 		close(fd);
 		return gpt_fail(why, GPT_E_NOMEM, "no memory to read %s", path);
 	}
-	while (got <= BACKUP_FILE_MAX) {
-		ssize_t n = read(fd, buf + got, BACKUP_FILE_MAX + 1 - got);
+	while (got <= GPT_BACKUP_MAX_BYTES) {
+		ssize_t n = read(fd, buf + got,
+				 GPT_BACKUP_MAX_BYTES + 1 - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -317,10 +326,10 @@ enum gpt_status backup_read(const char *path, uint8_t **data, size_t *len,
 		got += (size_t)n;
 	}
 	close(fd);
-	if (st == GPT_OK && got > BACKUP_FILE_MAX)
+	if (st == GPT_OK && got > GPT_BACKUP_MAX_BYTES)
 		st = gpt_fail(why, GPT_E_LIMIT,
 			      "%s is larger than a GPT backup can be (%u bytes)",
-			      path, BACKUP_FILE_MAX);
+			      path, GPT_BACKUP_MAX_BYTES);
 	if (st != GPT_OK) {
 		free(buf);
 		return st;
@@ -352,7 +361,9 @@ enum gpt_status backup_load_newest(void *ctx, const struct gpt_guid *disk,
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of disk "
 				"%G in %s (%s.gpt, %s.N.gpt): nothing to undo",
 				disk, dir, stem, stem);
-	version_name(name, sizeof(name), stem, k);
+	if (!version_name(name, sizeof(name), stem, k))
+		return gpt_fail(why, GPT_E_IO, "the name of backup %d of %s "
+				"is too long", k, stem);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	st = backup_read(path, data, len, why);
 	if (st != GPT_OK)

@@ -13,7 +13,6 @@
 #include "report.h"
 
 /* The largest backup file: three 512-byte slots and the largest array. */
-#define BACKUP_FILE_MAX (3u * GPT_BACKUP_SLOT + GPT_ARRAY_MAX_BYTES)
 
 struct backup_ctx {
 	const char *dir;   /* --backup-dir, or NULL: beside the image */
@@ -42,8 +41,8 @@ enum gpt_status backup_load_newest(void *ctx, const struct gpt_guid *disk,
 /* The gptrim_env.free_backup callback: free(data). */
 void backup_free(void *ctx, uint8_t *data, size_t len);
 
-/* Read a --restore file of at most BACKUP_FILE_MAX bytes into a buffer the
- * caller frees with free(). GPT_E_ARG when it cannot be opened or is not a
+/* Read a --restore file of at most GPT_BACKUP_MAX_BYTES bytes into a buffer
+ * the caller frees with free(). GPT_E_ARG when it cannot be opened or is not a
  * regular file, GPT_E_LIMIT when too large, GPT_E_IO on read errors. */
 enum gpt_status backup_read(const char *path, uint8_t **data, size_t *len,
 			    struct gpt_reason *why);

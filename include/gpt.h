@@ -135,6 +135,9 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
  * header and the backup header, then the entry array (num x size bytes),
  * whatever the block size. */
 #define GPT_BACKUP_SLOT 512u
+/* The largest backup file: three slots and the largest entry array the
+ * loader accepts. Both front ends read backups up to this size. */
+#define GPT_BACKUP_MAX_BYTES (3u * GPT_BACKUP_SLOT + GPT_ARRAY_MAX_BYTES)
 
 /* Can the format hold this table? A header larger than a slot cannot be
  * stored: GPT_E_UNSUPPORTED, with the reason. */
