@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The disk's own EFI system partition: where the GPT backup goes before the
- * first write (\EFI\gptrim\<DISK-GUID>.gpt, never overwritten: an existing
- * name gets .1, .2, ...) and where a dated line per changed disk is
+ * first write (\EFI\gptrim\<DISK-GUID>.gpt, never overwritten: the next
+ * one is .1, .2, ..., see backups.c) and where a dated line per changed disk is
  * appended to \EFI\gptrim\gptrim.log. The file system writes inside the
  * ESP's data area, never in the GPT areas the core is about to change. */
 #include "gptrim-efi.h"
@@ -10,12 +10,10 @@
 
 #define GPTRIM_DIR L"\\EFI\\gptrim"
 #define LOG_NAME L"\\EFI\\gptrim\\gptrim.log"
-#define BACKUP_VERSIONS 100
 #define NAME_UNITS 96
 
-/* Open the root of the first ESP the firmware shows on disk d. */
-static EFI_STATUS esp_open_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
-				uint32_t *partition)
+EFI_STATUS esp_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
+		    uint32_t *partition)
 {
 	struct fw_parts *parts = efi_alloc(sizeof(*parts));
 	EFI_FILE_IO_INTERFACE *fs;
@@ -106,44 +104,31 @@ static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
 	return f->Flush(f);
 }
 
-/* \EFI\gptrim\<GUID>.gpt, or <GUID>.<k>.gpt for k >= 1. */
-static void backup_name(const struct gpt_guid *g, unsigned k, char *out,
-			size_t cap)
-{
-	char guid[GUID_STRING_LEN + 1];
-	struct strbuf sb;
-
-	guid_format(g, guid);
-	sb_init(&sb, out, cap);
-	sb_printf(&sb, "\\EFI\\gptrim\\%s", guid);
-	if (k > 0)
-		sb_printf(&sb, ".%u", k);
-	sb_puts(&sb, ".gpt");
-}
-
-/* Create a file that does not exist yet, trying name versions in turn. */
+/* Create the next backup of disk g: one number above the newest there is
+ * (backups.c), never over an existing file. */
 static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
 			     EFI_FILE_HANDLE *f, char *name, size_t cap)
 {
+	int k = backup_newest(root, g) + 1;
 	CHAR16 wide[NAME_UNITS];
 	EFI_STATUS err;
 
-	for (unsigned k = 0; k < BACKUP_VERSIONS; k++) {
-		backup_name(g, k, name, cap);
-		utf8_to_utf16(name, wide, NAME_UNITS);
-		err = root->Open(root, f, wide, EFI_FILE_MODE_READ, 0);
-		if (err == EFI_SUCCESS) {
-			(*f)->Close(*f);
-			continue;
-		}
-		if (err != EFI_NOT_FOUND)
-			return err;
-		return root->Open(root, f, wide,
-				  EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |
-					  EFI_FILE_MODE_WRITE,
-				  0);
+	backup_name(g, (unsigned)k, name, cap);
+	if (k >= BACKUP_VERSIONS)
+		return EFI_ACCESS_DENIED;
+	utf8_to_utf16(name, wide, NAME_UNITS);
+	err = root->Open(root, f, wide, EFI_FILE_MODE_READ, 0);
+	if (err == EFI_SUCCESS) {
+		/* Not one of our names a moment ago: leave it alone. */
+		(*f)->Close(*f);
+		return EFI_ACCESS_DENIED;
 	}
-	return EFI_ACCESS_DENIED;
+	if (err != EFI_NOT_FOUND)
+		return err;
+	return root->Open(root, f, wide,
+			  EFI_FILE_MODE_CREATE | EFI_FILE_MODE_READ |
+				  EFI_FILE_MODE_WRITE,
+			  0);
 }
 
 /* Read file name back (at most len + 1 bytes, to see one too many) and
@@ -193,7 +178,7 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	EFI_STATUS err;
 
 	c->saved[0] = '\0';
-	err = esp_open_root(d, &root, &partition);
+	err = esp_root(d, &root, &partition);
 	if (err == EFI_NOT_FOUND)
 		return gpt_fail(why, GPT_E_IO,
 				"no FAT EFI system partition on disk %u to "
@@ -285,7 +270,7 @@ EFI_STATUS esp_log(struct efi_disk *d, const char *text)
 	struct strbuf sb;
 	EFI_STATUS err;
 
-	err = esp_open_root(d, &root, &partition);
+	err = esp_root(d, &root, &partition);
 	if (err != EFI_SUCCESS)
 		return err;
 	err = make_dirs(root, &created);
@@ -318,7 +303,7 @@ EFI_STATUS esp_read_file(struct efi_disk *d, const char *path, size_t max,
 	uint32_t partition = 0;
 	EFI_STATUS err;
 
-	err = esp_open_root(d, &root, &partition);
+	err = esp_root(d, &root, &partition);
 	if (err != EFI_SUCCESS)
 		return err;
 	utf8_to_utf16(path, wide, sizeof(wide) / sizeof(wide[0]));

@@ -78,11 +78,28 @@ struct esp_ctx {
 enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				const uint8_t *data, size_t len,
 				struct gpt_reason *why);
+/* Open the root of the first FAT ESP the firmware shows on disk d;
+ * EFI_NOT_FOUND when there is none. */
+EFI_STATUS esp_root(struct efi_disk *d, EFI_FILE_HANDLE *root,
+		    uint32_t *partition);
 /* Append "<date> <text>" to \EFI\gptrim\gptrim.log on the disk's ESP. */
 EFI_STATUS esp_log(struct efi_disk *d, const char *text);
 /* Read a file (path on the ESP, '/' or '\\') from the disk's ESP. */
 EFI_STATUS esp_read_file(struct efi_disk *d, const char *path, size_t max,
 			 uint8_t **data, size_t *len);
+
+/* backups.c: gptrim's backups on an ESP, \EFI\gptrim\<GUID>[.k].gpt;
+ * the highest k is the newest. */
+#define BACKUP_VERSIONS 100
+void backup_name(const struct gpt_guid *g, unsigned k, char *out, size_t cap);
+/* The newest version of g's backups under root, -1 when there is none. */
+int backup_newest(EFI_FILE_HANDLE root, const struct gpt_guid *g);
+/* struct gptrim_env's load_backup and free_backup (ctx: struct esp_ctx):
+ * the newest backup of disk on d's ESP, in pool memory. */
+enum gpt_status esp_load_backup(void *ctx, const struct gpt_guid *disk,
+				uint8_t **data, size_t *len,
+				struct gpt_reason *why);
+void esp_free_backup(void *ctx, uint8_t *data, size_t len);
 
 /* partitions.c: the firmware's own view of a disk's GPT partitions. */
 #define FW_PARTS_MAX 128u

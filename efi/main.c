@@ -8,8 +8,6 @@
 #include "strbuf.h"
 
 #define ANSWER_SECONDS 30
-/* sgdisk backup: three 512-byte slots and the entry array. */
-#define BACKUP_MAX_BYTES (3u * GPT_BACKUP_SLOT + GPT_ARRAY_MAX_BYTES)
 
 static void print_text(const char *text)
 {
@@ -96,10 +94,10 @@ static enum gptrim_exit restore(EFI_HANDLE image, struct run *r,
 	EFI_STATUS err;
 
 	/* options_parse allows --restore with exactly one --disk. */
-	err = file_read_arg(image, o->restore_file, BACKUP_MAX_BYTES, &data,
+	err = file_read_arg(image, o->restore_file, GPT_BACKUP_MAX_BYTES, &data,
 			    &len);
 	if (err == EFI_NOT_FOUND) /* a path on the disk's own ESP */
-		err = esp_read_file(d, o->restore_file, BACKUP_MAX_BYTES,
+		err = esp_read_file(d, o->restore_file, GPT_BACKUP_MAX_BYTES,
 				    &data, &len);
 	if (err != EFI_SUCCESS) {
 		con_line(REPORT_ERROR, "reading %s: %s", o->restore_file,
@@ -137,6 +135,27 @@ static enum gptrim_exit gpt_somewhere(const struct run *r,
 		    "has no driver for, or is Windows installed for BIOS "
 		    "(MBR)?", looked);
 	return gptrim_exit_worst(code, GPTRIM_EXIT_NOT_GPT);
+}
+
+/* An --undo boot that puts back (or, in a report, would put back) no disk
+ * did not do what it was booted for: exit 4, not "healthy". */
+static enum gptrim_exit undone_somewhere(const struct run *r,
+					 const struct gptrim_options *o,
+					 enum gptrim_exit code)
+{
+	if (!o->undo || code >= GPTRIM_EXIT_REFUSED)
+		return code;
+	for (UINTN i = 0; i < r->count; i++)
+		if (options_disk_selected(o, r->disks[i].number) &&
+		    (r->res[i].restored ||
+		     r->res[i].exit == GPTRIM_EXIT_PENDING))
+			return code;
+	con_line(REPORT_INFO, "%s", "");
+	report_line(&console_sink, REPORT_ERROR, "--undo: no disk %s undone: "
+		    "none has a gptrim backup on its ESP that this undo can "
+		    "put back (each disk says why above)",
+		    o->apply ? "was" : "would be");
+	return GPTRIM_EXIT_REFUSED;
 }
 
 /* --disk numbers exist (before anything is written). */
@@ -188,7 +207,9 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 	else if (ask)
 		code = gpt_somewhere(&r, o, interactive(&r, o));
 	else
-		code = gpt_somewhere(&r, o, run_all(&r, o, false));
+		code = undone_somewhere(&r, o,
+					gpt_somewhere(&r, o,
+						      run_all(&r, o, false)));
 	efi_free(r.res);
 	disks_free(r.disks, r.count);
 	return code;

@@ -97,7 +97,7 @@ static void run_readonly(struct efi_disk *d, const struct gptrim_options *o,
 	}
 	gpt_fail(&res->why, GPT_E_IO, "read-only medium (write-protected): "
 		 "%s, nothing written", restore ? "cannot restore" :
-		 "cannot remove the entries");
+		 o->undo ? "cannot undo" : "cannot remove the entries");
 	con_line(REPORT_ERROR, "  Refused: %s", res->why.text);
 	res->status = GPT_E_IO;
 	res->exit = GPTRIM_EXIT_IO;
@@ -127,7 +127,13 @@ void run_disk(struct efi_disk *d, const struct gptrim_options *o,
 	      struct disk_outcome *res)
 {
 	struct esp_ctx ctx = { .disk = d };
-	struct gptrim_env env = { &console_sink, esp_save_backup, &ctx };
+	struct gptrim_env env = {
+		.out = &console_sink,
+		.save_backup = esp_save_backup,
+		.ctx = &ctx,
+		.load_backup = esp_load_backup,
+		.free_backup = esp_free_backup,
+	};
 	char summary[REPORT_LINE_MAX + DISK_NAME_MAX];
 	struct fw_parts *before = NULL;
 	bool writes = o->apply || restore;
@@ -161,8 +167,10 @@ void run_disk(struct efi_disk *d, const struct gptrim_options *o,
 				    &env, res);
 	else
 		gptrim_run_disk(&d->dev, d->name, o, o->ndisks > 0, &env, res);
+	/* After a restore or an undo, entries come back rather than go:
+	 * the firmware's view is reported, not counted. */
 	if (writes && res->commit.blocks_written > 0)
-		confirm(d, before, o, restore != NULL, res);
+		confirm(d, before, o, restore != NULL || o->undo, res);
 summary:
 	/* Untagged and whole on one line: scripts grep it from the serial
 	 * console. Colour only. */

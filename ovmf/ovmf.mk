@@ -25,6 +25,9 @@ CHECK_SUITES += 'ovmf-hostile:BUILD=$(BUILD) ovmf/hostile.sh'
 # I/O errors in firmware: blkdebug faults on GPT sectors, a read-only disk,
 # a medium removed mid-write (ovmf/faults.sh; ISOs by ovmf/mkiso.sh).
 CHECK_SUITES += 'ovmf-faults:BUILD=$(BUILD) ovmf/faults.sh'
+# --undo in firmware: fix, undo from each disk's ESP, undo again (refused),
+# on the WS2019, WS2022 4Kn, two-recovery, grown and two-disk layouts.
+CHECK_SUITES += 'ovmf-undo:BUILD=$(BUILD) ovmf/undo.sh'
 # A second firmware: U-Boot's UEFI (Debian's u-boot-qemu) on AHCI, NVMe and
 # virtio-blk (ovmf/uboot.sh; its ISOs by ovmf/mkiso.sh).
 CHECK_SUITES += 'uboot:BUILD=$(BUILD) ovmf/uboot.sh'
