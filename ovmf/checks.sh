@@ -119,6 +119,37 @@ check_fw_view() {
 	fi
 }
 
+# check_exit LOGNAME N: the "gptrim: exit status N" line.
+check_exit() {
+	if grep -q "^gptrim: exit status $2 " "$C/$1.txt"; then
+		pass "$1: console: $(grep "^gptrim: exit status $2 " "$C/$1.txt")"
+	else
+		fail "$1: console: no 'gptrim: exit status $2'"
+		grep 'exit status' "$C/$1.txt" | detail
+	fi
+}
+
+# check_outcome LOGNAME STATUS TEXT RESULT: the console's exit status and
+# error TEXT, and what the fleet playbook's filter makes of the console
+# (fleet/filter_plugins/gptrim.py): RESULT with a reason.
+check_outcome() {
+	if grep -q "^gptrim: exit status $2 " "$C/$1.txt" &&
+		tr '\n' ' ' <"$C/$1.txt" | sed 's/  */ /g' | grep -q "$3"; then
+		pass "$1: console: '$3', exit status $2"
+	else
+		fail "$1: console: expected '$3' and exit status $2"
+		tail -n 12 "$C/$1.txt" | detail
+	fi
+	_r=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+import gptrim
+r = gptrim.gptrim_console_result(open(sys.argv[2], errors="replace").read())
+print(r["result"] + ": " + r["detail"])' "$OVMF/../fleet/filter_plugins" "$C/$1.log")
+	case "$_r" in
+	"$4: "*) pass "$1: the fleet filter reads the VM as $_r" ;;
+	*) fail "$1: the fleet filter reads '$_r', expected $4"; ;;
+	esac
+}
+
 # check_lasterror LOGNAME WANT: the startup.nsh line "gptrim-exit X";
 # WANT is 0 or "nonzero".
 check_lasterror() {
@@ -201,6 +232,23 @@ fsinfo_hint_only() {
 		grep -q .
 }
 
+# check_esp_fsck NAME START END: fsck.fat -n of the ESP at bytes
+# START..END of $C/NAME.img finds nothing (ESP_FSINFO_STALE: but the
+# FSInfo hint).
+check_esp_fsck() {
+	dd if="$C/$1.img" of="$C/$1.espimg" bs=1M skip="$2" count=$(($3 - $2)) \
+		iflag=skip_bytes,count_bytes status=none
+	if fsck.fat -n "$C/$1.espimg" >"$C/$1.fsck" 2>&1; then
+		pass "disk $1: ESP file system clean (fsck.fat -n)"
+	elif [ -n "${ESP_FSINFO_STALE:-}" ] && fsinfo_hint_only "$C/$1.fsck"; then
+		pass "disk $1: ESP file system clean (fsck.fat -n) but for the FAT32 FSInfo free-cluster hint ($ESP_FSINFO_STALE)"
+	else
+		fail "disk $1: ESP file system (fsck.fat -n)"
+		detail <"$C/$1.fsck"
+	fi
+	rm -f "$C/$1.espimg"
+}
+
 # check_esp NAME START END [grown]
 # ESP_FSINFO_STALE (a reason): accept a stale FSInfo free count, which some
 # firmware's FAT driver leaves (ovmf/uboot.sh).
@@ -208,16 +256,7 @@ check_esp() {
 	_n=$1 _s=$2 _e=$3 _grown=$4
 	_bs=$(bs_of "$_n")
 	_img=$C/$_n.img
-	dd if="$_img" of="$C/$_n.espimg" bs=1M skip="$_s" count=$(( (_e - _s) ))\
-		iflag=skip_bytes,count_bytes status=none
-	if fsck.fat -n "$C/$_n.espimg" >"$C/$_n.fsck" 2>&1; then
-		pass "disk $_n: ESP file system clean (fsck.fat -n)"
-	elif [ -n "${ESP_FSINFO_STALE:-}" ] && fsinfo_hint_only "$C/$_n.fsck"; then
-		pass "disk $_n: ESP file system clean (fsck.fat -n) but for the FAT32 FSInfo free-cluster hint ($ESP_FSINFO_STALE)"
-	else
-		fail "disk $_n: ESP file system (fsck.fat -n)"
-		detail <"$C/$_n.fsck"
-	fi
+	check_esp_fsck "$_n" "$_s" "$_e"
 	_at="$_img@@$_s"
 	mcopy -n -i "$C/$_n.orig@@$_s" ::/EFI/Microsoft/Boot/BCD "$C/$_n.bcd.orig" 2>/dev/null
 	if mcopy -n -i "$_at" ::/EFI/Microsoft/Boot/BCD "$C/$_n.bcd" 2>"$C/$_n.mt" &&
@@ -257,7 +296,7 @@ check_esp() {
 		fail "disk $_n: sgdisk --load-backup of the backup does not give back the original"
 		detail <"$C/$_n.load"
 	fi
-	rm -f "$C/$_n.restored" "$C/$_n.espimg"
+	rm -f "$C/$_n.restored"
 	if mtype -i "$_at" ::/EFI/gptrim/gptrim.log >"$C/$_n.gptrimlog" 2>&1 &&
 		grep -q 'removed' "$C/$_n.gptrimlog"; then
 		pass "disk $_n: ESP: gptrim.log: $(tail -n 1 "$C/$_n.gptrimlog" | tr -d '\r' | cut -c1-100)"

@@ -264,12 +264,7 @@ case_iso_esp_full() {
 		fail "run: console: no 'not changed, backup failed' summary"
 		summaries run | detail
 	fi
-	if grep -q '^gptrim: exit status 5 ' "$C/run.txt"; then
-		pass "run: console: exit status 5"
-	else
-		fail "run: console: exit status is not 5"
-		grep 'exit status' "$C/run.txt" | detail
-	fi
+	check_exit run 5
 	if python3 "$here/gpttool.py" compare "$C/sys.orig" "$C/sys.img" 512 \
 		--skip "$_esp" >"$C/sys.cmp" 2>&1; then
 		pass "disk sys: every byte outside the ESP unchanged, the GPT included"
@@ -284,15 +279,7 @@ case_iso_esp_full() {
 		fail "disk sys: the ESP's files changed"
 		diff "$C/esp.before" "$C/esp.after" | detail
 	fi
-	dd if="$C/sys.img" of="$C/esp.img" bs=1M skip="${_esp%%:*}" \
-		count=$(( ${_esp#*:} - ${_esp%%:*} )) iflag=skip_bytes,count_bytes status=none
-	if fsck.fat -n "$C/esp.img" >"$C/fsck" 2>&1; then
-		pass "disk sys: ESP file system clean (fsck.fat -n)"
-	else
-		fail "disk sys: ESP file system (fsck.fat -n)"
-		detail <"$C/fsck"
-	fi
-	rm -f "$C/esp.img"
+	check_esp_fsck sys "${_esp%%:*}" "${_esp#*:}"
 }
 
 # Undo of a grown disk from the firmware: the fix moved the backup GPT to
@@ -360,27 +347,6 @@ PY
 		fail "undo: the disk differs from the original"
 		detail <"$C/sys.cmp"
 	fi
-}
-
-# check_outcome LOGNAME STATUS TEXT RESULT: the console's exit status and
-# error TEXT, and what the fleet playbook's filter makes of the console
-# (fleet/filter_plugins/gptrim.py): RESULT with a reason.
-check_outcome() {
-	if grep -q "^gptrim: exit status $2 " "$C/$1.txt" &&
-		tr '\n' ' ' <"$C/$1.txt" | sed 's/  */ /g' | grep -q "$3"; then
-		pass "$1: console: '$3', exit status $2"
-	else
-		fail "$1: console: expected '$3' and exit status $2"
-		tail -n 12 "$C/$1.txt" | detail
-	fi
-	_r=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
-import gptrim
-r = gptrim.gptrim_console_result(open(sys.argv[2], errors="replace").read())
-print(r["result"] + ": " + r["detail"])' "$top/fleet/filter_plugins" "$C/$1.log")
-	case "$_r" in
-	"$4: "*) pass "$1: the fleet filter reads the VM as $_r" ;;
-	*) fail "$1: the fleet filter reads '$_r', expected $4"; ;;
-	esac
 }
 
 # The firmware shows no fixed disk (a controller it has no driver for, or

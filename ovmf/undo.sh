@@ -15,7 +15,8 @@
 # (SATA), a grown disk (virtio-blk), and two system disks in one VM. Each
 # is judged with independent tools:
 #   - the undo boot: the console's "undone: restored K entr..., healthy"
-#     per disk, exit status 0, the VM powered off;
+#     per disk, exit status 0, the VM powered off, and the fleet
+#     playbook's filter reading the console as "undone";
 #   - the disk: every byte as the original's, both GPT copies included,
 #     but the ESP (the grown disk: also the 33 end blocks where the fix
 #     had moved the backup copy, which must hold no GPT header now);
@@ -112,15 +113,7 @@ check_saved_before() {
 	_bs=$(bs_of "$_n")
 	set -- $(fx_esp "$C/$_n.orig" "$_bs")
 	_at="$C/$_n.img@@$1"
-	dd if="$C/$_n.img" of="$C/$_n.espimg" bs=1M skip="$1" count=$(($2 - $1)) \
-		iflag=skip_bytes,count_bytes status=none
-	if fsck.fat -n "$C/$_n.espimg" >"$C/$_n.fsck" 2>&1; then
-		pass "disk $_n: ESP file system clean (fsck.fat -n)"
-	else
-		fail "disk $_n: ESP file system (fsck.fat -n)"
-		detail <"$C/$_n.fsck"
-	fi
-	rm -f "$C/$_n.espimg"
+	check_esp_fsck "$_n" "$1" "$2"
 	_guid=$(guid_of "$_n")
 	fx_sgdisk "$C/$_n.fixed" "$_bs" -b "$C/$_n.fixed.gpt" >/dev/null 2>&1
 	if mcopy -n -i "$_at" "::/EFI/gptrim/$_guid.1.gpt" "$C/$_n.saved.gpt" \
@@ -142,6 +135,7 @@ check_second() {
 	done
 	boot "$_log" --iso "$ISO_DIR/undo.iso" $_disks
 	check_end "$_log" guest-shutdown
+	check_outcome "$_log" 4 "not the table gptrim's change left" refused
 	_n=$(summaries "$_log" | grep -cE ": refused: .*(not what gptrim|gptrim's change)")
 	if [ "$_n" = "$#" ] && grep -q '^gptrim: exit status 4 ' "$C/$_log.txt"; then
 		pass "$_log: console: all $# disk(s) refused, exit status 4: $(summaries "$_log" | grep -o 'refused: .*' | head -n 1 | cut -c1-90)..."
@@ -170,6 +164,7 @@ undo_case() {
 	boot undo --iso "$ISO_DIR/undo.iso" $_disks
 	check_end undo guest-shutdown
 	check_undone_lines undo "$4"
+	check_outcome undo 0 "undone: restored $4 entr" undone
 	check_original sys ${5:-}
 	check_saved_before sys
 	check_second again sys

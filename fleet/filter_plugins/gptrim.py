@@ -6,7 +6,8 @@ gptrim prints, on the firmware console that the serial port mirrors, one
 line per disk and one exit line (efi/main.c, core/gptrim.c):
     gptrim: disk N <device path>: removed K, healthy | would remove K
         (report only) | nothing to remove, healthy | no GPT, skipped |
-        refused: <why> | error: <why> ...
+        undone: restored K entries, healthy | would restore K (report only)
+        | refused: <why> | error: <why> ...
     gptrim: exit status S (<meaning>)
 The console holds terminal escapes and CRs; they are dropped first."""
 import re
@@ -16,6 +17,8 @@ DISK = re.compile(r"gptrim: disk (\d+) [^\n]*?: ([a-z][^\n]*)$", re.M)
 EXIT = re.compile(r"gptrim: exit status (\d+) \(([^)\n]*)\)")
 REMOVED = re.compile(r"^removed (\d+), healthy$")
 WOULD = re.compile(r"^would remove (\d+) \(report only\)$")
+UNDONE = re.compile(r"^undone: restored (\d+) entr(?:y|ies), healthy$")
+WOULD_UNDO = re.compile(r"^would restore (\d+) \(report only\)$")
 
 
 def disk_lines(text):
@@ -30,7 +33,8 @@ def count(disks, pattern):
 
 def gptrim_console_result(console):
     """{result, detail} of one boot from its console text. result is one of
-    fixed, would fix, nothing to do, refused, failed, no result."""
+    fixed, would fix, undone, would undo, nothing to do, refused, failed,
+    no result."""
     text = ESCAPES.sub("", console or "")
     disks = disk_lines(text)
     m = EXIT.search(text)
@@ -43,6 +47,10 @@ def gptrim_console_result(console):
     def named(pred):
         return "; ".join("disk %d: %s" % (n, w) for n, w in disks if pred(w))
 
+    if status == 0 and count(disks, UNDONE):
+        return {"result": "undone", "detail": named(UNDONE.match)}
+    if status == 1 and count(disks, WOULD_UNDO):
+        return {"result": "would undo", "detail": named(WOULD_UNDO.match)}
     if status == 0 and removed:
         return {"result": "fixed",
                 "detail": named(lambda w: REMOVED.match(w) and
