@@ -25,6 +25,12 @@ disk() {
 
 bs_of() { cat "$C/$1.bs"; }
 
+# guid_of NAME: the original disk's GUID, as sfdisk read it.
+guid_of() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
+		"$C/$1.orig.json"
+}
+
 # boot LOGNAME ARGS...: one boot; sets BOOT_RC, BOOT_END, BOOT_SECS.
 boot() {
 	_log=$1
@@ -266,8 +272,7 @@ check_esp() {
 		fail "disk $_n: ESP: \\EFI\\Microsoft\\Boot\\BCD damaged"
 		detail <"$C/$_n.mt"
 	fi
-	_guid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
-		"$C/$_n.orig.json")
+	_guid=$(guid_of "$_n")
 	mdir -b -i "$_at" ::/EFI/gptrim >"$C/$_n.mdir" 2>&1
 	_file=$(grep -i "/$_guid\.gpt\$" "$C/$_n.mdir" | head -n 1)
 	if [ -z "$_file" ]; then

@@ -287,16 +287,7 @@ case_iso_esp_full() {
 # back, its backup copy where it was (the primary's AlternateLBA, which
 # Linux and EDK2 follow), and erases the copy gptrim had moved to the end.
 case_iso_restore_grown() {
-	disk sys grown 512 || return
-	boot fix --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio)
-	check_end fix guest-shutdown
-	check_summary fix 1
-	_guid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
-		"$C/sys.orig.json")
-	_opts="--apply --restore /EFI/gptrim/$_guid.gpt --disk 1 --then shutdown"
-	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/restore.iso" "$_opts"
-	boot undo --iso "$C/restore.iso" $(disk_args sys:virtio)
-	check_end undo guest-shutdown
+	fix_then_restore grown 512 || return
 	if summaries undo | grep -qE ': restored, healthy$'; then
 		pass "undo: $(summaries undo | grep -o 'restored, healthy') from the ESP"
 	else
@@ -388,19 +379,24 @@ case_iso_config_empty() {
 	check_untouched sys
 }
 
-# Undo from the firmware: fix, then boot an ISO whose gptrim.cfg restores
-# the backup from the disk's own ESP; the disk is the original again.
-case_iso_restore() {
-	disk sys ws2019 4096 || return
+# fix_then_restore LAYOUT BS: the unattended ISO fixes the disk (virtio),
+# then an ISO whose gptrim.cfg restores the backup from the disk's own ESP
+# (boots fix and undo; _opts holds that gptrim.cfg).
+fix_then_restore() {
+	disk sys "$1" "$2" || return 1
 	boot fix --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio)
 	check_end fix guest-shutdown
 	check_summary fix 1
-	_guid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
-		"$C/sys.orig.json")
-	_opts="--apply --restore /EFI/gptrim/$_guid.gpt --disk 1 --then shutdown"
+	_opts="--apply --restore /EFI/gptrim/$(guid_of sys).gpt --disk 1 --then shutdown"
 	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/restore.iso" "$_opts"
 	boot undo --iso "$C/restore.iso" $(disk_args sys:virtio)
 	check_end undo guest-shutdown
+}
+
+# Undo from the firmware: fix, then boot an ISO whose gptrim.cfg restores
+# the backup from the disk's own ESP; the disk is the original again.
+case_iso_restore() {
+	fix_then_restore ws2019 4096 || return
 	_line=$(summaries undo | head -n 1)
 	if summaries undo | grep -qE ': restored, healthy$'; then
 		pass "undo: gptrim.cfg '$_opts': $_line"

@@ -43,11 +43,6 @@ CASES="ws2019 ws2022-4k tworec grown two-disks"
 
 # ---------------------------------------------------------------- helpers ---
 
-guid_of() {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
-		"$C/$1.orig.json"
-}
-
 # fix NAME...: the unattended ISO fixes each disk; FIXED copies kept.
 fix_boot() {
 	boot fix --iso "$ISO_DIR/unattended.iso" "$@"
