@@ -44,6 +44,7 @@ set -- $(fx_esp "$img" 512)
 mdir -i "$img@@$1" ::/EFI/gptrim || true
 mtype -i "$img@@$1" ::/EFI/gptrim/gptrim.log 2>/dev/null || true
 echo
-echo "Undo from Linux: sgdisk --load-backup=<that .gpt file> $img"
+echo "Undo from the firmware: make iso OPTIONS=\"--apply --undo --then shutdown\", boot it once"
+echo "Undo from Linux: build/gptrim --apply --restore <that .gpt file> $img (or sgdisk --load-backup)"
 echo "Console log: $dir/console.log"
 exit "$rc"
