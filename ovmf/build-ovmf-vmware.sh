@@ -15,8 +15,9 @@
 # runs this only when the firmware is missing or older than this script.
 #
 # The source comes from Debian's archive through apt, without touching the
-# machine's apt configuration: a private deb822 sources list with deb-src,
-# a private lists and cache directory (OUT-DIR/apt).
+# machine's apt configuration: a private deb822 sources list with deb-src
+# for each archive the machine's apt uses (ovmf/apt-deb-src.py), a private
+# lists and cache directory (OUT-DIR/apt).
 set -eu
 
 [ $# = 1 ] || { echo "usage: $0 OUT-DIR" >&2; exit 2; }
@@ -36,18 +37,10 @@ failed() {
 	exit 1
 }
 
-# The archive as this machine uses it (/etc/apt/sources.list.d/
-# debian.sources), with the source indexes too.
+# The archives as this machine's apt uses them (a mirror or a proxy
+# included), with the source indexes too: ovmf/apt-deb-src.py.
 apt_sources() {
-	for _s in "http://deb.debian.org/debian bookworm bookworm-updates" \
-		"http://deb.debian.org/debian-security bookworm-security"; do
-		set -- $_s
-		_uri=$1
-		shift
-		printf 'Types: deb deb-src\nURIs: %s\nSuites: %s\nComponents: main\n' \
-			"$_uri" "$*"
-		printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n'
-	done
+	python3 "$(dirname "$0")/apt-deb-src.py"
 }
 
 # apt_private ARGS...: apt-get with the private sources list (apt reads a
@@ -61,10 +54,11 @@ apt_private() {
 
 # fetch: Debian's edk2 source, unpacked with its patches, into $src/edk2-*.
 fetch() {
-	step "apt-get update (private sources list with deb-src)"
 	rm -rf "$out/apt" "$src"
 	mkdir -p "$out/apt/lists/partial" "$out/apt/cache" "$src"
-	apt_sources >"$out/apt/edk2.sources"
+	step "deriving deb-src entries from this machine's apt sources"
+	apt_sources >"$out/apt/edk2.sources" 2>>"$log" || failed
+	step "apt-get update (private sources list with deb-src)"
 	apt_private update >>"$log" 2>&1 || failed
 	step "apt-get source edk2"
 	(cd "$src" && apt_private source edk2) >>"$log" 2>&1 || failed

@@ -3,3 +3,5 @@
 CHECK_SUITES += 'efi-no-fpu:BUILD=$(BUILD) tests/build/no-fpu.sh'
 check-build: $(BUILD)/efi/gptrim.so $(BUILD)/bench/empty.so \
 	$(BUILD)/bench/connect.so
+# The OVMF build's private apt sources come from the machine's own.
+CHECK_SUITES += 'apt-deb-src:BUILD=$(BUILD) tests/build/apt-deb-src.sh'
