@@ -85,6 +85,27 @@ static enum gpt_status save_backup(const struct gpt_table *t,
 	return st;
 }
 
+/* Keep the table on the disk before the first write to it. no_place:
+ * the reason when the front end has nowhere to save it. On failure the
+ * reason is reported and the disk's outcome is exit 5 (nothing written). */
+static bool keep_table(const struct gpt_table *t, const struct gptrim_env *env,
+		       bool damaged_ok, const char *no_place,
+		       struct disk_outcome *res)
+{
+	enum gpt_status st;
+
+	if (!env->save_backup)
+		st = gpt_fail(&res->why, GPT_E_IO, "%s", no_place);
+	else
+		st = save_backup(t, env, damaged_ok, &res->why);
+	if (st == GPT_OK)
+		return true;
+	report_line(env->out, REPORT_ERROR,
+		    "  Backup failed, disk not changed: %s", res->why.text);
+	finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+	return false;
+}
+
 static void record_health(const struct gpt_table *t, struct disk_outcome *res)
 {
 	const struct gpt_copy *good = gpt_good_copy(t);
@@ -107,21 +128,10 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 		finish(res, gptrim_exit_for_status(st), st, NULL);
 		return;
 	}
-	if (!o->no_backup) {
-		if (!env->save_backup)
-			st = gpt_fail(&res->why, GPT_E_IO,
-				      "no place to save the backup; use "
-				      "--no-backup to change the disk anyway");
-		else
-			st = save_backup(t, env, false, &res->why);
-		if (st != GPT_OK) {
-			report_line(out, REPORT_ERROR,
-				    "  Backup failed, disk not changed: %s",
-				    res->why.text);
-			finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
-			return;
-		}
-	}
+	if (!o->no_backup &&
+	    !keep_table(t, env, false, "no place to save the backup; use "
+			"--no-backup to change the disk anyway", res))
+		return;
 	st = gpt_commit_removals(t, plan, o->repair, &res->commit, &res->why);
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Commit failed: %s",
@@ -212,12 +222,8 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	 * backup that fails is exit 5 with nothing written, as for a
 	 * removal. */
 	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t) &&
-	    save_backup(&t, env, true, &res->why) != GPT_OK) {
-		report_line(env->out, REPORT_ERROR, "Disk %s: backup failed, "
-			    "disk not changed: %s", name, res->why.text);
-		finish(res, GPTRIM_EXIT_BACKUP, res->why.status, NULL);
+	    !keep_table(&t, env, true, "", res))
 		goto out;
-	}
 	if (st == GPT_OK)
 		st = gpt_restore(&t, &b, &res->commit, &res->why);
 	if (st != GPT_OK) {
@@ -261,17 +267,9 @@ static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
 	const struct report_sink *out = env->out;
 	enum gpt_status st;
 
-	if (!env->save_backup)
-		st = gpt_fail(&res->why, GPT_E_IO, "no place to save the table "
-			      "the undo replaces");
-	else
-		st = save_backup(t, env, false, &res->why);
-	if (st != GPT_OK) {
-		report_line(out, REPORT_ERROR, "  Backup failed, disk not "
-			    "changed: %s", res->why.text);
-		finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+	if (!keep_table(t, env, false, "no place to save the table the undo "
+			"replaces", res))
 		return;
-	}
 	st = gpt_restore(t, b, &res->commit, &res->why);
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Undo failed: %s",
