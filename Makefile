@@ -1,4 +1,4 @@
-# gptrim build. See DESIGN.md "Build contract".
+# gptrim build. See docs/design.md "Build contract".
 #   make            build/gptrim.efi and build/gptrim (host tool)
 #   make iso        build/gptrim.iso [OPTIONS="..."] [SIGN_KEY=.. SIGN_CERT=..]
 #   make check      every test suite; last line "N passed, N failed"
