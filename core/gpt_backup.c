@@ -224,8 +224,9 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 				"another MBR than LBA 0 of the disk");
 	if (!guid_equal(&m->disk_guid, &g->disk_guid))
 		return gpt_fail(why, GPT_E_IO, "the backup just encoded is of "
-				"disk %G; the disk is %G", &m->disk_guid,
-				&g->disk_guid);
+				"disk %s; the disk is %s",
+				guid_str(&m->disk_guid).s,
+				guid_str(&g->disk_guid).s);
 	if (le32(&m->num_partition_entries) != c->num_entries ||
 	    le32(&m->size_of_partition_entry) != c->entry_size)
 		return gpt_fail(why, GPT_E_IO, "the backup just encoded has "

@@ -89,9 +89,9 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 				&m->disk_guid))
 		return other_sectors(b, t->dev->block_size,
 			gpt_fail(why, GPT_E_MISMATCH,
-				 "backup is of disk %G; this disk is %G",
-				 &m->disk_guid,
-				 &GPT_HDR(good->header)->disk_guid),
+				 "backup is of disk %s; this disk is %s",
+				 guid_str(&m->disk_guid).s,
+				 guid_str(&GPT_HDR(good->header)->disk_guid).s),
 			why);
 	return GPT_OK;
 }

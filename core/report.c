@@ -162,19 +162,14 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 	uint64_t bytes = (last >= first ? last - first + 1 : 0) *
 			 (uint64_t)t->dev->block_size;
 	const char *type = gpt_type_name(&e->type_guid);
-	char line[REPORT_LINE_MAX], size[24];
+	char line[REPORT_LINE_MAX];
 	struct strbuf sb;
 
-	sb_init(&sb, size, sizeof(size));
-	sb_printf(&sb, "%S", bytes);
 	sb_init(&sb, line, sizeof(line));
-	sb_printf(&sb, "%4u %13llu %13llu %11s", i + 1,
-		  (unsigned long long)first, (unsigned long long)last, size);
-	sb_puts(&sb, "  ");
-	if (type)
-		sb_puts(&sb, type);
-	else
-		sb_printf(&sb, "%G", &e->type_guid);
+	sb_printf(&sb, "%4u %13llu %13llu %11s  %s", i + 1,
+		  (unsigned long long)first, (unsigned long long)last,
+		  size_str(bytes).s,
+		  type ? type : guid_str(&e->type_guid).s);
 	if (remove)
 		sb_puts(&sb, "  <- remove");
 	report_emit(out, remove ? REPORT_NOTE : REPORT_INFO, line);
@@ -252,8 +247,8 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 	uint64_t blocks = t->dev->last_lba + 1;
 
 	report_line(out, REPORT_INFO, "Disk %s", disk_name);
-	report_line(out, REPORT_INFO, "  %S, %llu sectors of %u bytes",
-		    blocks * t->dev->block_size, (unsigned long long)blocks,
+	report_line(out, REPORT_INFO, "  %s, %llu sectors of %u bytes",
+		    size_str(blocks * t->dev->block_size).s, (unsigned long long)blocks,
 		    t->dev->block_size);
 	report_line(out, t->mbr_kind == MBR_PROTECTIVE ? REPORT_INFO :
 							  REPORT_WARN,
@@ -263,8 +258,8 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 	if (!t->primary.present && !t->backup.present)
 		return;
 	if (good)
-		report_line(out, REPORT_INFO, "  Disk GUID %G",
-			    &GPT_HDR(good->header)->disk_guid);
+		report_line(out, REPORT_INFO, "  Disk GUID %s",
+			    guid_str(&GPT_HDR(good->header)->disk_guid).s);
 	report_copy(&t->primary, "Primary", out);
 	report_copy(&t->backup, "Backup", out);
 	if (t->split_by_removal)

@@ -119,8 +119,8 @@ enum gpt_status esp_load_backup(void *ctx, const struct gpt_guid *disk,
 	if (k < 0) {
 		root->Close(root);
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of disk "
-				"%G on its ESP (\\EFI\\gptrim): nothing to undo",
-				disk);
+				"%s on its ESP (\\EFI\\gptrim): nothing to undo",
+				guid_str(disk).s);
 	}
 	backup_name(disk, (unsigned)k, name, sizeof(name));
 	utf8_to_utf16(name, wide, sizeof(wide) / sizeof(wide[0]));

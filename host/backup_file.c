@@ -359,8 +359,8 @@ enum gpt_status backup_load_newest(void *ctx, const struct gpt_guid *disk,
 	close(dirfd);
 	if (k < 0)
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of disk "
-				"%G in %s (%s.gpt, %s.N.gpt): nothing to undo",
-				disk, dir, stem, stem);
+				"%s in %s (%s.gpt, %s.N.gpt): nothing to undo",
+				guid_str(disk).s, dir, stem, stem);
 	if (!version_name(name, sizeof(name), stem, k))
 		return gpt_fail(why, GPT_E_IO, "the name of backup %d of %s "
 				"is too long", k, stem);

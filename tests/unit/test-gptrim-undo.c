@@ -67,7 +67,7 @@ static enum gpt_status on_load(void *ctx, const struct gpt_guid *disk,
 
 	if (n == 0)
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of "
-				"disk %G in the test's store", disk);
+				"disk %s in the test's store", guid_str(disk).s);
 	r->loads++;
 	*data = malloc(r->store_len[n - 1]);
 	assert_non_null(*data);

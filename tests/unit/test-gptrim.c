@@ -357,11 +357,11 @@ static void values_never_split(void **state)
 	(void)state;
 	assert_true(guid_parse(values[0], &g));
 	report_line(&sink, REPORT_ERROR, "  Disk %s: restore refused: backup "
-		    "of disk %G at LBA %llu, not %llu; entry ends at %llu",
-		    path, &g, 2097151ull, 3145727ull, 18446744073709551615ull);
+		    "of disk %s at LBA %llu, not %llu; entry ends at %llu",
+		    path, guid_str(&g).s, 2097151ull, 3145727ull, 18446744073709551615ull);
 	report_line(&sink, REPORT_WARN, "  Backup GPT at LBA %llu, not at the "
-		    "last LBA %llu (grown disk); disk %G, then LBA %llu and "
-		    "LBA %llu", 2097151ull, 3145727ull, &g, 2097151ull,
+		    "last LBA %llu (grown disk); disk %s, then LBA %llu and "
+		    "LBA %llu", 2097151ull, 3145727ull, guid_str(&g).s, 2097151ull,
 		    18446744073709551615ull);
 	for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
 		bool whole = false;
