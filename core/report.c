@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include "gpt_internal.h"
+#include "utf.h"
 
 #define REPORT_COLUMNS 79
 
@@ -94,43 +95,6 @@ const char *mbr_kind_name(enum mbr_kind kind)
 	return "?";
 }
 
-/* UTF-16LE partition name to UTF-8; unprintable characters become '?'. */
-static void put_name(struct strbuf *sb, const struct gpt_entry *e)
-{
-	for (unsigned i = 0; i < GPT_NAME_UNITS; i++) {
-		uint32_t cp = le16(&e->name[i]);
-
-		if (cp == 0)
-			break;
-		if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < GPT_NAME_UNITS) {
-			uint32_t lo = le16(&e->name[i + 1]);
-
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) +
-				     (lo - 0xDC00);
-				i++;
-			}
-		}
-		if (cp < 0x20 || cp == 0x7F || (cp >= 0xD800 && cp <= 0xDFFF))
-			sb_putc(sb, '?');
-		else if (cp < 0x80)
-			sb_putc(sb, (char)cp);
-		else if (cp < 0x800) {
-			sb_putc(sb, (char)(0xC0 | cp >> 6));
-			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
-		} else if (cp < 0x10000) {
-			sb_putc(sb, (char)(0xE0 | cp >> 12));
-			sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
-		} else {
-			sb_putc(sb, (char)(0xF0 | cp >> 18));
-			sb_putc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
-			sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
-		}
-	}
-}
-
 static void report_copy(const struct gpt_copy *c, const char *name,
 			const struct report_sink *out)
 {
@@ -178,9 +142,12 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 	sb_init(&sb, line, sizeof(line));
 	sb_puts(&sb, "       ");
 	if (le16(&e->name[0])) {
-		sb_puts(&sb, " name \"");
-		put_name(&sb, e);
-		sb_putc(&sb, '"');
+		/* A BMP character is at most 3 bytes of UTF-8, a pair 4. */
+		char name[GPT_NAME_UNITS * 3 + 1];
+
+		utf16le_to_utf8(e->name, GPT_NAME_UNITS, name, sizeof(name),
+				UTF16_CONTROLS_AS_QMARK);
+		sb_printf(&sb, " name \"%s\"", name);
 	}
 	if (le64(&e->attributes))
 		sb_printf(&sb, " attributes 0x%016llx",

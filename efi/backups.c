@@ -123,7 +123,7 @@ enum gpt_status esp_load_backup(void *ctx, const struct gpt_guid *disk,
 				guid_str(disk).s);
 	}
 	backup_name(disk, (unsigned)k, name, sizeof(name));
-	utf8_to_utf16(name, wide, sizeof(wide) / sizeof(wide[0]));
+	utf8_to_utf16le(name, wide, sizeof(wide) / sizeof(wide[0]));
 	err = file_read_root(root, wide, GPT_BACKUP_MAX_BYTES, data, len);
 	root->Close(root);
 	if (err != EFI_SUCCESS)

@@ -116,7 +116,7 @@ static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
 	backup_name(g, (unsigned)k, name, cap);
 	if (k >= BACKUP_VERSIONS)
 		return EFI_ACCESS_DENIED;
-	utf8_to_utf16(name, wide, NAME_UNITS);
+	utf8_to_utf16le(name, wide, NAME_UNITS);
 	err = root->Open(root, f, wide, EFI_FILE_MODE_READ, 0);
 	if (err == EFI_SUCCESS) {
 		/* Not one of our names a moment ago: leave it alone. */
@@ -141,7 +141,7 @@ static EFI_STATUS read_back(EFI_FILE_HANDLE root, const char *name,
 	size_t got_len = 0;
 	EFI_STATUS err;
 
-	utf8_to_utf16(name, wide, NAME_UNITS);
+	utf8_to_utf16le(name, wide, NAME_UNITS);
 	err = file_read_root(root, wide, len + 1, &got, &got_len);
 	if (err != EFI_SUCCESS)
 		return err;
@@ -157,7 +157,7 @@ static void remove_file(EFI_FILE_HANDLE root, const char *name)
 	CHAR16 wide[NAME_UNITS];
 	EFI_FILE_HANDLE f;
 
-	utf8_to_utf16(name, wide, NAME_UNITS);
+	utf8_to_utf16le(name, wide, NAME_UNITS);
 	if (root->Open(root, &f, wide, EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE,
 		       0) == EFI_SUCCESS)
 		f->Delete(f);
@@ -306,7 +306,7 @@ EFI_STATUS esp_read_file(struct efi_disk *d, const char *path, size_t max,
 	err = esp_root(d, &root, &partition);
 	if (err != EFI_SUCCESS)
 		return err;
-	utf8_to_utf16(path, wide, sizeof(wide) / sizeof(wide[0]));
+	utf8_to_utf16le(path, wide, sizeof(wide) / sizeof(wide[0]));
 	for (CHAR16 *p = wide; *p; p++)
 		if (*p == '/')
 			*p = '\\';

@@ -12,6 +12,7 @@
 #include "gptrim.h"
 #include "options.h"
 #include "report.h"
+#include "utf.h"
 
 #define DISK_NAME_MAX 160
 
@@ -34,10 +35,6 @@ void con_line(enum report_level level, const char *fmt, ...)
 /* Text without a newline, for prompts; \r returns to the line start. */
 void con_text(enum report_level level, const char *utf8);
 const char *efi_status_text(EFI_STATUS s);
-/* UTF-16 to UTF-8 (unpaired surrogates become '?'); always terminated. */
-void utf16_to_utf8(const CHAR16 *in, char *out, size_t cap);
-/* UTF-8 to UTF-16 (invalid bytes and non-BMP become '?'); terminated. */
-void utf8_to_utf16(const char *in, CHAR16 *out, size_t cap);
 
 /* lib.c: gptrim's own replacements for the gnu-efi libefi calls it needs
  * (Debian's libefi is built with SSE; see lib.c). */
