@@ -74,11 +74,11 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 
 	mem_zero(t, sizeof(*t));
 	t->dev = dev;
-	if (!bdev_geometry_ok(dev))
+	if (!bdev_block_size_ok(dev->block_size))
 		return gpt_fail(why, GPT_E_UNSUPPORTED,
 				"block size %u is not a power of two in "
 				"512..4096", dev->block_size);
-	if (dev->last_lba < 3)
+	if (dev->last_lba < GPT_MIN_DISK_BLOCKS - 1)
 		return gpt_fail(why, GPT_E_NOT_GPT,
 				"disk of %llu blocks is too small for a GPT",
 				(unsigned long long)dev->last_lba + 1);

@@ -105,7 +105,14 @@ static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
 }
 
 /* Create the next backup of disk g: one number above the newest there is
- * (backups.c), never over an existing file. */
+ * (backups.c), never over an existing file. Always a new file, where the
+ * host tool keeps a newest one of the same bytes (host/backup_file.c):
+ * the host's backups live outside the image, so an image copied back and
+ * run again saves the same table again; these live on the disk they back
+ * up, and a disk put back to an earlier table (a snapshot, a copied image)
+ * brings its ESP back with it. Here the same table twice means an earlier
+ * run saved and then did not change the GPT, and that run's log line
+ * names its own file. --undo takes the same table either way. */
 static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
 			     EFI_FILE_HANDLE *f, char *name, size_t cap)
 {

@@ -179,8 +179,10 @@ static bool version_name(char *name, size_t cap, const char *stem, int k)
 
 /* Put the temporary file one version above the newest backup, so that the
  * highest version is always the newest (--undo takes it); when the newest
- * already holds the same bytes, keep it instead. name receives the final
- * name. */
+ * already holds the same bytes, keep it instead: backups live outside the
+ * image, and an image copied back and run again would pile up copies of one
+ * table. (The ESP's backups live on the disk and go back with it, so
+ * efi/esp.c always makes a new file.) name receives the final name. */
 static enum gpt_status place_backup(int dirfd, const char *dir,
 				    const char *tmp, const char *stem,
 				    const uint8_t *data, size_t len,

@@ -6,6 +6,7 @@
 #ifndef GPTRIM_BLOCKDEV_H
 #define GPTRIM_BLOCKDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +43,11 @@ enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
 void *bdev_alloc(struct blockdev *dev, size_t size);
 void bdev_free(struct blockdev *dev, void *buf, size_t size);
-/* Block size is a power of two in [512, 4096]. */
-int bdev_geometry_ok(const struct blockdev *dev);
+/* The block sizes gptrim handles: a power of two in [512, 4096] (disks
+ * have 512 or 4096; EDK2 and Linux accept these). The one rule for the
+ * core's loader and both front ends' adapters. */
+#define BDEV_BLOCK_SIZE_MIN 512u
+#define BDEV_BLOCK_SIZE_MAX 4096u
+bool bdev_block_size_ok(uint32_t block_size);
 
 #endif

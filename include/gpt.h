@@ -55,6 +55,11 @@ struct gpt_table {
 	struct gpt_reason entries_why;
 };
 
+/* The smallest disk that holds a GPT: the protective MBR at LBA 0, the
+ * primary header at LBA 1, an entry array block, the backup header at the
+ * last LBA (UEFI 2.10 §5.3.1). gpt_load calls a smaller disk GPT_E_NOT_GPT. */
+#define GPT_MIN_DISK_BLOCKS 4u
+
 /* Read LBA 0, both headers and both arrays and validate them. Nothing is
  * written. Returns GPT_OK when the disk could be read (the verdict is in
  * the table), or an I/O / memory error. Release with gpt_table_release. */
