@@ -34,7 +34,7 @@ static void build_header(uint8_t *out, const struct gpt_copy *own,
 /* Where the backup goes: where it is when it is valid and at the end,
  * else at the end of the disk; on a grown disk LastUsableLBA follows it,
  * as gptfdisk and libfdisk do on every write. */
-static enum gpt_status place_backup(const struct gpt_table *t,
+static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 				    const struct gpt_copy *good,
 				    struct gpt_target *tg, uint64_t *last_usable,
 				    struct gpt_commit_result *res,
@@ -96,7 +96,7 @@ static enum gpt_status place_copies(const struct gpt_table *t,
 				"cannot rebuild the primary copy: its %u-block "
 				"array does not fit before FirstUsableLBA %llu",
 				good->array_blocks, (unsigned long long)first);
-	st = place_backup(t, good, tg, last_usable, res, why);
+	st = locate_backup_copy(t, good, tg, last_usable, res, why);
 	if (st != GPT_OK)
 		return st;
 	pa = tg->array_lba[GPT_COPY_PRIMARY];

@@ -10,13 +10,13 @@ enum gptrim_exit gptrim_exit_worst(enum gptrim_exit a, enum gptrim_exit b)
 	return a > b ? a : b;
 }
 
-static void finish(struct disk_outcome *res, enum gptrim_exit code,
-		   enum gpt_status st, const struct gpt_reason *why)
+/* The disk's exit status and the status it ends with (the reason, when
+ * there is one, is already in res->why). */
+static void set_outcome(struct disk_outcome *res, enum gptrim_exit code,
+			enum gpt_status st)
 {
 	res->exit = code;
 	res->status = st;
-	if (why && why != &res->why)
-		res->why = *why;
 }
 
 enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
@@ -102,7 +102,7 @@ static bool keep_table(const struct gpt_table *t, const struct gptrim_env *env,
 		return true;
 	report_line(env->out, REPORT_ERROR,
 		    "  Backup failed, disk not changed: %s", res->why.text);
-	finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+	set_outcome(res, GPTRIM_EXIT_BACKUP, st);
 	return false;
 }
 
@@ -125,7 +125,7 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Refused: %s", res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		return;
 	}
 	if (!o->no_backup &&
@@ -136,13 +136,13 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Commit failed: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		return;
 	}
 	res->removed = res->commit.removed;
 	gpt_report_commit(&res->commit, out);
 	record_health(t, res);
-	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+	set_outcome(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st);
 }
 
 void gptrim_run_disk(struct blockdev *dev, const char *name,
@@ -165,7 +165,7 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: %s", name,
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		goto out;
 	}
 	st = gpt_check_table(&t, o->repair, &res->why);
@@ -182,20 +182,20 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	if (st == GPT_E_NOT_GPT && !explicit_disk) {
 		report_line(env->out, REPORT_INFO, "  %s: skipped",
 			    res->why.text);
-		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_OK, st);
 	} else if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "  Refused: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 	} else if (plan.count == 0 && res->healthy) {
 		report_line(env->out, REPORT_INFO, "  Nothing to remove");
-		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_OK, st);
 	} else if (!o->apply) {
 		report_line(env->out, REPORT_NOTE,
 			    "  Report only: --apply would remove %u entr%s%s",
 			    plan.count, plan.count == 1 ? "y" : "ies",
 			    res->healthy ? "" : " and repair the table");
-		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_PENDING, st);
 	} else {
 		apply(&t, &plan, o, env, res);
 	}
@@ -229,7 +229,7 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: restore refused: %s",
 			    name, res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		goto out;
 	}
 	res->is_gpt = true;
@@ -238,7 +238,7 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	gpt_report_table(&t, name, NULL, env->out);
 	report_line(env->out, REPORT_NOTE, "  Restored the GPT from the backup");
 	gpt_report_commit(&res->commit, env->out);
-	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+	set_outcome(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st);
 out:
 	gpt_table_release(&t);
 }
@@ -274,7 +274,7 @@ static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Undo failed: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		return;
 	}
 	res->restored = true;
@@ -284,7 +284,7 @@ static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
 		    "newest backup", res->undo_entries,
 		    res->undo_entries == 1 ? "y" : "ies");
 	gpt_report_commit(&res->commit, out);
-	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+	set_outcome(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st);
 }
 
 void gptrim_undo_disk(struct blockdev *dev, const char *name,
@@ -305,7 +305,7 @@ void gptrim_undo_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "Disk %s: %s", name,
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		goto out;
 	}
 	st = gpt_check_table(&t, false, &res->why);
@@ -324,7 +324,7 @@ void gptrim_undo_disk(struct blockdev *dev, const char *name,
 	if ((st == GPT_E_NOT_GPT || (st == GPT_E_MISMATCH && !data)) &&
 	    !explicit_disk) {
 		report_line(out, REPORT_INFO, "  %s: skipped", res->why.text);
-		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_OK, st);
 		goto out;
 	}
 	if (st == GPT_OK)
@@ -333,12 +333,12 @@ void gptrim_undo_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Undo refused: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 	} else if (!o->apply) {
 		report_line(out, REPORT_NOTE, "  Report only: --apply --undo "
 			    "would put back %u entr%s", res->undo_entries,
 			    res->undo_entries == 1 ? "y" : "ies");
-		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_PENDING, st);
 	} else {
 		undo_apply(&t, &b, name, env, res);
 	}

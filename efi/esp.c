@@ -85,7 +85,7 @@ static void undo_dirs(EFI_FILE_HANDLE root, unsigned created)
 			dir->Delete(dir);
 }
 
-static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
+static EFI_STATUS file_write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	EFI_STATUS err;
@@ -214,7 +214,7 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				"partition %u: %s",
 				name, partition, efi_status_text(err));
 	}
-	err = write_all(f, data, len);
+	err = file_write_all(f, data, len);
 	if (err != EFI_SUCCESS) {
 		f->Delete(f); /* closes it; a partial backup is worse */
 		undo_dirs(root, created);
@@ -296,7 +296,7 @@ EFI_STATUS esp_log(struct efi_disk *d, const char *text)
 	/* Position 0xFFFFFFFFFFFFFFFF is the end of the file. */
 	err = f->SetPosition(f, (UINT64)-1);
 	if (err == EFI_SUCCESS)
-		err = write_all(f, line, sb.len);
+		err = file_write_all(f, line, sb.len);
 	f->Close(f);
 	root->Close(root);
 	return err;

@@ -48,6 +48,7 @@ void efi_path_nodes_text(const EFI_DEVICE_PATH *path, char *out, size_t cap);
 EFI_FILE_HANDLE efi_open_root(EFI_HANDLE device); /* NULL: no file system */
 EFI_FILE_INFO *efi_file_info(EFI_FILE_HANDLE f);  /* efi_free it */
 UINTN str16_len(const CHAR16 *s);
+CHAR16 char16_lower(CHAR16 c); /* ASCII A-Z only, as FAT and a key press */
 
 /* main.c: called by gnu-efi's crt0 with the SysV convention (not EFIAPI). */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -146,7 +147,7 @@ enum gpt_status args_get(EFI_HANDLE image, struct gptrim_options *o,
 
 /* run.c: one disk through the core (restore when restore != NULL), the
  * firmware's confirmation, the summary line and the ESP log line. */
-void run_disk(struct efi_disk *d, const struct gptrim_options *o,
+void efi_run_disk(struct efi_disk *d, const struct gptrim_options *o,
 	      const uint8_t *restore, size_t restore_len,
 	      struct disk_outcome *res);
 
@@ -159,6 +160,6 @@ enum then_action ask_then(UINTN seconds);
 /* reset.c: --then, and the exit status the shell sees. */
 EFI_STATUS exit_status(enum gptrim_exit code);
 const char *exit_name(enum gptrim_exit code);
-EFI_STATUS finish(enum then_action then, enum gptrim_exit code);
+EFI_STATUS end_run(enum then_action then, enum gptrim_exit code);
 
 #endif

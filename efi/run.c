@@ -122,7 +122,7 @@ static void log_result(struct efi_disk *d, const char *summary,
 			 "on disk %u: %s", d->number, efi_status_text(err));
 }
 
-void run_disk(struct efi_disk *d, const struct gptrim_options *o,
+void efi_run_disk(struct efi_disk *d, const struct gptrim_options *o,
 	      const uint8_t *restore, size_t restore_len,
 	      struct disk_outcome *res)
 {

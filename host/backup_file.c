@@ -22,7 +22,7 @@
 
 #define NAME_TRIES 100u /* NAME.gpt, NAME.1.gpt ... NAME.99.gpt */
 
-static enum gpt_status write_all(int fd, const uint8_t *p, size_t len,
+static enum gpt_status fd_write_all(int fd, const uint8_t *p, size_t len,
 				 const char *what, struct gpt_reason *why)
 {
 	while (len) {
@@ -112,7 +112,7 @@ static enum gpt_status write_temp(int dirfd, const char *dir, char *tmp,
 	if (fd < 0)
 		return gpt_fail(why, GPT_E_IO, "cannot create a file in %s: %s",
 				dir, strerror(errno));
-	st = write_all(fd, data, len, "the backup", why);
+	st = fd_write_all(fd, data, len, "the backup", why);
 	if (st == GPT_OK && fsync(fd) != 0)
 		st = gpt_fail(why, GPT_E_IO, "syncing the backup failed: %s",
 			      strerror(errno));
@@ -126,7 +126,7 @@ static enum gpt_status write_temp(int dirfd, const char *dir, char *tmp,
 
 /* NAME.gpt is version 0, NAME.K.gpt version K (1..NAME_TRIES-1, no
  * leading zero): the version of entry name for stem, or -1. */
-static int version_of(const char *name, const char *stem)
+static int backup_version_of(const char *name, const char *stem)
 {
 	size_t n = strlen(stem);
 	const char *p = name + n;
@@ -158,7 +158,7 @@ static int newest_version(int dirfd, const char *stem)
 	}
 	rewinddir(dir);
 	while ((e = readdir(dir)) != NULL) {
-		int k = version_of(e->d_name, stem);
+		int k = backup_version_of(e->d_name, stem);
 
 		if (k > newest)
 			newest = k;
@@ -183,7 +183,7 @@ static bool version_name(char *name, size_t cap, const char *stem, int k)
  * image, and an image copied back and run again would pile up copies of one
  * table. (The ESP's backups live on the disk and go back with it, so
  * efi/esp.c always makes a new file.) name receives the final name. */
-static enum gpt_status place_backup(int dirfd, const char *dir,
+static enum gpt_status rename_as_next_version(int dirfd, const char *dir,
 				    const char *tmp, const char *stem,
 				    const uint8_t *data, size_t len,
 				    char *name, size_t cap, bool *existed,
@@ -268,7 +268,7 @@ enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
 		return st;
 	st = write_temp(dirfd, dir, tmp, sizeof(tmp), data, len, why);
 	if (st == GPT_OK)
-		st = place_backup(dirfd, dir, tmp, stem, data, len, name,
+		st = rename_as_next_version(dirfd, dir, tmp, stem, data, len, name,
 				  sizeof(name), &existed, why);
 	if (st == GPT_OK && fsync(dirfd) != 0)
 		st = gpt_fail(why, GPT_E_IO, "syncing directory %s failed: %s",

@@ -113,7 +113,7 @@ static enum gptrim_exit check_backup_dir(const struct gptrim_options *o)
 
 /* Run, restore or undo one disk and print its summary line; *undone
  * counts the disks --undo restored (or would restore). */
-static enum gptrim_exit run_disk(struct host_disk *d,
+static enum gptrim_exit host_run_disk(struct host_disk *d,
 				 const struct gptrim_options *o,
 				 const uint8_t *restore, size_t restore_len,
 				 const struct report_sink *out, uint32_t *undone)
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 			continue;
 		if (n++)
 			putchar('\n');
-		worst = gptrim_exit_worst(worst, run_disk(&disks[i], &o, restore,
+		worst = gptrim_exit_worst(worst, host_run_disk(&disks[i], &o, restore,
 							  restore_len, &out,
 							  &undone));
 	}
