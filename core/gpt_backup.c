@@ -19,7 +19,7 @@ size_t gpt_backup_size(const struct gpt_table *t)
 	return SLOTS_BYTES + (size_t)c->num_entries * c->entry_size;
 }
 
-enum gpt_status gpt_backup_check(const struct gpt_table *t,
+enum gpt_status gpt_check_backup(const struct gpt_table *t,
 				 struct gpt_reason *why)
 {
 	const struct gpt_copy *c[2] = { &t->primary, &t->backup };
@@ -62,7 +62,7 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 	if (!c)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"no valid GPT copy to back up");
-	st = gpt_backup_check(t, why);
+	st = gpt_check_backup(t, why);
 	if (st != GPT_OK)
 		return st;
 	if (cap < need)

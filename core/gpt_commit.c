@@ -208,14 +208,14 @@ static enum gpt_status probe_backup_place(const struct gpt_table *t,
 	return GPT_OK;
 }
 
-enum gpt_status gpt_commit_check(const struct gpt_table *t,
-				 const struct gpt_plan *plan, bool allow_repair,
-				 struct gpt_reason *why)
+enum gpt_status gpt_check_commit(const struct gpt_table *t,
+				 const struct gpt_plan *plan,
+				 enum gpt_repair repair, struct gpt_reason *why)
 {
 	struct gpt_target_bufs b;
 	struct gpt_target tg;
 	struct gpt_commit_result unused;
-	enum gpt_status st = gpt_check_table(t, allow_repair, why);
+	enum gpt_status st = gpt_check_table(t, repair, why);
 
 	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
@@ -228,7 +228,7 @@ enum gpt_status gpt_commit_check(const struct gpt_table *t,
 
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
-				    bool allow_repair,
+				    enum gpt_repair repair,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why)
 {
@@ -237,7 +237,7 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
 	enum gpt_status st;
 
 	mem_zero(res, sizeof(*res));
-	st = gpt_check_table(t, allow_repair, why);
+	st = gpt_check_table(t, repair, why);
 	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
 	st = gpt_target_build(t, plan, &b, &tg, res, why);

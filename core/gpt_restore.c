@@ -143,7 +143,7 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 		return gpt_fail(why, GPT_E_DAMAGED, "%s",
 				!v->primary.valid ? v->primary.why.text :
 						    v->backup.why.text);
-	if (gpt_check_table(v, false, &verdict) != GPT_OK)
+	if (gpt_check_table(v, GPT_REPAIR_NONE, &verdict) != GPT_OK)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"backup file: the table would be refused: %s",
 				verdict.text);
@@ -184,7 +184,7 @@ static enum gpt_status prepare(const struct gpt_table *t,
 	return st == GPT_OK ? st : other_sectors(b, dev->block_size, st, why);
 }
 
-enum gpt_status gpt_restore_check(const struct gpt_table *t,
+enum gpt_status gpt_check_restore(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why)
 {

@@ -157,7 +157,7 @@ static enum gpt_status check_entries(const struct gpt_copy *c,
 	return GPT_OK;
 }
 
-enum gpt_status gpt_undo_check(const struct gpt_table *t,
+enum gpt_status gpt_check_undo(const struct gpt_table *t,
 			       const struct gpt_backup *b, uint32_t *restored,
 			       struct gpt_reason *why)
 {

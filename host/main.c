@@ -131,7 +131,8 @@ static enum gptrim_exit host_run_disk(struct host_disk *d,
 		gptrim_restore_disk(&d->pd.dev, d->pd.path, restore,
 				    restore_len, &env, &res);
 	else
-		gptrim_run_disk(&d->pd.dev, d->pd.path, o, true, &env, &res);
+		gptrim_run_disk(&d->pd.dev, d->pd.path, o, GPTRIM_DISK_NAMED,
+				&env, &res);
 	if (res.commit.blocks_written &&
 	    posix_disk_reread(&d->pd, &why) != GPT_OK)
 		report_line(out, REPORT_WARN, "  %s", why.text);
