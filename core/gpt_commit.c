@@ -8,8 +8,8 @@
 void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b)
 {
 	bdev_free(dev, b->array, b->array_bytes);
-	bdev_free(dev, b->header[0], dev->block_size);
-	bdev_free(dev, b->header[1], dev->block_size);
+	bdev_free(dev, b->header[GPT_COPY_PRIMARY], dev->block_size);
+	bdev_free(dev, b->header[GPT_COPY_BACKUP], dev->block_size);
 }
 
 /* Header block of one copy: its own block when valid (bytes after
@@ -138,9 +138,10 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	array_bytes = (uint64_t)good->num_entries * good->entry_size;
 	b->array_bytes = (size_t)good->array_blocks * dev->block_size;
 	b->array = bdev_alloc(dev, b->array_bytes);
-	b->header[0] = bdev_alloc(dev, dev->block_size);
-	b->header[1] = bdev_alloc(dev, dev->block_size);
-	if (!b->array || !b->header[0] || !b->header[1])
+	b->header[GPT_COPY_PRIMARY] = bdev_alloc(dev, dev->block_size);
+	b->header[GPT_COPY_BACKUP] = bdev_alloc(dev, dev->block_size);
+	if (!b->array || !b->header[GPT_COPY_PRIMARY] ||
+	    !b->header[GPT_COPY_BACKUP])
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
 	mem_copy(b->array, good->array, b->array_bytes);
 	for (uint32_t k = 0; plan && k < plan->count; k++)

@@ -3,7 +3,8 @@
  * planned removals, in lines that fit an 80-column firmware console. */
 #include "report.h"
 
-#include "gpt_internal.h"
+#include "guid.h"
+#include "strbuf.h"
 #include "utf.h"
 
 #define REPORT_COLUMNS 79
@@ -195,7 +196,7 @@ static void report_entries(const struct gpt_table *t,
 	report_line(out, REPORT_INFO, "%4s %13s %13s %11s  %s", "#",
 		    "First LBA", "Last LBA", "Size", "Type");
 	for (uint32_t i = 0; i < c->num_entries; i++) {
-		const struct gpt_entry *e = gpt_copy_entry(c, i);
+		const struct gpt_entry *e = gpt_entry_at(t, i);
 
 		if (!gpt_entry_used(e))
 			continue;

@@ -94,9 +94,8 @@ EFI_STATUS disks_find(bool removable, struct efi_disk **disks, UINTN *count)
 	return EFI_SUCCESS;
 }
 
-void disks_free(struct efi_disk *disks, UINTN count)
+void disks_free(struct efi_disk *disks)
 {
-	(void)count;
 	if (disks)
 		efi_free(disks);
 }

@@ -61,7 +61,7 @@ void connect_all(void);
 /* disks.c: the whole disks to work on, numbered 1.. in handle order;
  * skipped ones (read-only, removable, no media) get a report line. */
 EFI_STATUS disks_find(bool removable, struct efi_disk **disks, UINTN *count);
-void disks_free(struct efi_disk *disks, UINTN count);
+void disks_free(struct efi_disk *disks);
 /* A device path as UTF-8 text. */
 void device_path_text(EFI_DEVICE_PATH *path, char *out, size_t cap);
 

@@ -188,18 +188,18 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 			    "fixed disk: is the disk's controller one this "
 			    "firmware has no driver for, or did the boot bring "
 			    "up only the CD (VMware's EFI Quick Boot)?");
-		disks_free(r.disks, r.count);
+		disks_free(r.disks);
 		return GPTRIM_EXIT_NO_DISK;
 	}
 	if (!disks_exist(o, r.count)) {
-		disks_free(r.disks, r.count);
+		disks_free(r.disks);
 		return GPTRIM_EXIT_USAGE;
 	}
 	if (r.count > (UINTN)-1 / sizeof(*r.res) ||
 	    !(r.res = efi_alloc_zero(r.count * sizeof(*r.res)))) {
 		con_line(REPORT_ERROR, "no memory for %llu disk results",
 			 (unsigned long long)r.count);
-		disks_free(r.disks, r.count);
+		disks_free(r.disks);
 		return GPTRIM_EXIT_IO;
 	}
 	if (o->restore_file)
@@ -211,7 +211,7 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 					gpt_somewhere(&r, o,
 						      run_all(&r, o, false)));
 	efi_free(r.res);
-	disks_free(r.disks, r.count);
+	disks_free(r.disks);
 	return code;
 }
 

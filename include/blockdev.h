@@ -34,6 +34,13 @@ struct blockdev {
 	uint64_t last_lba;   /* index of the last block */
 };
 
+/* Do the inclusive LBA ranges a0..a1 and b0..b1 share a block? */
+static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
+				  uint64_t b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
 /* Checked wrappers: they validate lba/count against the device and
  * overflow before calling the adapter. */
 enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
