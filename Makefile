@@ -11,7 +11,8 @@ PYTHON    ?= python3
 
 CORE_SRCS := $(sort $(wildcard core/*.c))
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-             -Wvla -Wpointer-arith -Werror=implicit-function-declaration
+             -Wvla -Wpointer-arith -Werror=implicit-function-declaration \
+             -Wformat=2 -Werror=format
 # The core is freestanding: no libc headers besides the compiler's own.
 CORE_CFLAGS := -std=c11 $(WARN) -ffreestanding -Iinclude
 

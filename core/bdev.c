@@ -3,11 +3,10 @@
  * device before the adapter sees it. */
 #include "blockdev.h"
 
-int bdev_geometry_ok(const struct blockdev *dev)
+bool bdev_block_size_ok(uint32_t bs)
 {
-	uint32_t bs = dev->block_size;
-
-	return bs >= 512 && bs <= 4096 && (bs & (bs - 1)) == 0;
+	return bs >= BDEV_BLOCK_SIZE_MIN && bs <= BDEV_BLOCK_SIZE_MAX &&
+	       (bs & (bs - 1)) == 0;
 }
 
 static enum gpt_status bdev_check_range(const struct blockdev *dev,

@@ -8,6 +8,7 @@
 
 #include "options.h"
 #include "strbuf.h"
+#include "utf.h"
 
 /* Bounded UTF-8 output; the last byte of cap is kept for the NUL. */
 struct u8out {
@@ -26,19 +27,13 @@ static bool put_byte(struct u8out *o, uint8_t b)
 
 static bool put_code_point(struct u8out *o, uint32_t cp)
 {
-	if (cp < 0x80)
-		return put_byte(o, (uint8_t)cp);
-	if (cp < 0x800)
-		return put_byte(o, (uint8_t)(0xC0 | cp >> 6)) &&
-		       put_byte(o, (uint8_t)(0x80 | (cp & 0x3F)));
-	if (cp < 0x10000)
-		return put_byte(o, (uint8_t)(0xE0 | cp >> 12)) &&
-		       put_byte(o, (uint8_t)(0x80 | (cp >> 6 & 0x3F))) &&
-		       put_byte(o, (uint8_t)(0x80 | (cp & 0x3F)));
-	return put_byte(o, (uint8_t)(0xF0 | cp >> 18)) &&
-	       put_byte(o, (uint8_t)(0x80 | (cp >> 12 & 0x3F))) &&
-	       put_byte(o, (uint8_t)(0x80 | (cp >> 6 & 0x3F))) &&
-	       put_byte(o, (uint8_t)(0x80 | (cp & 0x3F)));
+	uint8_t b[UTF8_SEQ_MAX];
+	size_t len = utf8_encode(cp, b);
+
+	for (size_t i = 0; i < len; i++)
+		if (!put_byte(o, b[i]))
+			return false;
+	return true;
 }
 
 static enum gpt_status too_large(size_t cap, struct gpt_reason *why)
@@ -48,47 +43,14 @@ static enum gpt_status too_large(size_t cap, struct gpt_reason *why)
 			cap ? cap - 1 : 0);
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0:
- * no overlong forms, surrogates or code points above U+10FFFF. */
-static size_t utf8_seq_len(const uint8_t *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1Fu;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0Fu;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3Fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return len;
-}
-
 static enum gpt_status from_utf8(const uint8_t *in, size_t len, size_t base,
 				 struct u8out *o, struct gpt_reason *why)
 {
 	size_t i = 0;
 
 	while (i < len) {
-		size_t n = utf8_seq_len(in + i, len - i);
+		uint32_t cp;
+		size_t n = utf8_decode(in + i, len - i, &cp);
 
 		/* A NUL byte usually means UTF-16 saved without a BOM. */
 		if (in[i] == 0)
@@ -121,20 +83,13 @@ static enum gpt_status from_utf16(const uint8_t *in, size_t len, bool be,
 		return gpt_fail(why, GPT_E_ARG,
 				"configuration: UTF-16 text of odd length %zu",
 				len + 2);
-	for (size_t i = 0; i < len; i += 2) {
-		uint32_t cp = unit_at(in + i, be);
+	for (size_t i = 0; i < len;) {
+		uint16_t next = i + 2 < len ? unit_at(in + i + 2, be) : 0;
 		size_t off = i + 2; /* offset in the file, after the BOM */
+		uint32_t cp;
 
-		if (cp >= 0xD800 && cp <= 0xDBFF && i + 2 < len) {
-			uint32_t lo = unit_at(in + i + 2, be);
-
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) +
-				     (lo - 0xDC00);
-				i += 2;
-			}
-		}
-		if (cp >= 0xD800 && cp <= 0xDFFF)
+		i += 2 * utf16_decode(unit_at(in + i, be), next, &cp);
+		if (utf_is_surrogate(cp))
 			return gpt_fail(why, GPT_E_ARG,
 					"configuration: unpaired UTF-16 "
 					"surrogate 0x%04x at offset %zu", cp,

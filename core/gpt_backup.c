@@ -19,28 +19,32 @@ size_t gpt_backup_size(const struct gpt_table *t)
 	return SLOTS_BYTES + (size_t)c->num_entries * c->entry_size;
 }
 
-enum gpt_status gpt_backup_check(const struct gpt_table *t,
+/* Does a valid copy's header fit a 512-byte slot of the format? */
+static enum gpt_status header_fits_slot(const struct gpt_copy *c,
+					const char *name,
+					struct gpt_reason *why)
+{
+	uint32_t size;
+
+	if (!c->valid)
+		return GPT_OK;
+	size = le32(&GPT_HDR(c->header)->header_size);
+	if (size > GPT_BACKUP_SLOT)
+		return gpt_fail(why, GPT_E_UNSUPPORTED,
+				"the %s header's HeaderSize %u does not "
+				"fit the %u-byte slot of an sgdisk "
+				"backup, so the change could not be "
+				"undone (--no-backup makes it without "
+				"a backup)", name, size, GPT_BACKUP_SLOT);
+	return GPT_OK;
+}
+
+enum gpt_status gpt_check_backup(const struct gpt_table *t,
 				 struct gpt_reason *why)
 {
-	const struct gpt_copy *c[2] = { &t->primary, &t->backup };
-	static const char *const name[2] = { "primary", "backup" };
+	enum gpt_status st = header_fits_slot(&t->primary, "primary", why);
 
-	for (int i = 0; i < 2; i++) {
-		uint32_t size;
-
-		if (!c[i]->valid)
-			continue;
-		size = le32(&GPT_HDR(c[i]->header)->header_size);
-		if (size > GPT_BACKUP_SLOT)
-			return gpt_fail(why, GPT_E_UNSUPPORTED,
-					"the %s header's HeaderSize %u does not "
-					"fit the %u-byte slot of an sgdisk "
-					"backup, so the change could not be "
-					"undone (--no-backup makes it without "
-					"a backup)", name[i], size,
-					GPT_BACKUP_SLOT);
-	}
-	return GPT_OK;
+	return st != GPT_OK ? st : header_fits_slot(&t->backup, "backup", why);
 }
 
 /* A damaged copy is saved as it would be rebuilt from the good one, as
@@ -62,7 +66,7 @@ enum gpt_status gpt_backup_encode(const struct gpt_table *t, uint8_t *out,
 	if (!c)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"no valid GPT copy to back up");
-	st = gpt_backup_check(t, why);
+	st = gpt_check_backup(t, why);
 	if (st != GPT_OK)
 		return st;
 	if (cap < need)
@@ -224,8 +228,9 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 				"another MBR than LBA 0 of the disk");
 	if (!guid_equal(&m->disk_guid, &g->disk_guid))
 		return gpt_fail(why, GPT_E_IO, "the backup just encoded is of "
-				"disk %G; the disk is %G", &m->disk_guid,
-				&g->disk_guid);
+				"disk %s; the disk is %s",
+				guid_str(&m->disk_guid).s,
+				guid_str(&g->disk_guid).s);
 	if (le32(&m->num_partition_entries) != c->num_entries ||
 	    le32(&m->size_of_partition_entry) != c->entry_size)
 		return gpt_fail(why, GPT_E_IO, "the backup just encoded has "

@@ -8,8 +8,8 @@
 void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b)
 {
 	bdev_free(dev, b->array, b->array_bytes);
-	bdev_free(dev, b->header[0], dev->block_size);
-	bdev_free(dev, b->header[1], dev->block_size);
+	bdev_free(dev, b->header[GPT_COPY_PRIMARY], dev->block_size);
+	bdev_free(dev, b->header[GPT_COPY_BACKUP], dev->block_size);
 }
 
 /* Header block of one copy: its own block when valid (bytes after
@@ -34,7 +34,7 @@ static void build_header(uint8_t *out, const struct gpt_copy *own,
 /* Where the backup goes: where it is when it is valid and at the end,
  * else at the end of the disk; on a grown disk LastUsableLBA follows it,
  * as gptfdisk and libfdisk do on every write. */
-static enum gpt_status place_backup(const struct gpt_table *t,
+static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 				    const struct gpt_copy *good,
 				    struct gpt_target *tg, uint64_t *last_usable,
 				    struct gpt_commit_result *res,
@@ -96,7 +96,7 @@ static enum gpt_status place_copies(const struct gpt_table *t,
 				"cannot rebuild the primary copy: its %u-block "
 				"array does not fit before FirstUsableLBA %llu",
 				good->array_blocks, (unsigned long long)first);
-	st = place_backup(t, good, tg, last_usable, res, why);
+	st = locate_backup_copy(t, good, tg, last_usable, res, why);
 	if (st != GPT_OK)
 		return st;
 	pa = tg->array_lba[GPT_COPY_PRIMARY];
@@ -138,9 +138,10 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	array_bytes = (uint64_t)good->num_entries * good->entry_size;
 	b->array_bytes = (size_t)good->array_blocks * dev->block_size;
 	b->array = bdev_alloc(dev, b->array_bytes);
-	b->header[0] = bdev_alloc(dev, dev->block_size);
-	b->header[1] = bdev_alloc(dev, dev->block_size);
-	if (!b->array || !b->header[0] || !b->header[1])
+	b->header[GPT_COPY_PRIMARY] = bdev_alloc(dev, dev->block_size);
+	b->header[GPT_COPY_BACKUP] = bdev_alloc(dev, dev->block_size);
+	if (!b->array || !b->header[GPT_COPY_PRIMARY] ||
+	    !b->header[GPT_COPY_BACKUP])
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
 	mem_copy(b->array, good->array, b->array_bytes);
 	for (uint32_t k = 0; plan && k < plan->count; k++)
@@ -208,14 +209,14 @@ static enum gpt_status probe_backup_place(const struct gpt_table *t,
 	return GPT_OK;
 }
 
-enum gpt_status gpt_commit_check(const struct gpt_table *t,
-				 const struct gpt_plan *plan, bool allow_repair,
-				 struct gpt_reason *why)
+enum gpt_status gpt_check_commit(const struct gpt_table *t,
+				 const struct gpt_plan *plan,
+				 enum gpt_repair repair, struct gpt_reason *why)
 {
 	struct gpt_target_bufs b;
 	struct gpt_target tg;
 	struct gpt_commit_result unused;
-	enum gpt_status st = gpt_check_table(t, allow_repair, why);
+	enum gpt_status st = gpt_check_table(t, repair, why);
 
 	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
@@ -228,7 +229,7 @@ enum gpt_status gpt_commit_check(const struct gpt_table *t,
 
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
-				    bool allow_repair,
+				    enum gpt_repair repair,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why)
 {
@@ -237,7 +238,7 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
 	enum gpt_status st;
 
 	mem_zero(res, sizeof(*res));
-	st = gpt_check_table(t, allow_repair, why);
+	st = gpt_check_table(t, repair, why);
 	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;
 	st = gpt_target_build(t, plan, &b, &tg, res, why);

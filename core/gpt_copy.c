@@ -121,8 +121,9 @@ enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
 				(unsigned long long)le64(&bh->alternate_lba),
 				(unsigned long long)p_lba);
 	if (!guid_equal(&ph->disk_guid, &bh->disk_guid))
-		return gpt_fail(why, GPT_E_DAMAGED, "%s: disk GUID %G vs %G",
-				who, &ph->disk_guid, &bh->disk_guid);
+		return gpt_fail(why, GPT_E_DAMAGED, "%s: disk GUID %s vs %s",
+				who, guid_str(&ph->disk_guid).s,
+				guid_str(&bh->disk_guid).s);
 	if (le64(&ph->first_usable_lba) != le64(&bh->first_usable_lba) ||
 	    le64(&ph->last_usable_lba) != le64(&bh->last_usable_lba))
 		return gpt_fail(why, GPT_E_DAMAGED,

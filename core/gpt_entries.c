@@ -126,9 +126,9 @@ static enum gpt_status check_overlaps(const struct gpt_copy *c,
 		if (cmp_unique(c, a, b) == 0)
 			return gpt_fail(why, GPT_E_DAMAGED,
 					"entries %u and %u have the same unique "
-					"GUID %G", (a < b ? a : b) + 1,
+					"GUID %s", (a < b ? a : b) + 1,
 					(a < b ? b : a) + 1,
-					&gpt_copy_entry(c, b)->unique_guid);
+					guid_str(&gpt_copy_entry(c, b)->unique_guid).s);
 	}
 	return GPT_OK;
 }

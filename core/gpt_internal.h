@@ -18,13 +18,6 @@ static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 	return !__builtin_add_overflow(a, b, r);
 }
 
-/* Do the inclusive LBA ranges a0..a1 and b0..b1 share a block? */
-static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
-				  uint64_t b1)
-{
-	return a0 <= b1 && b0 <= a1;
-}
-
 /* Two copies' entry arrays must not share a block, or writing one would
  * overwrite the other. */
 enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
@@ -84,13 +77,14 @@ void gpt_header_seal(uint8_t *header, const uint8_t *array,
 		     uint64_t array_bytes);
 
 /* A complete GPT to put on the disk: both copies share one array. */
-enum { GPT_COPY_BACKUP = 0, GPT_COPY_PRIMARY = 1 };
+/* The two copies by name: the arrays of both below are indexed by them. */
+enum gpt_copy_index { GPT_COPY_BACKUP = 0, GPT_COPY_PRIMARY = 1, GPT_COPIES };
 struct gpt_target {
 	const uint8_t *array;       /* array_blocks blocks */
 	uint32_t array_blocks;
-	const uint8_t *header[2];   /* one block each, sealed */
-	uint64_t header_lba[2];
-	uint64_t array_lba[2];
+	const uint8_t *header[GPT_COPIES]; /* one block each, sealed */
+	uint64_t header_lba[GPT_COPIES];
+	uint64_t array_lba[GPT_COPIES];
 	const uint8_t *mbr;         /* one block, or NULL to leave LBA 0 */
 	bool primary_first;         /* the on-disk primary is the bad copy */
 };
@@ -98,7 +92,7 @@ struct gpt_target {
  * from the good one and a misplaced backup moved to the end. */
 struct gpt_target_bufs {
 	uint8_t *array;
-	uint8_t *header[2];
+	uint8_t *header[GPT_COPIES];
 	size_t array_bytes;
 };
 enum gpt_status gpt_target_build(const struct gpt_table *t,
@@ -114,7 +108,5 @@ enum gpt_status gpt_write_target(struct blockdev *dev,
 				 const struct gpt_target *target,
 				 struct gpt_commit_result *res,
 				 struct gpt_reason *why);
-
-#define GPT_HDR(block) ((const struct gpt_header *)(const void *)(block))
 
 #endif

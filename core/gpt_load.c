@@ -74,11 +74,11 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 
 	mem_zero(t, sizeof(*t));
 	t->dev = dev;
-	if (!bdev_geometry_ok(dev))
+	if (!bdev_block_size_ok(dev->block_size))
 		return gpt_fail(why, GPT_E_UNSUPPORTED,
 				"block size %u is not a power of two in "
 				"512..4096", dev->block_size);
-	if (dev->last_lba < 3)
+	if (dev->last_lba < GPT_MIN_DISK_BLOCKS - 1)
 		return gpt_fail(why, GPT_E_NOT_GPT,
 				"disk of %llu blocks is too small for a GPT",
 				(unsigned long long)dev->last_lba + 1);
@@ -100,7 +100,8 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 	return gpt_table_assess(t, why);
 }
 
-enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,
+enum gpt_status gpt_check_table(const struct gpt_table *t,
+				enum gpt_repair repair,
 				struct gpt_reason *why)
 {
 	const struct gpt_copy *p = &t->primary, *b = &t->backup;
@@ -126,12 +127,12 @@ enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,
 	if (!p->valid || !b->valid) {
 		const struct gpt_copy *bad = p->valid ? b : p;
 
-		if (!allow_repair)
+		if (repair != GPT_REPAIR_ALLOW)
 			return gpt_fail(why, GPT_E_DAMAGED,
 					"%s; --repair rebuilds it from the %s "
 					"copy", bad->why.text,
 					p->valid ? "primary" : "backup");
-	} else if (t->split_by_removal && !allow_repair) {
+	} else if (t->split_by_removal && repair != GPT_REPAIR_ALLOW) {
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"%s, removed in one copy only (a removal cut "
 				"short?); --repair rewrites the backup from the "

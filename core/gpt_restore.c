@@ -12,7 +12,7 @@
 
 /* The blocks a restore writes, built once from the file and the disk. */
 struct restore_bufs {
-	uint8_t *header[2];  /* one block each */
+	uint8_t *header[GPT_COPIES]; /* one block each */
 	uint8_t *array;      /* array_blocks blocks */
 	uint8_t *mbr;        /* one block */
 	size_t array_bytes;
@@ -21,8 +21,8 @@ struct restore_bufs {
 
 static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
 {
-	bdev_free(dev, r->header[0], dev->block_size);
-	bdev_free(dev, r->header[1], dev->block_size);
+	bdev_free(dev, r->header[GPT_COPY_PRIMARY], dev->block_size);
+	bdev_free(dev, r->header[GPT_COPY_BACKUP], dev->block_size);
 	bdev_free(dev, r->mbr, dev->block_size);
 	bdev_free(dev, r->array, r->array_bytes);
 }
@@ -89,9 +89,9 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 				&m->disk_guid))
 		return other_sectors(b, t->dev->block_size,
 			gpt_fail(why, GPT_E_MISMATCH,
-				 "backup is of disk %G; this disk is %G",
-				 &m->disk_guid,
-				 &GPT_HDR(good->header)->disk_guid),
+				 "backup is of disk %s; this disk is %s",
+				 guid_str(&m->disk_guid).s,
+				 guid_str(&GPT_HDR(good->header)->disk_guid).s),
 			why);
 	return GPT_OK;
 }
@@ -143,7 +143,7 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 		return gpt_fail(why, GPT_E_DAMAGED, "%s",
 				!v->primary.valid ? v->primary.why.text :
 						    v->backup.why.text);
-	if (gpt_check_table(v, false, &verdict) != GPT_OK)
+	if (gpt_check_table(v, GPT_REPAIR_NONE, &verdict) != GPT_OK)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"backup file: the table would be refused: %s",
 				verdict.text);
@@ -184,7 +184,7 @@ static enum gpt_status prepare(const struct gpt_table *t,
 	return st == GPT_OK ? st : other_sectors(b, dev->block_size, st, why);
 }
 
-enum gpt_status gpt_restore_check(const struct gpt_table *t,
+enum gpt_status gpt_check_restore(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why)
 {
@@ -208,13 +208,15 @@ struct stale {
 static bool clear_of(const struct gpt_table *v, uint64_t a, uint64_t b)
 {
 	const struct gpt_header *h = GPT_HDR(v->primary.header);
-	const struct gpt_copy *c[2] = { &v->primary, &v->backup };
+	const struct gpt_copy *c[GPT_COPIES] = {
+		[GPT_COPY_PRIMARY] = &v->primary, [GPT_COPY_BACKUP] = &v->backup,
+	};
 
 	if (ranges_overlap(a, b, le64(&h->first_usable_lba),
 			   le64(&h->last_usable_lba)) ||
 	    ranges_overlap(a, b, 0, 0))
 		return false;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < GPT_COPIES; i++)
 		if (ranges_overlap(a, b, c[i]->lba, c[i]->lba) ||
 		    ranges_overlap(a, b, c[i]->array_lba,
 				   c[i]->array_lba + c[i]->array_blocks - 1))
@@ -276,7 +278,7 @@ enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 	tg.array_blocks = r.v.primary.array_blocks;
 	tg.mbr = r.mbr;
 	tg.primary_first = !t->primary.valid && t->backup.valid;
-	for (int c = 0; c < 2; c++) {
+	for (enum gpt_copy_index c = 0; c < GPT_COPIES; c++) {
 		const struct gpt_copy *cp = c == GPT_COPY_PRIMARY ?
 						    &r.v.primary : &r.v.backup;
 

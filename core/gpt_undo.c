@@ -55,8 +55,9 @@ static enum gpt_status check_geometry(const struct gpt_header *d,
 {
 	if (!guid_equal(&d->disk_guid, &m->disk_guid))
 		return gpt_fail(why, GPT_E_MISMATCH,
-				"backup is of disk %G; this disk is %G",
-				&m->disk_guid, &d->disk_guid);
+				"backup is of disk %s; this disk is %s",
+				guid_str(&m->disk_guid).s,
+				guid_str(&d->disk_guid).s);
 	if (le32(&d->num_partition_entries) !=
 		    le32(&m->num_partition_entries) ||
 	    le32(&d->size_of_partition_entry) !=
@@ -156,7 +157,7 @@ static enum gpt_status check_entries(const struct gpt_copy *c,
 	return GPT_OK;
 }
 
-enum gpt_status gpt_undo_check(const struct gpt_table *t,
+enum gpt_status gpt_check_undo(const struct gpt_table *t,
 			       const struct gpt_backup *b, uint32_t *restored,
 			       struct gpt_reason *why)
 {

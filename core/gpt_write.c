@@ -113,14 +113,13 @@ out:
 
 /* The regions of one copy: its array, then its header, so the header
  * never points at an array that is not there yet. */
-static void copy_regions(const struct gpt_target *tg, int c, const char *name,
-			 struct region out[2], const char *what[2])
+static void copy_regions(const struct gpt_target *tg, enum gpt_copy_index c,
+			 struct region out[2], const char *const what[2])
 {
 	out[0] = (struct region){ tg->array_lba[c], tg->array_blocks,
 				  tg->array, what[0] };
 	out[1] = (struct region){ tg->header_lba[c], 1, tg->header[c],
 				  what[1] };
-	(void)name;
 }
 
 enum gpt_status gpt_write_target(struct blockdev *dev,
@@ -128,26 +127,25 @@ enum gpt_status gpt_write_target(struct blockdev *dev,
 				 struct gpt_commit_result *res,
 				 struct gpt_reason *why)
 {
-	static const char *backup_what[2] = { "backup entry array",
-					      "backup header" };
-	static const char *primary_what[2] = { "primary entry array",
-					       "primary header" };
+	static const char *const what[GPT_COPIES][2] = {
+		[GPT_COPY_BACKUP] = { "backup entry array", "backup header" },
+		[GPT_COPY_PRIMARY] = { "primary entry array", "primary header" },
+	};
 	/* Normally the backup goes first (UEFI spec, gptfdisk, libfdisk).
 	 * When the primary is the damaged copy being rebuilt, it goes first:
 	 * the good backup must stay untouched until a second valid copy is
 	 * durable. */
-	int first = tg->primary_first ? GPT_COPY_PRIMARY : GPT_COPY_BACKUP;
-	int second = first == GPT_COPY_PRIMARY ? GPT_COPY_BACKUP :
-						  GPT_COPY_PRIMARY;
+	enum gpt_copy_index first = tg->primary_first ? GPT_COPY_PRIMARY :
+							GPT_COPY_BACKUP;
+	enum gpt_copy_index second = first == GPT_COPY_PRIMARY ?
+					     GPT_COPY_BACKUP : GPT_COPY_PRIMARY;
 	struct region order[5];
 	size_t scratch_bytes = (size_t)tg->array_blocks * dev->block_size;
 	uint8_t *scratch;
 	enum gpt_status st = GPT_OK;
 
-	copy_regions(tg, first, NULL, order,
-		     first == GPT_COPY_BACKUP ? backup_what : primary_what);
-	copy_regions(tg, second, NULL, order + 2,
-		     second == GPT_COPY_BACKUP ? backup_what : primary_what);
+	copy_regions(tg, first, order, what[first]);
+	copy_regions(tg, second, order + 2, what[second]);
 	order[4] = (struct region){ 0, 1, tg->mbr, "protective MBR" };
 	scratch = bdev_alloc(dev, scratch_bytes);
 	if (!scratch)

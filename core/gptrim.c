@@ -10,13 +10,18 @@ enum gptrim_exit gptrim_exit_worst(enum gptrim_exit a, enum gptrim_exit b)
 	return a > b ? a : b;
 }
 
-static void finish(struct disk_outcome *res, enum gptrim_exit code,
-		   enum gpt_status st, const struct gpt_reason *why)
+static enum gpt_repair repair_of(const struct gptrim_options *o)
+{
+	return o->repair ? GPT_REPAIR_ALLOW : GPT_REPAIR_NONE;
+}
+
+/* The disk's exit status and the status it ends with (the reason, when
+ * there is one, is already in res->why). */
+static void set_outcome(struct disk_outcome *res, enum gptrim_exit code,
+			enum gpt_status st)
 {
 	res->exit = code;
 	res->status = st;
-	if (why && why != &res->why)
-		res->why = *why;
 }
 
 enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
@@ -36,6 +41,13 @@ enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
 	return GPTRIM_EXIT_IO;
 }
 
+/* What a backup of the table on the disk must be: one that restores it,
+ * or, before a --restore, a damaged table's as read (see check_encoded). */
+enum backup_need {
+	BACKUP_RESTORES,
+	BACKUP_AS_READ_IF_DAMAGED,
+};
+
 /* Is the backup just encoded one that restores the table? Decoded before
  * it leaves the core: a file that would not restore the table is no
  * backup (exit 5, nothing written). One exception: a --restore over a
@@ -44,7 +56,7 @@ enum gptrim_exit gptrim_exit_for_status(enum gpt_status st)
  * with a warning, so that the restore is not blocked by what it repairs. */
 static enum gpt_status check_encoded(const struct gpt_table *t,
 				     const uint8_t *buf, size_t len,
-				     bool damaged_ok,
+				     enum backup_need need,
 				     const struct report_sink *out,
 				     struct gpt_reason *why)
 {
@@ -53,7 +65,7 @@ static enum gpt_status check_encoded(const struct gpt_table *t,
 
 	if (gpt_backup_verify(t, buf, len, &v) == GPT_OK)
 		return GPT_OK;
-	if (damaged_ok && !sound) {
+	if (need == BACKUP_AS_READ_IF_DAMAGED && !sound) {
 		report_line(out, REPORT_WARN, "  The table replaced is damaged; "
 			    "its backup keeps it as read and will not "
 			    "restore: %s", v.text);
@@ -66,7 +78,7 @@ static enum gpt_status check_encoded(const struct gpt_table *t,
 /* Save the current GPT through the front end before the first write. */
 static enum gpt_status save_backup(const struct gpt_table *t,
 				   const struct gptrim_env *env,
-				   bool damaged_ok, struct gpt_reason *why)
+				   enum backup_need need, struct gpt_reason *why)
 {
 	size_t len = gpt_backup_size(t), got = 0;
 	uint8_t *buf = bdev_alloc(t->dev, len);
@@ -76,7 +88,7 @@ static enum gpt_status save_backup(const struct gpt_table *t,
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the backup");
 	st = gpt_backup_encode(t, buf, len, &got, why);
 	if (st == GPT_OK)
-		st = check_encoded(t, buf, got, damaged_ok, env->out, why);
+		st = check_encoded(t, buf, got, need, env->out, why);
 	if (st == GPT_OK)
 		st = env->save_backup(env->ctx,
 				      &GPT_HDR(gpt_good_copy(t)->header)->disk_guid,
@@ -89,7 +101,7 @@ static enum gpt_status save_backup(const struct gpt_table *t,
  * the reason when the front end has nowhere to save it. On failure the
  * reason is reported and the disk's outcome is exit 5 (nothing written). */
 static bool keep_table(const struct gpt_table *t, const struct gptrim_env *env,
-		       bool damaged_ok, const char *no_place,
+		       enum backup_need need, const char *no_place,
 		       struct disk_outcome *res)
 {
 	enum gpt_status st;
@@ -97,12 +109,12 @@ static bool keep_table(const struct gpt_table *t, const struct gptrim_env *env,
 	if (!env->save_backup)
 		st = gpt_fail(&res->why, GPT_E_IO, "%s", no_place);
 	else
-		st = save_backup(t, env, damaged_ok, &res->why);
+		st = save_backup(t, env, need, &res->why);
 	if (st == GPT_OK)
 		return true;
 	report_line(env->out, REPORT_ERROR,
 		    "  Backup failed, disk not changed: %s", res->why.text);
-	finish(res, GPTRIM_EXIT_BACKUP, st, NULL);
+	set_outcome(res, GPTRIM_EXIT_BACKUP, st);
 	return false;
 }
 
@@ -121,32 +133,36 @@ static void apply(struct gpt_table *t, const struct gpt_plan *plan,
 		  struct disk_outcome *res)
 {
 	const struct report_sink *out = env->out;
-	enum gpt_status st = gpt_commit_check(t, plan, o->repair, &res->why);
+	enum gpt_status st = gpt_check_commit(t, plan, repair_of(o),
+					      &res->why);
 
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Refused: %s", res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		return;
 	}
 	if (!o->no_backup &&
-	    !keep_table(t, env, false, "no place to save the backup; use "
-			"--no-backup to change the disk anyway", res))
+	    !keep_table(t, env, BACKUP_RESTORES, "no place to save the "
+			"backup; use --no-backup to change the disk anyway",
+			res))
 		return;
-	st = gpt_commit_removals(t, plan, o->repair, &res->commit, &res->why);
+	st = gpt_commit_removals(t, plan, repair_of(o), &res->commit,
+				 &res->why);
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Commit failed: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		return;
 	}
 	res->removed = res->commit.removed;
 	gpt_report_commit(&res->commit, out);
 	record_health(t, res);
-	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+	set_outcome(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st);
 }
 
 void gptrim_run_disk(struct blockdev *dev, const char *name,
-		     const struct gptrim_options *o, bool explicit_disk,
+		     const struct gptrim_options *o,
+		     enum gptrim_disk_choice choice,
 		     const struct gptrim_env *env, struct disk_outcome *res)
 {
 	struct gpt_table t;
@@ -156,7 +172,7 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	enum gpt_status st;
 
 	if (o->undo) {
-		gptrim_undo_disk(dev, name, o, explicit_disk, env, res);
+		gptrim_undo_disk(dev, name, o, choice, env, res);
 		return;
 	}
 	mem_zero(res, sizeof(*res));
@@ -165,37 +181,37 @@ void gptrim_run_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: %s", name,
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		goto out;
 	}
-	st = gpt_check_table(&t, o->repair, &res->why);
+	st = gpt_check_table(&t, repair_of(o), &res->why);
 	res->is_gpt = st != GPT_E_NOT_GPT;
 	if (st == GPT_OK)
 		st = gpt_plan_removals(&t, types, ntypes, &plan, &res->why);
 	/* A change that could not be undone is refused before it is made,
 	 * in a report too: --apply would refuse it. */
 	if (st == GPT_OK && !o->no_backup && gpt_commit_needed(&t, &plan))
-		st = gpt_backup_check(&t, &res->why);
+		st = gpt_check_backup(&t, &res->why);
 	gpt_report_table(&t, name, st == GPT_OK ? &plan : NULL, env->out);
 	record_health(&t, res);
 	res->planned = plan.count;
-	if (st == GPT_E_NOT_GPT && !explicit_disk) {
+	if (st == GPT_E_NOT_GPT && choice != GPTRIM_DISK_NAMED) {
 		report_line(env->out, REPORT_INFO, "  %s: skipped",
 			    res->why.text);
-		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_OK, st);
 	} else if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "  Refused: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 	} else if (plan.count == 0 && res->healthy) {
 		report_line(env->out, REPORT_INFO, "  Nothing to remove");
-		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_OK, st);
 	} else if (!o->apply) {
 		report_line(env->out, REPORT_NOTE,
 			    "  Report only: --apply would remove %u entr%s%s",
 			    plan.count, plan.count == 1 ? "y" : "ies",
 			    res->healthy ? "" : " and repair the table");
-		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_PENDING, st);
 	} else {
 		apply(&t, &plan, o, env, res);
 	}
@@ -217,19 +233,19 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	if (st == GPT_OK)
 		st = gpt_backup_decode(data, len, &b, &res->why);
 	if (st == GPT_OK)
-		st = gpt_restore_check(&t, &b, &res->why);
+		st = gpt_check_restore(&t, &b, &res->why);
 	/* Keep what is on the disk now, if there is a table to keep: a
 	 * backup that fails is exit 5 with nothing written, as for a
 	 * removal. */
 	if (st == GPT_OK && env->save_backup && gpt_good_copy(&t) &&
-	    !keep_table(&t, env, true, "", res))
+	    !keep_table(&t, env, BACKUP_AS_READ_IF_DAMAGED, "", res))
 		goto out;
 	if (st == GPT_OK)
 		st = gpt_restore(&t, &b, &res->commit, &res->why);
 	if (st != GPT_OK) {
 		report_line(env->out, REPORT_ERROR, "Disk %s: restore refused: %s",
 			    name, res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		goto out;
 	}
 	res->is_gpt = true;
@@ -238,7 +254,7 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 	gpt_report_table(&t, name, NULL, env->out);
 	report_line(env->out, REPORT_NOTE, "  Restored the GPT from the backup");
 	gpt_report_commit(&res->commit, env->out);
-	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+	set_outcome(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st);
 out:
 	gpt_table_release(&t);
 }
@@ -253,9 +269,9 @@ static enum gpt_status undo_judge(const struct gpt_table *t,
 	enum gpt_status st = gpt_backup_decode(data, len, b, why);
 
 	if (st == GPT_OK)
-		st = gpt_undo_check(t, b, k, why);
+		st = gpt_check_undo(t, b, k, why);
 	if (st == GPT_OK)
-		st = gpt_restore_check(t, b, why);
+		st = gpt_check_restore(t, b, why);
 	return st;
 }
 
@@ -267,14 +283,14 @@ static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
 	const struct report_sink *out = env->out;
 	enum gpt_status st;
 
-	if (!keep_table(t, env, false, "no place to save the table the undo "
-			"replaces", res))
+	if (!keep_table(t, env, BACKUP_RESTORES, "no place to save the table "
+			"the undo replaces", res))
 		return;
 	st = gpt_restore(t, b, &res->commit, &res->why);
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Undo failed: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		return;
 	}
 	res->restored = true;
@@ -284,11 +300,12 @@ static void undo_apply(struct gpt_table *t, const struct gpt_backup *b,
 		    "newest backup", res->undo_entries,
 		    res->undo_entries == 1 ? "y" : "ies");
 	gpt_report_commit(&res->commit, out);
-	finish(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st, NULL);
+	set_outcome(res, res->healthy ? GPTRIM_EXIT_OK : GPTRIM_EXIT_IO, st);
 }
 
 void gptrim_undo_disk(struct blockdev *dev, const char *name,
-		      const struct gptrim_options *o, bool explicit_disk,
+		      const struct gptrim_options *o,
+		      enum gptrim_disk_choice choice,
 		      const struct gptrim_env *env, struct disk_outcome *res)
 {
 	const struct report_sink *out = env->out;
@@ -305,10 +322,10 @@ void gptrim_undo_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "Disk %s: %s", name,
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 		goto out;
 	}
-	st = gpt_check_table(&t, false, &res->why);
+	st = gpt_check_table(&t, GPT_REPAIR_NONE, &res->why);
 	res->is_gpt = st != GPT_E_NOT_GPT;
 	record_health(&t, res);
 	gpt_report_table(&t, name, NULL, out);
@@ -322,9 +339,9 @@ void gptrim_undo_disk(struct blockdev *dev, const char *name,
 		st = env->load_backup(env->ctx, &res->disk_guid, &data, &len,
 				      &res->why);
 	if ((st == GPT_E_NOT_GPT || (st == GPT_E_MISMATCH && !data)) &&
-	    !explicit_disk) {
+	    choice != GPTRIM_DISK_NAMED) {
 		report_line(out, REPORT_INFO, "  %s: skipped", res->why.text);
-		finish(res, GPTRIM_EXIT_OK, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_OK, st);
 		goto out;
 	}
 	if (st == GPT_OK)
@@ -333,12 +350,12 @@ void gptrim_undo_disk(struct blockdev *dev, const char *name,
 	if (st != GPT_OK) {
 		report_line(out, REPORT_ERROR, "  Undo refused: %s",
 			    res->why.text);
-		finish(res, gptrim_exit_for_status(st), st, NULL);
+		set_outcome(res, gptrim_exit_for_status(st), st);
 	} else if (!o->apply) {
 		report_line(out, REPORT_NOTE, "  Report only: --apply --undo "
 			    "would put back %u entr%s", res->undo_entries,
 			    res->undo_entries == 1 ? "y" : "ies");
-		finish(res, GPTRIM_EXIT_PENDING, st, NULL);
+		set_outcome(res, GPTRIM_EXIT_PENDING, st);
 	} else {
 		undo_apply(&t, &b, name, env, res);
 	}

@@ -84,6 +84,14 @@ void guid_format(const struct gpt_guid *g, char *out)
 	out[pos] = '\0';
 }
 
+struct guid_str guid_str(const struct gpt_guid *g)
+{
+	struct guid_str t;
+
+	guid_format(g, t.s);
+	return t;
+}
+
 struct type_name {
 	const char *guid;
 	const char *name;

@@ -3,7 +3,9 @@
  * planned removals, in lines that fit an 80-column firmware console. */
 #include "report.h"
 
-#include "gpt_internal.h"
+#include "guid.h"
+#include "strbuf.h"
+#include "utf.h"
 
 #define REPORT_COLUMNS 79
 
@@ -94,43 +96,6 @@ const char *mbr_kind_name(enum mbr_kind kind)
 	return "?";
 }
 
-/* UTF-16LE partition name to UTF-8; unprintable characters become '?'. */
-static void put_name(struct strbuf *sb, const struct gpt_entry *e)
-{
-	for (unsigned i = 0; i < GPT_NAME_UNITS; i++) {
-		uint32_t cp = le16(&e->name[i]);
-
-		if (cp == 0)
-			break;
-		if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < GPT_NAME_UNITS) {
-			uint32_t lo = le16(&e->name[i + 1]);
-
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) +
-				     (lo - 0xDC00);
-				i++;
-			}
-		}
-		if (cp < 0x20 || cp == 0x7F || (cp >= 0xD800 && cp <= 0xDFFF))
-			sb_putc(sb, '?');
-		else if (cp < 0x80)
-			sb_putc(sb, (char)cp);
-		else if (cp < 0x800) {
-			sb_putc(sb, (char)(0xC0 | cp >> 6));
-			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
-		} else if (cp < 0x10000) {
-			sb_putc(sb, (char)(0xE0 | cp >> 12));
-			sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
-		} else {
-			sb_putc(sb, (char)(0xF0 | cp >> 18));
-			sb_putc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
-			sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-			sb_putc(sb, (char)(0x80 | (cp & 0x3F)));
-		}
-	}
-}
-
 static void report_copy(const struct gpt_copy *c, const char *name,
 			const struct report_sink *out)
 {
@@ -162,19 +127,14 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 	uint64_t bytes = (last >= first ? last - first + 1 : 0) *
 			 (uint64_t)t->dev->block_size;
 	const char *type = gpt_type_name(&e->type_guid);
-	char line[REPORT_LINE_MAX], size[24];
+	char line[REPORT_LINE_MAX];
 	struct strbuf sb;
 
-	sb_init(&sb, size, sizeof(size));
-	sb_printf(&sb, "%S", bytes);
 	sb_init(&sb, line, sizeof(line));
-	sb_printf(&sb, "%4u %13llu %13llu %11s", i + 1,
-		  (unsigned long long)first, (unsigned long long)last, size);
-	sb_puts(&sb, "  ");
-	if (type)
-		sb_puts(&sb, type);
-	else
-		sb_printf(&sb, "%G", &e->type_guid);
+	sb_printf(&sb, "%4u %13llu %13llu %11s  %s", i + 1,
+		  (unsigned long long)first, (unsigned long long)last,
+		  size_str(bytes).s,
+		  type ? type : guid_str(&e->type_guid).s);
 	if (remove)
 		sb_puts(&sb, "  <- remove");
 	report_emit(out, remove ? REPORT_NOTE : REPORT_INFO, line);
@@ -183,9 +143,12 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 	sb_init(&sb, line, sizeof(line));
 	sb_puts(&sb, "       ");
 	if (le16(&e->name[0])) {
-		sb_puts(&sb, " name \"");
-		put_name(&sb, e);
-		sb_putc(&sb, '"');
+		/* A BMP character is at most 3 bytes of UTF-8, a pair 4. */
+		char name[GPT_NAME_UNITS * 3 + 1];
+
+		utf16le_to_utf8(e->name, GPT_NAME_UNITS, name, sizeof(name),
+				UTF16_CONTROLS_AS_QMARK);
+		sb_printf(&sb, " name \"%s\"", name);
 	}
 	if (le64(&e->attributes))
 		sb_printf(&sb, " attributes 0x%016llx",
@@ -233,7 +196,7 @@ static void report_entries(const struct gpt_table *t,
 	report_line(out, REPORT_INFO, "%4s %13s %13s %11s  %s", "#",
 		    "First LBA", "Last LBA", "Size", "Type");
 	for (uint32_t i = 0; i < c->num_entries; i++) {
-		const struct gpt_entry *e = gpt_copy_entry(c, i);
+		const struct gpt_entry *e = gpt_entry_at(t, i);
 
 		if (!gpt_entry_used(e))
 			continue;
@@ -252,8 +215,8 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 	uint64_t blocks = t->dev->last_lba + 1;
 
 	report_line(out, REPORT_INFO, "Disk %s", disk_name);
-	report_line(out, REPORT_INFO, "  %S, %llu sectors of %u bytes",
-		    blocks * t->dev->block_size, (unsigned long long)blocks,
+	report_line(out, REPORT_INFO, "  %s, %llu sectors of %u bytes",
+		    size_str(blocks * t->dev->block_size).s, (unsigned long long)blocks,
 		    t->dev->block_size);
 	report_line(out, t->mbr_kind == MBR_PROTECTIVE ? REPORT_INFO :
 							  REPORT_WARN,
@@ -263,8 +226,8 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 	if (!t->primary.present && !t->backup.present)
 		return;
 	if (good)
-		report_line(out, REPORT_INFO, "  Disk GUID %G",
-			    &GPT_HDR(good->header)->disk_guid);
+		report_line(out, REPORT_INFO, "  Disk GUID %s",
+			    guid_str(&GPT_HDR(good->header)->disk_guid).s);
 	report_copy(&t->primary, "Primary", out);
 	report_copy(&t->backup, "Backup", out);
 	if (t->split_by_removal)

@@ -2,7 +2,7 @@
 /* Bounded string building and a small printf for the freestanding core. */
 #include "strbuf.h"
 
-#include "guid.h"
+#include <stdbool.h>
 
 void mem_copy(void *dst, const void *src, size_t n)
 {
@@ -139,6 +139,16 @@ static void sb_put_size(struct strbuf *sb, uint64_t bytes)
 	sb_puts(sb, unit[u]);
 }
 
+struct size_str size_str(uint64_t bytes)
+{
+	struct size_str t;
+	struct strbuf sb;
+
+	sb_init(&sb, t.s, sizeof(t.s));
+	sb_put_size(&sb, bytes);
+	return t;
+}
+
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {
@@ -217,24 +227,17 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 		case 'c':
 			sb_putc(sb, (char)va_arg(ap, int));
 			break;
-		case 'G': {
-			char g[GUID_STRING_LEN + 1];
-			guid_format(va_arg(ap, const struct gpt_guid *), g);
-			sb_puts(sb, g);
-			break;
-		}
-		case 'S':
-			sb_put_size(sb, va_arg(ap, uint64_t));
-			break;
 		case '%':
 			sb_putc(sb, '%');
 			break;
-		default: /* unknown conversion: show it, never guess */
+		default:
+			/* A conversion C has and this subset lacks (%p, %i,
+			 * %hu...): the compiler accepts it, so show the rest
+			 * of the format as it is rather than take its
+			 * argument, and every later one, as the wrong type. */
 			sb_putc(sb, '%');
-			if (*fmt)
-				sb_putc(sb, *fmt);
-			else
-				return;
+			sb_puts(sb, fmt);
+			return;
 		}
 	}
 }

@@ -22,7 +22,7 @@ static char *utf8_dup(const CHAR16 *s)
 	char *out = efi_alloc(cap);
 
 	if (out)
-		utf16_to_utf8(s, out, cap);
+		utf16le_to_utf8(s, UTF16_TO_NUL, out, cap, 0);
 	return out;
 }
 
@@ -149,7 +149,7 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 		mem_copy(path, root_config, sizeof(root_config));
 		err = read_config(li->DeviceHandle, path, &raw, &len);
 	}
-	utf16_to_utf8(path, where, sizeof(where));
+	utf16le_to_utf8(path, UTF16_TO_NUL, where, sizeof(where), 0);
 	if (err == EFI_NOT_FOUND) {
 		static char *none[1];
 

@@ -26,17 +26,13 @@ void backup_name(const struct gpt_guid *g, unsigned k, char *out, size_t cap)
 	sb_puts(&sb, ".gpt");
 }
 
-static CHAR16 lower(CHAR16 c)
-{
-	return c >= 'A' && c <= 'Z' ? (CHAR16)(c - 'A' + 'a') : c;
-}
-
 /* Does name start with the ASCII text s, whatever the case (FAT does not
  * keep it reliably)? *rest receives what follows. */
 static bool starts_with(const CHAR16 *name, const char *s, const CHAR16 **rest)
 {
 	for (; *s; s++, name++)
-		if (lower(*name) != lower((CHAR16)(unsigned char)*s))
+		if (char16_lower(*name) !=
+		    char16_lower((CHAR16)(unsigned char)*s))
 			return false;
 	*rest = name;
 	return true;
@@ -44,7 +40,7 @@ static bool starts_with(const CHAR16 *name, const char *s, const CHAR16 **rest)
 
 /* The version in a file name: 0 for GUID.gpt, k for GUID.k.gpt, -1 for
  * anything else (the log, another disk's backups). */
-static int version_of(const CHAR16 *name, const char *guid)
+static int esp_version_of(const CHAR16 *name, const char *guid)
 {
 	const CHAR16 *r;
 	int k = 0;
@@ -83,7 +79,7 @@ int backup_newest(EFI_FILE_HANDLE root, const struct gpt_guid *g)
 			break;
 		if (info->Attribute & EFI_FILE_DIRECTORY)
 			continue;
-		k = version_of(info->FileName, guid);
+		k = esp_version_of(info->FileName, guid);
 		if (k > newest)
 			newest = k;
 	}
@@ -119,11 +115,11 @@ enum gpt_status esp_load_backup(void *ctx, const struct gpt_guid *disk,
 	if (k < 0) {
 		root->Close(root);
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of disk "
-				"%G on its ESP (\\EFI\\gptrim): nothing to undo",
-				disk);
+				"%s on its ESP (\\EFI\\gptrim): nothing to undo",
+				guid_str(disk).s);
 	}
 	backup_name(disk, (unsigned)k, name, sizeof(name));
-	utf8_to_utf16(name, wide, sizeof(wide) / sizeof(wide[0]));
+	utf8_to_utf16le(name, wide, sizeof(wide) / sizeof(wide[0]));
 	err = file_read_root(root, wide, GPT_BACKUP_MAX_BYTES, data, len);
 	root->Close(root);
 	if (err != EFI_SUCCESS)

@@ -172,7 +172,7 @@ enum gpt_status blockio_open(struct efi_disk *d, struct gpt_reason *why)
 
 	if (!m->MediaPresent)
 		return gpt_fail(why, GPT_E_IO, "%s: no medium", d->name);
-	if (bs < 512 || bs > 4096 || (bs & (bs - 1)) != 0)
+	if (!bdev_block_size_ok(bs))
 		return gpt_fail(why, GPT_E_UNSUPPORTED,
 				"%s: block size %u not supported (512..4096, "
 				"a power of two)", d->name, bs);

@@ -8,88 +8,6 @@
 
 #define CON_LINE_MAX 320
 
-void utf16_to_utf8(const CHAR16 *in, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	if (cap == 0)
-		return;
-	for (; in && *in; in++) {
-		uint32_t c = *in;
-		uint8_t b[4];
-		size_t len, i;
-
-		if (c >= 0xD800 && c <= 0xDBFF && in[1] >= 0xDC00 &&
-		    in[1] <= 0xDFFF) {
-			c = 0x10000 + ((c - 0xD800) << 10) + (in[1] - 0xDC00);
-			in++;
-		} else if (c >= 0xD800 && c <= 0xDFFF) {
-			c = '?';
-		}
-		if (c < 0x80) {
-			b[0] = (uint8_t)c;
-			len = 1;
-		} else if (c < 0x800) {
-			b[0] = (uint8_t)(0xC0 | c >> 6);
-			b[1] = (uint8_t)(0x80 | (c & 0x3F));
-			len = 2;
-		} else if (c < 0x10000) {
-			b[0] = (uint8_t)(0xE0 | c >> 12);
-			b[1] = (uint8_t)(0x80 | (c >> 6 & 0x3F));
-			b[2] = (uint8_t)(0x80 | (c & 0x3F));
-			len = 3;
-		} else {
-			b[0] = (uint8_t)(0xF0 | c >> 18);
-			b[1] = (uint8_t)(0x80 | (c >> 12 & 0x3F));
-			b[2] = (uint8_t)(0x80 | (c >> 6 & 0x3F));
-			b[3] = (uint8_t)(0x80 | (c & 0x3F));
-			len = 4;
-		}
-		if (n + len >= cap)
-			break;
-		for (i = 0; i < len; i++)
-			out[n++] = (char)b[i];
-	}
-	out[n] = '\0';
-}
-
-void utf8_to_utf16(const char *in, CHAR16 *out, size_t cap)
-{
-	const uint8_t *s = (const uint8_t *)in;
-	size_t n = 0;
-
-	if (cap == 0)
-		return;
-	while (s && *s && n + 1 < cap) {
-		uint32_t c = *s;
-		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 :
-			     (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-		size_t i;
-
-		if (len == 0) {
-			out[n++] = '?';
-			s++;
-			continue;
-		}
-		c = len == 1 ? c : c & (0x7F >> len);
-		for (i = 1; i < len; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				break;
-			c = c << 6 | (s[i] & 0x3F);
-		}
-		if (i < len) { /* truncated sequence */
-			out[n++] = '?';
-			s += i;
-			continue;
-		}
-		s += len;
-		/* The text console has no glyphs beyond the BMP. */
-		out[n++] = c > 0xFFFF || (c >= 0xD800 && c <= 0xDFFF) ?
-				   '?' : (CHAR16)c;
-	}
-	out[n] = 0;
-}
-
 static UINTN level_attribute(enum report_level level)
 {
 	switch (level) {
@@ -111,7 +29,7 @@ void con_text(enum report_level level, const char *utf8)
 	SIMPLE_TEXT_OUTPUT_INTERFACE *out = ST->ConOut;
 	bool colour = level != REPORT_INFO;
 
-	utf8_to_utf16(utf8, wide, CON_LINE_MAX);
+	utf8_to_utf16le(utf8, wide, CON_LINE_MAX);
 	if (colour)
 		out->SetAttribute(out, level_attribute(level));
 	out->OutputString(out, wide);

@@ -22,7 +22,7 @@ void device_path_text(EFI_DEVICE_PATH *path, char *out, size_t cap)
 		efi_path_nodes_text(path, out, cap);
 		return;
 	}
-	utf16_to_utf8(text, out, cap);
+	utf16le_to_utf8(text, UTF16_TO_NUL, out, cap, 0);
 	efi_free(text);
 }
 
@@ -94,9 +94,8 @@ EFI_STATUS disks_find(bool removable, struct efi_disk **disks, UINTN *count)
 	return EFI_SUCCESS;
 }
 
-void disks_free(struct efi_disk *disks, UINTN count)
+void disks_free(struct efi_disk *disks)
 {
-	(void)count;
 	if (disks)
 		efi_free(disks);
 }

@@ -85,7 +85,7 @@ static void undo_dirs(EFI_FILE_HANDLE root, unsigned created)
 			dir->Delete(dir);
 }
 
-static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
+static EFI_STATUS file_write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	EFI_STATUS err;
@@ -105,7 +105,14 @@ static EFI_STATUS write_all(EFI_FILE_HANDLE f, const void *data, size_t len)
 }
 
 /* Create the next backup of disk g: one number above the newest there is
- * (backups.c), never over an existing file. */
+ * (backups.c), never over an existing file. Always a new file, where the
+ * host tool keeps a newest one of the same bytes (host/backup_file.c):
+ * the host's backups live outside the image, so an image copied back and
+ * run again saves the same table again; these live on the disk they back
+ * up, and a disk put back to an earlier table (a snapshot, a copied image)
+ * brings its ESP back with it. Here the same table twice means an earlier
+ * run saved and then did not change the GPT, and that run's log line
+ * names its own file. --undo takes the same table either way. */
 static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
 			     EFI_FILE_HANDLE *f, char *name, size_t cap)
 {
@@ -116,7 +123,7 @@ static EFI_STATUS create_new(EFI_FILE_HANDLE root, const struct gpt_guid *g,
 	backup_name(g, (unsigned)k, name, cap);
 	if (k >= BACKUP_VERSIONS)
 		return EFI_ACCESS_DENIED;
-	utf8_to_utf16(name, wide, NAME_UNITS);
+	utf8_to_utf16le(name, wide, NAME_UNITS);
 	err = root->Open(root, f, wide, EFI_FILE_MODE_READ, 0);
 	if (err == EFI_SUCCESS) {
 		/* Not one of our names a moment ago: leave it alone. */
@@ -141,7 +148,7 @@ static EFI_STATUS read_back(EFI_FILE_HANDLE root, const char *name,
 	size_t got_len = 0;
 	EFI_STATUS err;
 
-	utf8_to_utf16(name, wide, NAME_UNITS);
+	utf8_to_utf16le(name, wide, NAME_UNITS);
 	err = file_read_root(root, wide, len + 1, &got, &got_len);
 	if (err != EFI_SUCCESS)
 		return err;
@@ -157,7 +164,7 @@ static void remove_file(EFI_FILE_HANDLE root, const char *name)
 	CHAR16 wide[NAME_UNITS];
 	EFI_FILE_HANDLE f;
 
-	utf8_to_utf16(name, wide, NAME_UNITS);
+	utf8_to_utf16le(name, wide, NAME_UNITS);
 	if (root->Open(root, &f, wide, EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE,
 		       0) == EFI_SUCCESS)
 		f->Delete(f);
@@ -207,7 +214,7 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				"partition %u: %s",
 				name, partition, efi_status_text(err));
 	}
-	err = write_all(f, data, len);
+	err = file_write_all(f, data, len);
 	if (err != EFI_SUCCESS) {
 		f->Delete(f); /* closes it; a partial backup is worse */
 		undo_dirs(root, created);
@@ -289,7 +296,7 @@ EFI_STATUS esp_log(struct efi_disk *d, const char *text)
 	/* Position 0xFFFFFFFFFFFFFFFF is the end of the file. */
 	err = f->SetPosition(f, (UINT64)-1);
 	if (err == EFI_SUCCESS)
-		err = write_all(f, line, sb.len);
+		err = file_write_all(f, line, sb.len);
 	f->Close(f);
 	root->Close(root);
 	return err;
@@ -306,7 +313,7 @@ EFI_STATUS esp_read_file(struct efi_disk *d, const char *path, size_t max,
 	err = esp_root(d, &root, &partition);
 	if (err != EFI_SUCCESS)
 		return err;
-	utf8_to_utf16(path, wide, sizeof(wide) / sizeof(wide[0]));
+	utf8_to_utf16le(path, wide, sizeof(wide) / sizeof(wide[0]));
 	for (CHAR16 *p = wide; *p; p++)
 		if (*p == '/')
 			*p = '\\';

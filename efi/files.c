@@ -112,7 +112,7 @@ EFI_STATUS file_read_arg(EFI_HANDLE image, const char *path, size_t max,
 	EFI_LOADED_IMAGE *li;
 	EFI_STATUS err;
 
-	utf8_to_utf16(path, wide, sizeof(wide) / sizeof(wide[0]));
+	utf8_to_utf16le(path, wide, sizeof(wide) / sizeof(wide[0]));
 	for (CHAR16 *p = wide; *p; p++)
 		if (*p == '/')
 			*p = '\\';

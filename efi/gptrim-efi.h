@@ -12,6 +12,7 @@
 #include "gptrim.h"
 #include "options.h"
 #include "report.h"
+#include "utf.h"
 
 #define DISK_NAME_MAX 160
 
@@ -34,10 +35,6 @@ void con_line(enum report_level level, const char *fmt, ...)
 /* Text without a newline, for prompts; \r returns to the line start. */
 void con_text(enum report_level level, const char *utf8);
 const char *efi_status_text(EFI_STATUS s);
-/* UTF-16 to UTF-8 (unpaired surrogates become '?'); always terminated. */
-void utf16_to_utf8(const CHAR16 *in, char *out, size_t cap);
-/* UTF-8 to UTF-16 (invalid bytes and non-BMP become '?'); terminated. */
-void utf8_to_utf16(const char *in, CHAR16 *out, size_t cap);
 
 /* lib.c: gptrim's own replacements for the gnu-efi libefi calls it needs
  * (Debian's libefi is built with SSE; see lib.c). */
@@ -51,6 +48,7 @@ void efi_path_nodes_text(const EFI_DEVICE_PATH *path, char *out, size_t cap);
 EFI_FILE_HANDLE efi_open_root(EFI_HANDLE device); /* NULL: no file system */
 EFI_FILE_INFO *efi_file_info(EFI_FILE_HANDLE f);  /* efi_free it */
 UINTN str16_len(const CHAR16 *s);
+CHAR16 char16_lower(CHAR16 c); /* ASCII A-Z only, as FAT and a key press */
 
 /* main.c: called by gnu-efi's crt0 with the SysV convention (not EFIAPI). */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -63,7 +61,7 @@ void connect_all(void);
 /* disks.c: the whole disks to work on, numbered 1.. in handle order;
  * skipped ones (read-only, removable, no media) get a report line. */
 EFI_STATUS disks_find(bool removable, struct efi_disk **disks, UINTN *count);
-void disks_free(struct efi_disk *disks, UINTN count);
+void disks_free(struct efi_disk *disks);
 /* A device path as UTF-8 text. */
 void device_path_text(EFI_DEVICE_PATH *path, char *out, size_t cap);
 
@@ -149,7 +147,7 @@ enum gpt_status args_get(EFI_HANDLE image, struct gptrim_options *o,
 
 /* run.c: one disk through the core (restore when restore != NULL), the
  * firmware's confirmation, the summary line and the ESP log line. */
-void run_disk(struct efi_disk *d, const struct gptrim_options *o,
+void efi_run_disk(struct efi_disk *d, const struct gptrim_options *o,
 	      const uint8_t *restore, size_t restore_len,
 	      struct disk_outcome *res);
 
@@ -162,6 +160,6 @@ enum then_action ask_then(UINTN seconds);
 /* reset.c: --then, and the exit status the shell sees. */
 EFI_STATUS exit_status(enum gptrim_exit code);
 const char *exit_name(enum gptrim_exit code);
-EFI_STATUS finish(enum then_action then, enum gptrim_exit code);
+EFI_STATUS end_run(enum then_action then, enum gptrim_exit code);
 
 #endif

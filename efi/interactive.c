@@ -59,11 +59,6 @@ static CHAR16 wait_key(const char *prompt, UINTN *remaining)
 	return answer;
 }
 
-static CHAR16 lower(CHAR16 c)
-{
-	return c >= 'A' && c <= 'Z' ? (CHAR16)(c - 'A' + 'a') : c;
-}
-
 bool ask_yes_no(const char *question, UINTN seconds)
 {
 	char prompt[PROMPT_MAX];
@@ -74,7 +69,7 @@ bool ask_yes_no(const char *question, UINTN seconds)
 	sb_init(&sb, prompt, sizeof(prompt));
 	sb_printf(&sb, "%s [y/N]", question);
 	for (;;) {
-		CHAR16 c = lower(wait_key(prompt, &remaining));
+		CHAR16 c = char16_lower(wait_key(prompt, &remaining));
 
 		if (c == 'y') {
 			con_line(REPORT_INFO, "answer: yes");
@@ -98,8 +93,8 @@ enum then_action ask_then(UINTN seconds)
 
 	ST->ConIn->Reset(ST->ConIn, FALSE);
 	for (;;) {
-		CHAR16 c = lower(wait_key("[r]eboot, [s]hutdown or [e]xit?",
-					  &remaining));
+		CHAR16 c = char16_lower(wait_key("[r]eboot, [s]hutdown or "
+						 "[e]xit?", &remaining));
 
 		if (c == 'r')
 			return THEN_REBOOT;

@@ -185,3 +185,8 @@ UINTN str16_len(const CHAR16 *s)
 		n++;
 	return n;
 }
+
+CHAR16 char16_lower(CHAR16 c)
+{
+	return c >= 'A' && c <= 'Z' ? (CHAR16)(c - 'A' + 'a') : c;
+}

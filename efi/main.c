@@ -47,7 +47,7 @@ static enum gptrim_exit run_all(struct run *r, const struct gptrim_options *o,
 		if (!options_disk_selected(o, d->number))
 			continue;
 		if (!only_pending || r->res[i].exit == GPTRIM_EXIT_PENDING)
-			run_disk(d, o, NULL, 0, &r->res[i]);
+			efi_run_disk(d, o, NULL, 0, &r->res[i]);
 		worst = gptrim_exit_worst(worst, r->res[i].exit);
 	}
 	return worst;
@@ -109,7 +109,7 @@ static enum gptrim_exit restore(EFI_HANDLE image, struct run *r,
 		return err == EFI_BAD_BUFFER_SIZE ? GPTRIM_EXIT_REFUSED :
 						    GPTRIM_EXIT_IO;
 	}
-	run_disk(d, o, data, len, &r->res[0]);
+	efi_run_disk(d, o, data, len, &r->res[0]);
 	efi_free(data);
 	return r->res[0].exit;
 }
@@ -188,18 +188,18 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 			    "fixed disk: is the disk's controller one this "
 			    "firmware has no driver for, or did the boot bring "
 			    "up only the CD (VMware's EFI Quick Boot)?");
-		disks_free(r.disks, r.count);
+		disks_free(r.disks);
 		return GPTRIM_EXIT_NO_DISK;
 	}
 	if (!disks_exist(o, r.count)) {
-		disks_free(r.disks, r.count);
+		disks_free(r.disks);
 		return GPTRIM_EXIT_USAGE;
 	}
 	if (r.count > (UINTN)-1 / sizeof(*r.res) ||
 	    !(r.res = efi_alloc_zero(r.count * sizeof(*r.res)))) {
 		con_line(REPORT_ERROR, "no memory for %llu disk results",
 			 (unsigned long long)r.count);
-		disks_free(r.disks, r.count);
+		disks_free(r.disks);
 		return GPTRIM_EXIT_IO;
 	}
 	if (o->restore_file)
@@ -211,7 +211,7 @@ static enum gptrim_exit run(EFI_HANDLE image, struct gptrim_options *o,
 					gpt_somewhere(&r, o,
 						      run_all(&r, o, false)));
 	efi_free(r.res);
-	disks_free(r.disks, r.count);
+	disks_free(r.disks);
 	return code;
 }
 
@@ -257,5 +257,5 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	con_line(REPORT_INFO, "%s", "");
 	con_line(REPORT_INFO, "gptrim: exit status %u (%s)", code,
 		 exit_name(code));
-	return finish(ask ? ask_then(ANSWER_SECONDS) : o.then, code);
+	return end_run(ask ? ask_then(ANSWER_SECONDS) : o.then, code);
 }

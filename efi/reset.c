@@ -59,7 +59,7 @@ static bool shutdown_spins(void)
 	       mem_compare(vendor, uboot, sizeof(uboot)) == 0;
 }
 
-EFI_STATUS finish(enum then_action then, enum gptrim_exit code)
+EFI_STATUS end_run(enum then_action then, enum gptrim_exit code)
 {
 	switch (then) {
 	case THEN_SHUTDOWN:

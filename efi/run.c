@@ -76,6 +76,13 @@ out:
 	efi_free(after);
 }
 
+/* --disk N names the disks; without it they are whatever the firmware
+ * shows, and one without a GPT is skipped. */
+static enum gptrim_disk_choice disk_choice(const struct gptrim_options *o)
+{
+	return o->ndisks > 0 ? GPTRIM_DISK_NAMED : GPTRIM_DISK_FOUND;
+}
+
 /* A write-protected disk (Media->ReadOnly): the report only. When the
  * run would change it (entries to remove, a repair, a --restore) it is an
  * I/O failure (exit 6) that says so; the firmware would refuse the writes
@@ -88,7 +95,7 @@ static void run_readonly(struct efi_disk *d, const struct gptrim_options *o,
 
 	report.apply = false;
 	if (!restore) {
-		gptrim_run_disk(&d->dev, d->name, &report, o->ndisks > 0, env,
+		gptrim_run_disk(&d->dev, d->name, &report, disk_choice(o), env,
 				res);
 		/* Its summary is an --apply run's ("removed 0, healthy"). */
 		res->report_only = !o->apply;
@@ -122,7 +129,7 @@ static void log_result(struct efi_disk *d, const char *summary,
 			 "on disk %u: %s", d->number, efi_status_text(err));
 }
 
-void run_disk(struct efi_disk *d, const struct gptrim_options *o,
+void efi_run_disk(struct efi_disk *d, const struct gptrim_options *o,
 	      const uint8_t *restore, size_t restore_len,
 	      struct disk_outcome *res)
 {
@@ -166,7 +173,7 @@ void run_disk(struct efi_disk *d, const struct gptrim_options *o,
 		gptrim_restore_disk(&d->dev, d->name, restore, restore_len,
 				    &env, res);
 	else
-		gptrim_run_disk(&d->dev, d->name, o, o->ndisks > 0, &env, res);
+		gptrim_run_disk(&d->dev, d->name, o, disk_choice(o), &env, res);
 	/* After a restore or an undo, entries come back rather than go:
 	 * the firmware's view is reported, not counted. */
 	if (writes && res->commit.blocks_written > 0)

@@ -22,7 +22,7 @@
 
 #define NAME_TRIES 100u /* NAME.gpt, NAME.1.gpt ... NAME.99.gpt */
 
-static enum gpt_status write_all(int fd, const uint8_t *p, size_t len,
+static enum gpt_status fd_write_all(int fd, const uint8_t *p, size_t len,
 				 const char *what, struct gpt_reason *why)
 {
 	while (len) {
@@ -112,7 +112,7 @@ static enum gpt_status write_temp(int dirfd, const char *dir, char *tmp,
 	if (fd < 0)
 		return gpt_fail(why, GPT_E_IO, "cannot create a file in %s: %s",
 				dir, strerror(errno));
-	st = write_all(fd, data, len, "the backup", why);
+	st = fd_write_all(fd, data, len, "the backup", why);
 	if (st == GPT_OK && fsync(fd) != 0)
 		st = gpt_fail(why, GPT_E_IO, "syncing the backup failed: %s",
 			      strerror(errno));
@@ -126,7 +126,7 @@ static enum gpt_status write_temp(int dirfd, const char *dir, char *tmp,
 
 /* NAME.gpt is version 0, NAME.K.gpt version K (1..NAME_TRIES-1, no
  * leading zero): the version of entry name for stem, or -1. */
-static int version_of(const char *name, const char *stem)
+static int backup_version_of(const char *name, const char *stem)
 {
 	size_t n = strlen(stem);
 	const char *p = name + n;
@@ -158,7 +158,7 @@ static int newest_version(int dirfd, const char *stem)
 	}
 	rewinddir(dir);
 	while ((e = readdir(dir)) != NULL) {
-		int k = version_of(e->d_name, stem);
+		int k = backup_version_of(e->d_name, stem);
 
 		if (k > newest)
 			newest = k;
@@ -179,9 +179,11 @@ static bool version_name(char *name, size_t cap, const char *stem, int k)
 
 /* Put the temporary file one version above the newest backup, so that the
  * highest version is always the newest (--undo takes it); when the newest
- * already holds the same bytes, keep it instead. name receives the final
- * name. */
-static enum gpt_status place_backup(int dirfd, const char *dir,
+ * already holds the same bytes, keep it instead: backups live outside the
+ * image, and an image copied back and run again would pile up copies of one
+ * table. (The ESP's backups live on the disk and go back with it, so
+ * efi/esp.c always makes a new file.) name receives the final name. */
+static enum gpt_status rename_as_next_version(int dirfd, const char *dir,
 				    const char *tmp, const char *stem,
 				    const uint8_t *data, size_t len,
 				    char *name, size_t cap, bool *existed,
@@ -266,7 +268,7 @@ enum gpt_status backup_save(void *ctx, const struct gpt_guid *disk,
 		return st;
 	st = write_temp(dirfd, dir, tmp, sizeof(tmp), data, len, why);
 	if (st == GPT_OK)
-		st = place_backup(dirfd, dir, tmp, stem, data, len, name,
+		st = rename_as_next_version(dirfd, dir, tmp, stem, data, len, name,
 				  sizeof(name), &existed, why);
 	if (st == GPT_OK && fsync(dirfd) != 0)
 		st = gpt_fail(why, GPT_E_IO, "syncing directory %s failed: %s",
@@ -359,8 +361,8 @@ enum gpt_status backup_load_newest(void *ctx, const struct gpt_guid *disk,
 	close(dirfd);
 	if (k < 0)
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of disk "
-				"%G in %s (%s.gpt, %s.N.gpt): nothing to undo",
-				disk, dir, stem, stem);
+				"%s in %s (%s.gpt, %s.N.gpt): nothing to undo",
+				guid_str(disk).s, dir, stem, stem);
 	if (!version_name(name, sizeof(name), stem, k))
 		return gpt_fail(why, GPT_E_IO, "the name of backup %d of %s "
 				"is too long", k, stem);

@@ -12,8 +12,6 @@
 #include "gpt_status.h"
 #include "report.h"
 
-/* The largest backup file: three 512-byte slots and the largest array. */
-
 struct backup_ctx {
 	const char *dir;   /* --backup-dir, or NULL: beside the image */
 	const char *image; /* the image or device path */

@@ -4,7 +4,7 @@
  * by a 512-byte footer: the footer is outside the disk and never touched. */
 #include "blockdev_posix.h"
 
-#include "gpt_ondisk.h"
+#include "gpt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,12 +260,15 @@ static enum gpt_status size_disk(struct posix_disk *d, const struct stat *st,
 	if (rc != GPT_OK)
 		return rc;
 	d->dev.block_size = sector_size;
-	if (!bdev_geometry_ok(&d->dev))
+	if (!bdev_block_size_ok(sector_size))
 		return gpt_fail(why, GPT_E_UNSUPPORTED,
 				"%s: %u-byte sectors are not supported", d->path,
 				sector_size);
-	/* Same verdict as the core's for a 3-block disk: no GPT fits. */
-	if (d->bytes / sector_size < 3)
+	/* Only a file without one whole sector is refused here: it has no
+	 * last LBA. Whether the disk can hold a GPT is the core's verdict
+	 * (GPT_MIN_DISK_BLOCKS, gpt_load), given per disk like any other
+	 * "not GPT". */
+	if (d->bytes < sector_size)
 		return gpt_fail(why, GPT_E_NOT_GPT,
 				"%s is too small for a GPT (%llu bytes)",
 				d->path, (unsigned long long)d->bytes);
@@ -346,8 +349,9 @@ uint32_t posix_disk_other_sector_size(struct posix_disk *d)
 				    &why) == GPT_OK &&
 			    memcmp(sig, GPT_HEADER_SIGNATURE, 8) == 0))
 		return 0;
-	for (uint32_t bs = 512; bs <= 4096; bs *= 2)
-		if (bs != d->dev.block_size && d->bytes >= 3ull * bs &&
+	for (uint32_t bs = BDEV_BLOCK_SIZE_MIN; bs <= BDEV_BLOCK_SIZE_MAX; bs *= 2)
+		if (bs != d->dev.block_size &&
+		    d->bytes >= (uint64_t)GPT_MIN_DISK_BLOCKS * bs &&
 		    read_at(d, bs, sig, sizeof(sig), &why) == GPT_OK &&
 		    memcmp(sig, GPT_HEADER_SIGNATURE, 8) == 0)
 			return bs;

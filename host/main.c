@@ -113,7 +113,7 @@ static enum gptrim_exit check_backup_dir(const struct gptrim_options *o)
 
 /* Run, restore or undo one disk and print its summary line; *undone
  * counts the disks --undo restored (or would restore). */
-static enum gptrim_exit run_disk(struct host_disk *d,
+static enum gptrim_exit host_run_disk(struct host_disk *d,
 				 const struct gptrim_options *o,
 				 const uint8_t *restore, size_t restore_len,
 				 const struct report_sink *out, uint32_t *undone)
@@ -131,7 +131,8 @@ static enum gptrim_exit run_disk(struct host_disk *d,
 		gptrim_restore_disk(&d->pd.dev, d->pd.path, restore,
 				    restore_len, &env, &res);
 	else
-		gptrim_run_disk(&d->pd.dev, d->pd.path, o, true, &env, &res);
+		gptrim_run_disk(&d->pd.dev, d->pd.path, o, GPTRIM_DISK_NAMED,
+				&env, &res);
 	if (res.commit.blocks_written &&
 	    posix_disk_reread(&d->pd, &why) != GPT_OK)
 		report_line(out, REPORT_WARN, "  %s", why.text);
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
 			continue;
 		if (n++)
 			putchar('\n');
-		worst = gptrim_exit_worst(worst, run_disk(&disks[i], &o, restore,
+		worst = gptrim_exit_worst(worst, host_run_disk(&disks[i], &o, restore,
 							  restore_len, &out,
 							  &undone));
 	}

@@ -6,6 +6,7 @@
 #ifndef GPTRIM_BLOCKDEV_H
 #define GPTRIM_BLOCKDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ struct blockdev {
 	uint64_t last_lba;   /* index of the last block */
 };
 
+/* Do the inclusive LBA ranges a0..a1 and b0..b1 share a block? */
+static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
+				  uint64_t b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
 /* Checked wrappers: they validate lba/count against the device and
  * overflow before calling the adapter. */
 enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
@@ -42,7 +50,11 @@ enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
 void *bdev_alloc(struct blockdev *dev, size_t size);
 void bdev_free(struct blockdev *dev, void *buf, size_t size);
-/* Block size is a power of two in [512, 4096]. */
-int bdev_geometry_ok(const struct blockdev *dev);
+/* The block sizes gptrim handles: a power of two in [512, 4096] (disks
+ * have 512 or 4096; EDK2 and Linux accept these). The one rule for the
+ * core's loader and both front ends' adapters. */
+#define BDEV_BLOCK_SIZE_MIN 512u
+#define BDEV_BLOCK_SIZE_MAX 4096u
+bool bdev_block_size_ok(uint32_t block_size);
 
 #endif

@@ -55,6 +55,11 @@ struct gpt_table {
 	struct gpt_reason entries_why;
 };
 
+/* The smallest disk that holds a GPT: the protective MBR at LBA 0, the
+ * primary header at LBA 1, an entry array block, the backup header at the
+ * last LBA (UEFI 2.10 §5.3.1). gpt_load calls a smaller disk GPT_E_NOT_GPT. */
+#define GPT_MIN_DISK_BLOCKS 4u
+
 /* Read LBA 0, both headers and both arrays and validate them. Nothing is
  * written. Returns GPT_OK when the disk could be read (the verdict is in
  * the table), or an I/O / memory error. Release with gpt_table_release. */
@@ -66,11 +71,20 @@ void gpt_table_release(struct gpt_table *t);
  * (the EDK2 rule), else NULL. */
 const struct gpt_copy *gpt_good_copy(const struct gpt_table *t);
 
+/* What a check or a commit may do beyond removing entries (--repair).
+ * The values are those of false and true, so older callers passing a bool
+ * still mean the same. */
+enum gpt_repair {
+	GPT_REPAIR_NONE = 0,  /* both copies must be valid */
+	GPT_REPAIR_ALLOW = 1, /* one bad copy is rebuilt from the good one */
+};
+
 /* May this table be changed? GPT_OK, or GPT_E_NOT_GPT / GPT_E_DAMAGED with
- * the failed check. With allow_repair one bad copy is accepted (it will be
- * rebuilt from the good one); copies that are each valid but disagree are
- * always refused. */
-enum gpt_status gpt_check_table(const struct gpt_table *t, bool allow_repair,
+ * the failed check. With GPT_REPAIR_ALLOW one bad copy is accepted (it will
+ * be rebuilt from the good one); copies that are each valid but disagree
+ * are always refused. */
+enum gpt_status gpt_check_table(const struct gpt_table *t,
+				enum gpt_repair repair,
 				struct gpt_reason *why);
 
 /* Used entry i of the good copy (NULL when out of range). The entry may be
@@ -114,12 +128,12 @@ bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *plan);
 /* Everything gpt_commit_removals checks before its first write (the table,
  * and that a bad or misplaced copy can be placed), without writing: a
  * front end calls it before saving the backup. */
-enum gpt_status gpt_commit_check(const struct gpt_table *t,
-				 const struct gpt_plan *plan, bool allow_repair,
-				 struct gpt_reason *why);
+enum gpt_status gpt_check_commit(const struct gpt_table *t,
+				 const struct gpt_plan *plan,
+				 enum gpt_repair repair, struct gpt_reason *why);
 
-/* Zero each planned entry in place (never compact), rebuild a bad copy if
- * allow_repair, move a misplaced backup to the end, and write only the
+/* Zero each planned entry in place (never compact), rebuild a bad copy with
+ * GPT_REPAIR_ALLOW, move a misplaced backup to the end, and write only the
  * blocks that change: backup array, backup header, flush, primary array,
  * primary header, flush. Then re-read and validate both copies; a mismatch
  * is GPT_E_VERIFY. The table must pass gpt_check_table first. With an empty
@@ -127,7 +141,7 @@ enum gpt_status gpt_commit_check(const struct gpt_table *t,
  * reloaded to the new state. */
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
-				    bool allow_repair,
+				    enum gpt_repair repair,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why);
 
@@ -141,7 +155,7 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
 
 /* Can the format hold this table? A header larger than a slot cannot be
  * stored: GPT_E_UNSUPPORTED, with the reason. */
-enum gpt_status gpt_backup_check(const struct gpt_table *t,
+enum gpt_status gpt_check_backup(const struct gpt_table *t,
 				 struct gpt_reason *why);
 /* Bytes gpt_backup_encode produces for t (0 if t has no good copy). */
 size_t gpt_backup_size(const struct gpt_table *t);
@@ -175,7 +189,7 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
  * disk has a valid GPT), and would the loader accept the table it writes
  * (protective or hybrid MBR, both headers, the arrays, the entries)?
  * Nothing is written. */
-enum gpt_status gpt_restore_check(const struct gpt_table *t,
+enum gpt_status gpt_check_restore(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why);
 /* --undo: is the table t holds exactly what gptrim's change left of the
@@ -190,13 +204,13 @@ enum gpt_status gpt_restore_check(const struct gpt_table *t,
  * GPT_E_MISMATCH naming the first one found. A second --undo after a
  * successful one therefore fails: nothing is zero on the disk that is used
  * in the newest backup. Pure: nothing is read or written, and
- * gpt_restore_check (sector size, the loader's rules) is still needed
+ * gpt_check_restore (sector size, the loader's rules) is still needed
  * before gpt_restore. */
-enum gpt_status gpt_undo_check(const struct gpt_table *t,
+enum gpt_status gpt_check_undo(const struct gpt_table *t,
 			       const struct gpt_backup *b, uint32_t *restored,
 			       struct gpt_reason *why);
 /* Write a decoded backup back to the disk t was loaded from, after
- * gpt_restore_check. Every copy goes where the backup says it was (on a
+ * gpt_check_restore. Every copy goes where the backup says it was (on a
  * grown disk the backup GPT goes back before the end); the disk's current
  * backup copy, when the restored table has it elsewhere, is erased after
  * the restored table is durable. Same ordered commit and read-back as

@@ -77,6 +77,9 @@ _Static_assert(sizeof(struct gpt_entry) == 128, "GPT entry is 128 bytes");
 _Static_assert(sizeof(struct mbr_record) == 16, "MBR record is 16 bytes");
 _Static_assert(sizeof(struct mbr) == 512, "MBR is 512 bytes");
 
+/* A header block (one block as read or built) as the packed struct. */
+#define GPT_HDR(block) ((const struct gpt_header *)(const void *)(block))
+
 /* Explicit little-endian access through bytes: correct on any host and for
  * any alignment, so buffers can be cast to the packed structs above. */
 static inline uint16_t le16(const void *p)

@@ -34,7 +34,8 @@ struct gpt_reason {
  * caller can write `return gpt_fail(r, GPT_E_DAMAGED, "...", ...)`.
  * Formats: see strbuf.h. */
 enum gpt_status gpt_fail(struct gpt_reason *r, enum gpt_status status,
-			 const char *fmt, ...);
+			 const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void gpt_reason_clear(struct gpt_reason *r);
 const char *gpt_status_name(enum gpt_status status);
 

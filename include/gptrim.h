@@ -53,11 +53,20 @@ struct disk_outcome {
 	struct gpt_commit_result commit;
 };
 
-/* Report, and with o->apply change, one disk. explicit_disk: the user named
- * it (host paths), so "no GPT" is an error rather than a skip. With
- * o->undo this is gptrim_undo_disk. */
+/* How the disk came to be run: found among the firmware's disks, or named
+ * by the user (a host path, --disk N), when "no GPT" is an error rather
+ * than a skip. The values are those of false and true, so older callers
+ * passing a bool still mean the same. */
+enum gptrim_disk_choice {
+	GPTRIM_DISK_FOUND = 0,
+	GPTRIM_DISK_NAMED = 1,
+};
+
+/* Report, and with o->apply change, one disk. With o->undo this is
+ * gptrim_undo_disk. */
 void gptrim_run_disk(struct blockdev *dev, const char *name,
-		     const struct gptrim_options *o, bool explicit_disk,
+		     const struct gptrim_options *o,
+		     enum gptrim_disk_choice choice,
 		     const struct gptrim_env *env, struct disk_outcome *res);
 /* Restore a backup file's content to one disk. */
 void gptrim_restore_disk(struct blockdev *dev, const char *name,
@@ -66,20 +75,20 @@ void gptrim_restore_disk(struct blockdev *dev, const char *name,
 			 struct disk_outcome *res);
 /* --undo on one disk: put back the newest gptrim backup of this disk.
  * Load the table; ask env->load_backup for the newest backup of its disk
- * GUID; decode it; gpt_undo_check (the table must be exactly what gptrim's
- * change left) and gpt_restore_check (the loader's rules, sector size).
+ * GUID; decode it; gpt_check_undo (the table must be exactly what gptrim's
+ * change left) and gpt_check_restore (the loader's rules, sector size).
  * Without o->apply, report what would be restored: exit 1 (PENDING), or
  * the refusal. With o->apply, save the current table through
  * env->save_backup (required: exit 5 and nothing written when it fails or
  * is NULL), then gpt_restore: exit 0 when both copies are healthy after.
  * Refusals (no backup of the disk, not what gptrim left, a damaged
  * table or file) are exit 4 with nothing written; a disk without a GPT
- * or without a backup is skipped (exit 0) unless explicit_disk (the user
- * named it), as gptrim_run_disk skips a disk without GPT. res->undo is
+ * or without a backup is skipped (exit 0) unless GPTRIM_DISK_NAMED, as gptrim_run_disk skips a disk without GPT. res->undo is
  * set; res->restored and res->undo_entries say what was put back.
  * gptrim_run_disk calls it when o->undo is set. */
 void gptrim_undo_disk(struct blockdev *dev, const char *name,
-		      const struct gptrim_options *o, bool explicit_disk,
+		      const struct gptrim_options *o,
+		      enum gptrim_disk_choice choice,
 		      const struct gptrim_env *env, struct disk_outcome *res);
 /* The one-line summary a script can grep:
  * "gptrim: disk N NAME: removed K, healthy", "restored, healthy" (a

@@ -21,6 +21,12 @@ bool guid_is_zero(const struct gpt_guid *g);
 bool guid_parse(const char *s, struct gpt_guid *out);
 /* Upper-case registry form; out must hold GUID_STRING_LEN + 1 bytes. */
 void guid_format(const struct gpt_guid *g, char *out);
+/* The same for a %s: the text lasts until the end of the full expression
+ * (C11 6.2.4p8), as size_str's in strbuf.h. */
+struct guid_str {
+	char s[GUID_STRING_LEN + 1];
+};
+struct guid_str guid_str(const struct gpt_guid *g);
 /* Short human name of a partition type ("Windows RE"), or NULL. */
 const char *gpt_type_name(const struct gpt_guid *type);
 

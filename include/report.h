@@ -23,7 +23,7 @@ struct report_sink {
 #define REPORT_LINE_MAX 160
 
 void report_line(const struct report_sink *out, enum report_level level,
-		 const char *fmt, ...);
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The disk, both copies' health, the entries and the planned removals
  * (plan may be NULL). */

@@ -3,10 +3,12 @@
  * Output is always NUL-terminated and silently truncated at the capacity.
  *
  * Formats: %s %c %d %u %x %X with optional '-' (strings) or '0' flag and
- * width (strings right-aligned as in C unless '-'), the
- * length modifiers l and ll, %zu, %%, and two of our own:
- *   %G  a const struct gpt_guid * in registry form (upper case)
- *   %S  a size in bytes (uint64_t) in binary units: "499.0 MiB"
+ * width (strings right-aligned as in C unless '-'), the length modifiers
+ * l and ll, %zu and %%: a subset of C's, so the compiler checks every
+ * format string (format(printf) below, -Wformat=2 -Werror=format). A GUID
+ * or a size is a %s of guid_str() (guid.h) or size_str(). A conversion
+ * outside the subset ends the formatting: the rest of the format is
+ * copied as it is, and no further argument is read.
  */
 #ifndef GPTRIM_STRBUF_H
 #define GPTRIM_STRBUF_H
@@ -24,10 +26,21 @@ struct strbuf {
 void sb_init(struct strbuf *sb, char *buf, size_t cap);
 void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
-void sb_printf(struct strbuf *sb, const char *fmt, ...);
-void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Pad with spaces up to column width (no-op when already longer). */
 void sb_pad_to(struct strbuf *sb, size_t column);
+
+/* A size in bytes in binary units with one decimal ("499.0 MiB", "512
+ * bytes"), for a %s. The text lives in the returned struct, which lasts
+ * until the end of the full expression (C11 6.2.4p8), so
+ * sb_printf(sb, "%s", size_str(n).s) needs no buffer of its own. */
+struct size_str {
+	char s[16]; /* the longest is "1024.0 PiB" */
+};
+struct size_str size_str(uint64_t bytes);
 
 /* Freestanding memory and string helpers (core may not use libc). */
 void mem_copy(void *dst, const void *src, size_t n);

@@ -21,7 +21,7 @@
  * planned ones (in place) and converges; a failed commit leaves a copy that
  * is wholly the old table or wholly the new one; a healthy table's backup
  * decodes and restores onto its own disk; after a removal from sound
- * copies gpt_undo_check takes the backup saved before it (the removed
+ * copies gpt_check_undo takes the backup saved before it (the removed
  * entries to put back), and after the restore refuses it (a second
  * --undo); no leak, no stray buffer.
  *
@@ -228,7 +228,7 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 	/* A table gptrim accepts (with --repair) restores from its backup. */
 	bool must = le64(&m->alternate_lba) <= in->last_lba &&
 		    (ss == 0 || ss == in->bs) &&
-		    gpt_commit_check(t, NULL, true, NULL) == GPT_OK;
+		    gpt_check_commit(t, NULL, true, NULL) == GPT_OK;
 	struct gpt_commit_result res;
 	struct gpt_reason why;
 	struct fuzzdisk d;
@@ -279,7 +279,7 @@ out:
 
 /* gpt_backup_encode saves a damaged copy as it would be rebuilt from the
  * good one, or the headers as read when that cannot be built (a commit
- * refuses such a table too: gpt_commit_check). Its file must decode when
+ * refuses such a table too: gpt_check_commit). Its file must decode when
  * the table is one (both copies valid and agreeing, or one bad copy that
  * can be rebuilt), LBA 0 has the MBR signature and
  * the headers fit the format's 512-byte slots; the result names the good
@@ -291,7 +291,7 @@ static bool backup_round_trip(const struct input *in, const struct gpt_table *t,
 	bool one_table = (t->primary.valid && t->backup.valid &&
 			  t->copies_agree) ||
 			 (t->primary.valid != t->backup.valid &&
-			  gpt_commit_check(t, NULL, true, NULL) == GPT_OK);
+			  gpt_check_commit(t, NULL, true, NULL) == GPT_OK);
 	bool must = one_table && le16(t->mbr + 510) == 0xAA55 &&
 		    good && header_size(good) <= GPT_BACKUP_SLOT &&
 		    (!t->primary.valid ||
@@ -460,7 +460,7 @@ static void saved_fini(struct saved *sv)
  * the disk holds the old entries, the old MBR and (copies that agreed)
  * both old headers at their old LBAs, a grown disk's backup included. */
 /* --undo: the table a removal from sound copies left is, to
- * gpt_undo_check, exactly that change of the backup (removed entries put
+ * gpt_check_undo, exactly that change of the backup (removed entries put
  * back); the restored table is not (a second undo refuses). A repair may
  * be refused, but the check must hold up. */
 static void check_undo(const struct gpt_table *t, const struct gpt_backup *b,
@@ -468,7 +468,7 @@ static void check_undo(const struct gpt_table *t, const struct gpt_backup *b,
 {
 	struct gpt_reason why;
 	uint32_t k = 0;
-	enum gpt_status st = gpt_undo_check(t, b, &k, &why);
+	enum gpt_status st = gpt_check_undo(t, b, &k, &why);
 
 	FUZZ_CHECK(st == GPT_OK || st == GPT_E_MISMATCH ||
 			   st == GPT_E_DAMAGED,

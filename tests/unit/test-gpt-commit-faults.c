@@ -13,7 +13,7 @@ static void prepare(struct memdisk *md, struct gpt_table *t,
 	struct gpt_reason why = { 0 };
 
 	load_fixture(md, t, fixture);
-	assert_status(gpt_check_table(t, false, &why), GPT_OK);
+	assert_status(gpt_check_table(t, GPT_REPAIR_NONE, &why), GPT_OK);
 	assert_status(gpt_plan_removals(t, &GPT_TYPE_WINDOWS_RE, 1, plan, &why),
 		      GPT_OK);
 	assert_int_equal(plan->count, 1);
@@ -31,7 +31,7 @@ static void readback(enum md_readback mode)
 
 	prepare(&md, &t, &plan, "ws2019");
 	md.readback = mode;
-	st = gpt_commit_removals(&t, &plan, false, &res, &why);
+	st = gpt_commit_removals(&t, &plan, GPT_REPAIR_NONE, &res, &why);
 	printf("# %s: %s\n", gpt_status_name(st), why.text);
 	assert_status(st, GPT_E_VERIFY);
 	assert_true(why.text[0] != 0);
@@ -80,7 +80,7 @@ static void fail_step(enum md_op op, uint32_t k, bool in_backup_half)
 
 	prepare(&md, &t, &plan, "ws2019");
 	memdisk_fail(&md, op, k);
-	assert_status(gpt_commit_removals(&t, &plan, false, &res, &why),
+	assert_status(gpt_commit_removals(&t, &plan, GPT_REPAIR_NONE, &res, &why),
 		      GPT_E_IO);
 	printf("# %s %u failed: %s\n", memdisk_op_name(op), k, why.text);
 	for (size_t i = 0; i < md.nlog; i++) {
@@ -156,7 +156,7 @@ static void read_1(void **state)
 	(void)state;
 	prepare(&md, &t, &plan, "ws2019");
 	memdisk_fail(&md, MD_READ, 1);
-	assert_status(gpt_commit_removals(&t, &plan, false, &res, &why),
+	assert_status(gpt_commit_removals(&t, &plan, GPT_REPAIR_NONE, &res, &why),
 		      GPT_E_IO);
 	assert_int_equal(memdisk_calls(&md, MD_WRITE), 0);
 	unload(&md, &t);

@@ -23,7 +23,7 @@ static void prepare(struct ctx *c, const char *fixture)
 	memset(c, 0, sizeof(*c));
 	c->fixture = fixture;
 	load_fixture(&c->md, &c->t, fixture);
-	assert_status(gpt_check_table(&c->t, false, &c->why), GPT_OK);
+	assert_status(gpt_check_table(&c->t, GPT_REPAIR_NONE, &c->why), GPT_OK);
 	assert_status(gpt_plan_removals(&c->t, &GPT_TYPE_WINDOWS_RE, 1,
 					&c->plan, &c->why), GPT_OK);
 	memdisk_clear_log(&c->md);
@@ -31,7 +31,7 @@ static void prepare(struct ctx *c, const char *fixture)
 
 static enum gpt_status commit(struct ctx *c)
 {
-	enum gpt_status st = gpt_commit_removals(&c->t, &c->plan, false,
+	enum gpt_status st = gpt_commit_removals(&c->t, &c->plan, GPT_REPAIR_NONE,
 						 &c->res, &c->why);
 
 	if (st != GPT_OK)

@@ -65,13 +65,13 @@ static void repair_row(void **state)
 
 	load_fixture(&md, &t, r->fixture);
 	area = 1 + 16384 / md.dev.block_size; /* header + array blocks */
-	assert_status(gpt_check_table(&t, false, &why), GPT_E_DAMAGED);
-	assert_status(gpt_commit_removals(&t, &empty, false, &res, &why),
+	assert_status(gpt_check_table(&t, GPT_REPAIR_NONE, &why), GPT_E_DAMAGED);
+	assert_status(gpt_commit_removals(&t, &empty, GPT_REPAIR_NONE, &res, &why),
 		      GPT_E_DAMAGED);
 	assert_int_equal(memdisk_calls(&md, MD_WRITE), 0);
 
-	assert_status(gpt_check_table(&t, true, &why), GPT_OK);
-	assert_status(gpt_commit_removals(&t, &empty, true, &res, &why),
+	assert_status(gpt_check_table(&t, GPT_REPAIR_ALLOW, &why), GPT_OK);
+	assert_status(gpt_commit_removals(&t, &empty, GPT_REPAIR_ALLOW, &res, &why),
 		      GPT_OK);
 	printf("# %s: rebuilt %s, %u blocks written\n", r->fixture,
 	       res.rebuilt_primary ? "primary" : "backup", res.blocks_written);
@@ -96,11 +96,11 @@ static void repair_and_remove(void **state)
 
 	(void)state;
 	load_fixture(&md, &t, "hdr-crc");
-	assert_status(gpt_check_table(&t, true, &why), GPT_OK);
+	assert_status(gpt_check_table(&t, GPT_REPAIR_ALLOW, &why), GPT_OK);
 	assert_status(gpt_plan_removals(&t, &GPT_TYPE_WINDOWS_RE, 1, &plan,
 					&why), GPT_OK);
 	assert_int_equal(plan.count, 1);
-	assert_status(gpt_commit_removals(&t, &plan, true, &res, &why), GPT_OK);
+	assert_status(gpt_commit_removals(&t, &plan, GPT_REPAIR_ALLOW, &res, &why), GPT_OK);
 	assert_true(res.rebuilt_primary);
 	assert_int_equal(res.removed, 1);
 	assert_true(t.primary.valid && t.backup.valid && t.copies_agree);
@@ -124,9 +124,9 @@ static void both_bad_refused(void **state)
 
 	(void)state;
 	load_fixture(&md, &t, "hdr-both-crc");
-	assert_int_not_equal(gpt_check_table(&t, true, &why), GPT_OK);
+	assert_int_not_equal(gpt_check_table(&t, GPT_REPAIR_ALLOW, &why), GPT_OK);
 	printf("# hdr-both-crc: %s\n", why.text);
-	assert_int_not_equal(gpt_commit_removals(&t, &empty, true, &res, &why),
+	assert_int_not_equal(gpt_commit_removals(&t, &empty, GPT_REPAIR_ALLOW, &res, &why),
 			     GPT_OK);
 	assert_int_equal(memdisk_calls(&md, MD_WRITE), 0);
 	unload(&md, &t);
@@ -141,7 +141,7 @@ static void disagreeing_refused(void **state)
 
 	(void)state;
 	load_fixture(&md, &t, "copies-usable");
-	assert_status(gpt_check_table(&t, true, &why), GPT_E_DAMAGED);
+	assert_status(gpt_check_table(&t, GPT_REPAIR_ALLOW, &why), GPT_E_DAMAGED);
 	unload(&md, &t);
 }
 

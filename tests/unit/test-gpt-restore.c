@@ -81,7 +81,7 @@ static void restore_onto(const char *image, const char *sgdisk_file,
 	if (remove_first) {
 		assert_status(gpt_plan_removals(&t, &GPT_TYPE_WINDOWS_RE, 1,
 						&plan, &r.why), GPT_OK);
-		assert_status(gpt_commit_removals(&t, &plan, false, &r.res,
+		assert_status(gpt_commit_removals(&t, &plan, GPT_REPAIR_NONE, &r.res,
 						  &r.why), GPT_OK);
 		assert_int_equal(r.res.removed, 1);
 	}
@@ -238,7 +238,7 @@ static void grown_disk_round_trip(void **state)
 	assert_true(t.backup_misplaced && t.backup.lba == old_backup);
 	assert_status(gpt_plan_removals(&t, &GPT_TYPE_WINDOWS_RE, 1, &plan,
 					&r.why), GPT_OK);
-	assert_status(gpt_commit_removals(&t, &plan, false, &r.res, &r.why),
+	assert_status(gpt_commit_removals(&t, &plan, GPT_REPAIR_NONE, &r.res, &r.why),
 		      GPT_OK);
 	assert_true(r.res.backup_moved);
 	assert_int_equal(t.backup.lba, md.dev.last_lba);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* gpt_undo_check: the disk's table is what gptrim's change left of a
+/* gpt_check_undo: the disk's table is what gptrim's change left of a
  * backup's, or it is refused with the first difference. Backups are
  * sgdisk's files of the fixtures; the changed tables are made here with an
  * independent writer (edit both arrays, CRCs by ref_crc32), or by sgdisk
@@ -91,7 +91,7 @@ static void run_case(const char *what, const struct undo_case *c)
 	assert_status(gpt_load(&md.dev, &t, &why), GPT_OK);
 	assert_status(gpt_backup_decode(file, len, &b, &why), GPT_OK);
 	memdisk_clear_log(&md);
-	st = gpt_undo_check(&t, &b, &restored, &why);
+	st = gpt_check_undo(&t, &b, &restored, &why);
 	printf("# %s: %s%s%s\n", what, gpt_status_name(st), st ? ": " : "",
 	       st ? why.text : "");
 	assert_status(st, c->want);

@@ -110,7 +110,7 @@ static void check_bad_copy(const struct row *r, struct gpt_table *t)
 	expect_copy(&t->primary, r->kind == BAD_BACKUP, "primary", r);
 	expect_copy(&t->backup, r->kind == BAD_PRIMARY, "backup", r);
 	assert_false(t->copies_agree);
-	assert_int_not_equal(gpt_check_table(t, false, &why), GPT_OK);
+	assert_int_not_equal(gpt_check_table(t, GPT_REPAIR_NONE, &why), GPT_OK);
 	assert_true(why.text[0] != 0);
 }
 
@@ -127,9 +127,9 @@ static void check_disagree(const struct row *r, struct gpt_table *t)
 	printf("# %s: %s\n", r->fixture, text);
 	assert_false(t->copies_agree);
 	assert_reason(text, r->keywords);
-	assert_status(gpt_check_table(t, false, &why), GPT_E_DAMAGED);
+	assert_status(gpt_check_table(t, GPT_REPAIR_NONE, &why), GPT_E_DAMAGED);
 	if (t->backup.valid)
-		assert_status(gpt_check_table(t, true, &why), GPT_E_DAMAGED);
+		assert_status(gpt_check_table(t, GPT_REPAIR_ALLOW, &why), GPT_E_DAMAGED);
 }
 
 static void check_entries(const struct row *r, struct gpt_table *t)
@@ -140,8 +140,8 @@ static void check_entries(const struct row *r, struct gpt_table *t)
 	printf("# %s: %s\n", r->fixture, t->entries_why.text);
 	assert_false(t->entries_ok);
 	assert_reason(t->entries_why.text, r->keywords);
-	assert_status(gpt_check_table(t, false, &why), GPT_E_DAMAGED);
-	assert_status(gpt_check_table(t, true, &why), GPT_E_DAMAGED);
+	assert_status(gpt_check_table(t, GPT_REPAIR_NONE, &why), GPT_E_DAMAGED);
+	assert_status(gpt_check_table(t, GPT_REPAIR_ALLOW, &why), GPT_E_DAMAGED);
 }
 
 static void check_good(const struct row *r, struct gpt_table *t)
@@ -157,7 +157,7 @@ static void check_good(const struct row *r, struct gpt_table *t)
 	assert_int_equal(t->primary.lba, 1);
 	assert_int_equal(t->backup.lba, t->dev->last_lba);
 	assert_ptr_equal(gpt_good_copy(t), &t->primary);
-	assert_status(gpt_check_table(t, false, &why), GPT_OK);
+	assert_status(gpt_check_table(t, GPT_REPAIR_NONE, &why), GPT_OK);
 }
 
 static void validate_row(void **state)
@@ -240,7 +240,7 @@ static void not_gpt(void **state)
 		assert_false(t.primary.present);
 		assert_false(t.backup.present);
 		assert_null(gpt_good_copy(&t));
-		assert_status(gpt_check_table(&t, true, &why), GPT_E_NOT_GPT);
+		assert_status(gpt_check_table(&t, GPT_REPAIR_ALLOW, &why), GPT_E_NOT_GPT);
 		unload(&md, &t);
 	}
 }
@@ -255,10 +255,10 @@ static void missing_pmbr_refused(void **state)
 	(void)state;
 	load_fixture(&md, &t, "mbr-none");
 	assert_true(t.primary.valid && t.backup.valid && t.copies_agree);
-	assert_int_not_equal(gpt_check_table(&t, false, &why), GPT_OK);
+	assert_int_not_equal(gpt_check_table(&t, GPT_REPAIR_NONE, &why), GPT_OK);
 	printf("# mbr-none: %s\n", why.text);
 	assert_reason(why.text, "MBR|protective");
-	assert_int_not_equal(gpt_check_table(&t, true, &why), GPT_OK);
+	assert_int_not_equal(gpt_check_table(&t, GPT_REPAIR_ALLOW, &why), GPT_OK);
 	unload(&md, &t);
 }
 
@@ -275,7 +275,7 @@ static void grown_disk(void **state)
 	assert_true(t.backup_misplaced);
 	assert_int_equal(t.backup.lba, (1ull << 30) / 512 - 1);
 	assert_int_equal(t.dev->last_lba, (1088ull << 20) / 512 - 1);
-	assert_status(gpt_check_table(&t, false, &why), GPT_OK);
+	assert_status(gpt_check_table(&t, GPT_REPAIR_NONE, &why), GPT_OK);
 	unload(&md, &t);
 }
 

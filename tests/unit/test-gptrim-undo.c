@@ -67,7 +67,7 @@ static enum gpt_status on_load(void *ctx, const struct gpt_guid *disk,
 
 	if (n == 0)
 		return gpt_fail(why, GPT_E_MISMATCH, "no gptrim backup of "
-				"disk %G in the test's store", disk);
+				"disk %s in the test's store", guid_str(disk).s);
 	r->loads++;
 	*data = malloc(r->store_len[n - 1]);
 	assert_non_null(*data);
@@ -105,7 +105,7 @@ static void close_run(struct run *r)
 }
 
 /* gptrim with these EFI options on the disk; the writes it made. */
-static uint32_t go(struct run *r, bool explicit_disk, int argc, char **argv)
+static uint32_t go(struct run *r, enum gptrim_disk_choice choice, int argc, char **argv)
 {
 	struct gptrim_options o;
 	struct gpt_reason why = { 0 };
@@ -113,15 +113,15 @@ static uint32_t go(struct run *r, bool explicit_disk, int argc, char **argv)
 
 	assert_status(options_parse(argc, argv, OPT_FRONTEND_EFI, &o, &why),
 		      GPT_OK);
-	gptrim_run_disk(&r->md.dev, r->fixture, &o, explicit_disk, &r->env,
+	gptrim_run_disk(&r->md.dev, r->fixture, &o, choice, &r->env,
 			&r->res);
 	gptrim_summary_line(&r->res, 1, r->fixture, r->summary,
 			    sizeof(r->summary));
 	printf("# %s\n", r->summary);
 	return memdisk_calls(&r->md, MD_WRITE) - before;
 }
-#define GO(r, explicit_disk, ...)                                          \
-	go(r, explicit_disk,                                               \
+#define GO(r, choice, ...)                                                 \
+	go(r, choice,                                                      \
 	   (int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)),      \
 	   (char *[]){ __VA_ARGS__ })
 
@@ -129,7 +129,7 @@ static uint32_t go(struct run *r, bool explicit_disk, int argc, char **argv)
 static uint32_t open_fixed(struct run *r, const char *fixture)
 {
 	open_run(r, fixture);
-	return GO(r, true, "--apply");
+	return GO(r, GPTRIM_DISK_NAMED, "--apply");
 }
 
 /* Every block written since the disk was opened is the pristine image's
@@ -167,7 +167,7 @@ static void round_trip(const char *fixture, uint32_t removed)
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_int_equal(r.res.removed, removed);
 	assert_int_equal(r.nstore, 1);
-	assert_true(GO(&r, true, "--apply", "--undo") > 0);
+	assert_true(GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo") > 0);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_true(r.res.undo && r.res.restored && r.res.healthy);
 	assert_int_equal(r.res.undo_entries, removed);
@@ -202,7 +202,7 @@ static void undo_saves_first(void **state)
 	fixed = malloc(r.md.dev.block_size);
 	assert_non_null(fixed);
 	memcpy(fixed, memdisk_block(&r.md, 1), r.md.dev.block_size);
-	GO(&r, true, "--apply", "--undo");
+	GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo");
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_int_equal(r.writes_at_save[1], fix_writes);
 	gptrim_restore_disk(&r.md.dev, "ws2019", r.store[1], r.store_len[1],
@@ -223,14 +223,14 @@ static void report_then_twice(void **state)
 
 	(void)state;
 	open_fixed(&r, "two-recovery");
-	assert_int_equal(GO(&r, true, "--undo"), 0);
+	assert_int_equal(GO(&r, GPTRIM_DISK_NAMED, "--undo"), 0);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_PENDING);
 	assert_int_equal(r.res.undo_entries, 2);
 	assert_reason(r.summary, "would restore 2");
 	assert_int_equal(r.nstore, 1);
-	GO(&r, true, "--apply", "--undo");
+	GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo");
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
-	assert_int_equal(GO(&r, true, "--apply", "--undo"), 0);
+	assert_int_equal(GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo"), 0);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
 	assert_false(r.res.restored);
 	assert_reason(r.res.why.text, "already undone");
@@ -248,20 +248,20 @@ static void no_backup(void **state)
 
 	(void)state;
 	open_run(&r, "ws2019");
-	assert_int_equal(GO(&r, true, "--apply", "--undo"), 0);
+	assert_int_equal(GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo"), 0);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
 	assert_reason(r.summary, "no gptrim backup");
-	GO(&r, false, "--apply", "--undo");
+	GO(&r, GPTRIM_DISK_FOUND, "--apply", "--undo");
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_reason(r.summary, "skipped");
 	assert_int_equal(r.nstore, 0);
 	close_run(&r);
 
 	open_run(&r, "blank");
-	GO(&r, false, "--apply", "--undo");
+	GO(&r, GPTRIM_DISK_FOUND, "--apply", "--undo");
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_reason(r.summary, "no GPT, skipped");
-	GO(&r, true, "--apply", "--undo");
+	GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo");
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_NOT_GPT);
 	assert_int_equal(r.loads + r.nstore, 0);
 	close_run(&r);
@@ -276,10 +276,10 @@ static void save_fails(void **state)
 	(void)state;
 	open_fixed(&r, "ws2019");
 	r.save_status = GPT_E_IO;
-	assert_int_equal(GO(&r, true, "--apply", "--undo"), 0);
+	assert_int_equal(GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo"), 0);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_BACKUP);
 	r.env.load_backup = NULL;
-	assert_int_equal(GO(&r, true, "--apply", "--undo"), 0);
+	assert_int_equal(GO(&r, GPTRIM_DISK_NAMED, "--apply", "--undo"), 0);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
 	assert_reason(r.res.why.text, "front end");
 	close_run(&r);

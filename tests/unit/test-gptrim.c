@@ -70,9 +70,9 @@ static void run(struct run *r, const char *fixture, int n, char **args)
 	memdisk_clear_log(&r->md);
 }
 
-static void go(struct run *r, const char *name, bool explicit_disk)
+static void go(struct run *r, const char *name, enum gptrim_disk_choice choice)
 {
-	gptrim_run_disk(&r->md.dev, name, &r->o, explicit_disk, &r->env,
+	gptrim_run_disk(&r->md.dev, name, &r->o, choice, &r->env,
 			&r->res);
 	gptrim_summary_line(&r->res, 1, name, r->summary, sizeof(r->summary));
 	printf("# %s\n", r->summary);
@@ -98,7 +98,7 @@ static void report_only(void **state)
 
 	(void)state;
 	run(&r, "ws2019", 0, NULL);
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_PENDING);
 	assert_int_equal(r.res.planned, 1);
 	assert_int_equal(r.res.removed, 0);
@@ -117,7 +117,7 @@ static void apply_saves_backup_first(void **state)
 
 	(void)state;
 	RUN(&r, "ws2019", "--apply");
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_int_equal(r.saves, 1);
 	assert_int_equal(r.writes_before_save, 0);
@@ -133,7 +133,7 @@ static void apply_saves_backup_first(void **state)
 	/* A second run finds nothing to do and writes nothing. */
 	memdisk_clear_log(&r.md);
 	r.saves = 0;
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_int_equal(r.res.planned, 0);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
@@ -148,7 +148,7 @@ static void backup_fails(void **state)
 	(void)state;
 	RUN(&r, "ws2019", "--apply");
 	r.save_status = GPT_E_IO;
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_BACKUP);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
@@ -156,13 +156,13 @@ static void backup_fails(void **state)
 	/* No place to save it: refused unless --no-backup. */
 	RUN(&r, "ws2019", "--apply");
 	r.env.save_backup = NULL;
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_BACKUP);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
 
 	RUN(&r, "ws2019", "--apply", "--no-backup");
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_int_equal(r.saves, 0);
 	assert_int_equal(r.res.removed, 1);
@@ -180,7 +180,7 @@ static void overstated_size(void **state)
 	(void)state;
 	RUN(&r, "ws2019", "--apply");
 	r.md.dev.last_lba = (r.md.dev.last_lba + 1) * 512 - 1;
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_IO);
 	assert_int_equal(r.saves, 0);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
@@ -195,23 +195,23 @@ static void statuses(void **state)
 
 	(void)state;
 	RUN(&r, "no-recovery", "--apply");
-	go(&r, "no-recovery", true);
+	go(&r, "no-recovery", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
 
 	run(&r, "blank", 0, NULL);
-	go(&r, "blank", true);
+	go(&r, "blank", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_NOT_GPT);
 	done(&r);
 	run(&r, "blank", 0, NULL);
-	go(&r, "blank", false);
+	go(&r, "blank", GPTRIM_DISK_FOUND);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_false(r.res.is_gpt);
 	done(&r);
 
 	RUN(&r, "copies-guid", "--apply", "--repair");
-	go(&r, "copies-guid", true);
+	go(&r, "copies-guid", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
@@ -219,7 +219,7 @@ static void statuses(void **state)
 	/* The very first read fails. */
 	RUN(&r, "ws2019", "--apply");
 	memdisk_fail(&r.md, MD_READ, 1);
-	go(&r, "ws2019", true);
+	go(&r, "ws2019", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_IO);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
@@ -241,13 +241,13 @@ static void repair_backup_restorable(void **state)
 
 	(void)state;
 	RUN(&r, "hdr-crc", "--apply");
-	go(&r, "hdr-crc", true);
+	go(&r, "hdr-crc", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_REFUSED);
 	assert_int_equal(memdisk_calls(&r.md, MD_WRITE), 0);
 	done(&r);
 
 	RUN(&r, "hdr-crc", "--apply", "--repair");
-	go(&r, "hdr-crc", true);
+	go(&r, "hdr-crc", GPTRIM_DISK_NAMED);
 	assert_int_equal(r.res.exit, GPTRIM_EXIT_OK);
 	assert_true(r.res.commit.rebuilt_primary);
 	assert_true(r.res.healthy);
@@ -314,7 +314,7 @@ static void report_width(void **state)
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		RUN(&r, fixtures[i], "--apply");
 		r.env.save_backup = NULL; /* and the message saying so */
-		go(&r, fixtures[i], true);
+		go(&r, fixtures[i], GPTRIM_DISK_NAMED);
 		long_lines += r.long_lines;
 		done(&r);
 	}
@@ -357,11 +357,11 @@ static void values_never_split(void **state)
 	(void)state;
 	assert_true(guid_parse(values[0], &g));
 	report_line(&sink, REPORT_ERROR, "  Disk %s: restore refused: backup "
-		    "of disk %G at LBA %llu, not %llu; entry ends at %llu",
-		    path, &g, 2097151ull, 3145727ull, 18446744073709551615ull);
+		    "of disk %s at LBA %llu, not %llu; entry ends at %llu",
+		    path, guid_str(&g).s, 2097151ull, 3145727ull, 18446744073709551615ull);
 	report_line(&sink, REPORT_WARN, "  Backup GPT at LBA %llu, not at the "
-		    "last LBA %llu (grown disk); disk %G, then LBA %llu and "
-		    "LBA %llu", 2097151ull, 3145727ull, &g, 2097151ull,
+		    "last LBA %llu (grown disk); disk %s, then LBA %llu and "
+		    "LBA %llu", 2097151ull, 3145727ull, guid_str(&g).s, 2097151ull,
 		    18446744073709551615ull);
 	for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
 		bool whole = false;

@@ -64,22 +64,53 @@ static void strings_and_chars(void **state)
 	expect_fmt(64, "no conversions", "no conversions");
 }
 
-static void guid_format_G(void **state)
+/* A conversion C has but the subset lacks stops the formatting: the rest
+ * of the format is shown as it is and no argument is taken for it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+static void unknown_conversion(void **state)
 {
 	(void)state;
+	expect_fmt(64, "1 %p %s.", "%u %p %s.", 1u, (void *)0, "x");
+	expect_fmt(64, "%i", "%i", 5);
+	expect_fmt(64, "a%", "a%");
+}
+#pragma GCC diagnostic pop
+
+/* guid_str: a GUID for a %s, two in one call each with its own text. */
+static void guid_strings(void **state)
+{
+	struct gpt_guid g;
+
+	(void)state;
+	assert_true(guid_parse("c12a7328-f81f-11d2-ba4b-00a0c93ec93b", &g));
 	expect_fmt(64, "type DE94BBA4-06D1-4D40-A16A-BFD50179D6AC.",
-		   "type %G.", &GPT_TYPE_WINDOWS_RE);
+		   "type %s.", guid_str(&GPT_TYPE_WINDOWS_RE).s);
+	expect_fmt(96, "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC vs "
+		       "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+		   "%s vs %s", guid_str(&GPT_TYPE_WINDOWS_RE).s,
+		   guid_str(&g).s);
+	assert_int_equal(strlen(guid_str(&g).s), GUID_STRING_LEN);
 }
 
-static void sizes_S(void **state)
+/* size_str: binary units with one rounded decimal, for a %s. */
+static void size_strings(void **state)
 {
 	(void)state;
-	expect_fmt(64, "499.0 MiB", "%S", (uint64_t)499 << 20);
-	expect_fmt(64, "99.0 MiB", "%S", (uint64_t)99 << 20);
-	expect_fmt(64, "16.0 MiB", "%S", (uint64_t)16 << 20);
-	expect_fmt(64, "1.0 GiB", "%S", (uint64_t)1 << 30);
-	expect_fmt(64, "1.5 KiB", "%S", (uint64_t)1536);
-	expect_fmt(64, "409.0 MiB", "%S", (uint64_t)837599 * 512); /* sgdisk: C: */
+	expect_fmt(64, "499.0 MiB", "%s", size_str((uint64_t)499 << 20).s);
+	expect_fmt(64, "99.0 MiB", "%s", size_str((uint64_t)99 << 20).s);
+	expect_fmt(64, "16.0 MiB", "%s", size_str((uint64_t)16 << 20).s);
+	expect_fmt(64, "1.0 GiB", "%s", size_str((uint64_t)1 << 30).s);
+	expect_fmt(64, "1.5 KiB", "%s", size_str(1536).s);
+	expect_fmt(64, "409.0 MiB", "%s",
+		   size_str((uint64_t)837599 * 512).s); /* sgdisk: C: */
+	expect_fmt(64, "0 bytes 1023 bytes", "%s %s", size_str(0).s,
+		   size_str(1023).s);
+	/* The longest texts fit the struct: a rounding up to 1024 of a
+	 * unit, and the largest uint64_t. */
+	assert_string_equal(size_str(((uint64_t)1 << 60) - 1).s, "1024.0 PiB");
+	assert_string_equal(size_str(UINT64_MAX).s, "16.0 EiB");
 }
 
 /* Output stops at cap - 1 characters and stays NUL-terminated. */
@@ -92,7 +123,7 @@ static void truncation(void **state)
 	expect_fmt(8, "abcdefg", "%s", "abcdefghijklmnop");
 	expect_fmt(8, "1234567", "%u", 123456789u);
 	expect_fmt(8, "x 00001", "x %08x", 0x1234u);
-	expect_fmt(8, "DE94BBA", "%G", &GPT_TYPE_WINDOWS_RE);
+	expect_fmt(8, "DE94BBA", "%s", guid_str(&GPT_TYPE_WINDOWS_RE).s);
 	expect_fmt(1, "", "%s", "abc");
 
 	sb_init(&sb, buf, sizeof(buf));
@@ -175,8 +206,9 @@ int main(void)
 		cmocka_unit_test(width_and_zero),
 		cmocka_unit_test(width_negative),
 		cmocka_unit_test(strings_and_chars),
-		cmocka_unit_test(guid_format_G),
-		cmocka_unit_test(sizes_S),
+		cmocka_unit_test(unknown_conversion),
+		cmocka_unit_test(guid_strings),
+		cmocka_unit_test(size_strings),
 		cmocka_unit_test(truncation),
 		cmocka_unit_test(pad_to),
 		cmocka_unit_test(helpers),

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/* UTF-16 <-> UTF-8 (RFC 3629, Unicode 15 §3.9); see include/utf.h. */
+#include "utf.h"
+
+#include "gpt_ondisk.h"
+
+size_t utf16_decode(uint16_t unit, uint16_t next, uint32_t *cp)
+{
+	if (unit >= 0xD800 && unit <= 0xDBFF && next >= 0xDC00 &&
+	    next <= 0xDFFF) {
+		*cp = 0x10000 + ((uint32_t)(unit - 0xD800) << 10) +
+		      (uint32_t)(next - 0xDC00);
+		return 2;
+	}
+	*cp = unit;
+	return 1;
+}
+
+size_t utf8_encode(uint32_t cp, uint8_t out[UTF8_SEQ_MAX])
+{
+	if (cp < 0x80) {
+		out[0] = (uint8_t)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (uint8_t)(0xC0 | cp >> 6);
+		out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (uint8_t)(0xE0 | cp >> 12);
+		out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (uint8_t)(0xF0 | cp >> 18);
+	out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		c = s[0] & 0x1Fu;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		c = s[0] & 0x0Fu;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		c = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3Fu);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    utf_is_surrogate(c) || c > 0x10FFFF)
+		return 0;
+	*cp = c;
+	return len;
+}
+
+size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
+		       unsigned flags)
+{
+	const uint8_t *p = in;
+	size_t n = 0;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; p && i < units && le16(p + 2 * i); ) {
+		uint16_t next = i + 1 < units ? le16(p + 2 * (i + 1)) : 0;
+		uint8_t b[UTF8_SEQ_MAX];
+		uint32_t cp;
+		size_t len;
+
+		i += utf16_decode(le16(p + 2 * i), next, &cp);
+		if (utf_is_surrogate(cp) ||
+		    ((flags & UTF16_CONTROLS_AS_QMARK) &&
+		     (cp < 0x20 || cp == 0x7F)))
+			cp = '?';
+		len = utf8_encode(cp, b);
+		if (n + len >= cap)
+			break;
+		for (size_t k = 0; k < len; k++)
+			out[n++] = (char)b[k];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+void utf8_to_utf16le(const char *in, void *out, size_t cap)
+{
+	const uint8_t *s = (const uint8_t *)in;
+	uint8_t *o = out;
+	size_t n = 0;
+
+	if (cap == 0)
+		return;
+	while (s && *s && n + 1 < cap) {
+		uint32_t cp;
+		/* The NUL ends a sequence cut short before any byte past
+		 * it is read: it is no continuation byte. */
+		size_t len = utf8_decode(s, UTF8_SEQ_MAX, &cp);
+
+		if (len == 0) {
+			/* One '?' for the bad byte and the continuation
+			 * bytes that follow it. */
+			cp = '?';
+			len = 1;
+			while ((s[len] & 0xC0) == 0x80)
+				len++;
+		}
+		s += len;
+		put_le16(o + 2 * n++, cp > 0xFFFF ? '?' : (uint16_t)cp);
+	}
+	put_le16(o + 2 * n, 0);
+}
