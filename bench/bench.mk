@@ -16,8 +16,8 @@ $(BENCH_DIR)/%.so: $(BENCH_DIR)/%.o
 	$(EFI_LINK)
 $(BENCH_DIR)/%.efi: $(BENCH_DIR)/%.so
 	objcopy $(EFI_SECTIONS) --output-target=efi-app-x86_64 $< $@
-$(BENCH_DIR)/%.iso: $(BENCH_DIR)/%.efi ovmf/mkiso.sh
-	ovmf/mkiso.sh $< $@
+$(BENCH_DIR)/%.iso: $(BENCH_DIR)/%.efi tools/mkiso.sh
+	tools/mkiso.sh $< $@
 .SECONDARY: $(BENCH_APPS:%=$(BENCH_DIR)/%.o) $(BENCH_APPS:%=$(BENCH_DIR)/%.so) \
 	$(BENCH_APPS:%=$(BENCH_DIR)/%.efi)
 

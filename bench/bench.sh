@@ -43,7 +43,7 @@ note() { echo "bench: $*" >&2; }
 
 # ----------------------------------------------------------------- inputs ---
 
-# The ISOs, all wrapped by ovmf/mkiso.sh so that only the app differs.
+# The ISOs, all wrapped by tools/mkiso.sh so that only the app differs.
 make_isos() {
 	mkdir -p "$OUT/iso"
 	for _i in "floor:$OUT/empty.efi:" "connect:$OUT/connect.efi:" \
@@ -52,7 +52,7 @@ make_isos() {
 		"profile:$OUT/profile/gptrim.efi:--apply --then shutdown"; do
 		_n=${_i%%:*} _r=${_i#*:}
 		_app=${_r%%:*} _cfg=${_r#*:}
-		ovmf/mkiso.sh "$_app" "$OUT/iso/$_n.iso" ${_cfg:+"$_cfg"} ||
+		tools/mkiso.sh "$_app" "$OUT/iso/$_n.iso" ${_cfg:+"$_cfg"} ||
 			die "ISO $_n"
 	done
 }

@@ -27,12 +27,13 @@ endif
 EFI_CORE_CFLAGS := $(CORE_CFLAGS) $(EFI_ARCH_CFLAGS)
 # gnu-efi's headers are not warning-clean: include them as system headers.
 EFI_APP_CFLAGS := -std=gnu11 $(WARN) $(EFI_ARCH_CFLAGS) -isystem $(EFI_INC) \
-	-isystem $(EFI_INC)/x86_64 -Iinclude -Iefi
+	-isystem $(EFI_INC)/x86_64 -Iinclude -Iefi -I$(BUILD)/gen
 
 $(BUILD)/efi/core/%.o: core/%.c $(wildcard include/*.h) $(wildcard core/*.h) efi/efi.mk
 	@mkdir -p $(@D)
 	$(CC) $(EFI_CORE_CFLAGS) -c $< -o $@
-$(BUILD)/efi/app/%.o: efi/%.c $(wildcard include/*.h) $(wildcard efi/*.h) efi/efi.mk
+$(BUILD)/efi/app/%.o: efi/%.c $(wildcard include/*.h) $(wildcard efi/*.h) efi/efi.mk \
+		$(VERSION_H)
 	@mkdir -p $(@D)
 	$(CC) $(EFI_APP_CFLAGS) -c $< -o $@
 
@@ -71,15 +72,12 @@ $(BUILD)/gptrim.efi: $(BUILD)/efi/gptrim.so
 efi: $(BUILD)/gptrim.efi
 
 # ---- ISO -----------------------------------------------------------------
-# build/iso/efiboot.img: a FAT12 image with \EFI\BOOT\BOOTX64.EFI and, when
-# OPTIONS is given, \gptrim.cfg; it is the El Torito UEFI boot image and also
-# the GPT partition of the hybrid ISO. A stamp holds the settings, so a
-# change of OPTIONS or of the signing key rebuilds the ISO.
+# build/gptrim.iso, made by tools/mkiso.sh (the one ISO builder; reproducible:
+# docs/release.md): BOOTX64.EFI, signed when SIGN_KEY and SIGN_CERT are given,
+# and \gptrim.cfg when OPTIONS is. A stamp holds the settings, so a change of
+# OPTIONS or of the signing key rebuilds the ISO.
 ISO_DIR   := $(BUILD)/iso
 ISO_STAMP := $(ISO_DIR)/settings.stamp
-# The FAT image is sized to the binary plus room for FAT, directories and
-# gptrim.cfg, in 16 KiB steps (2 heads x 16 sectors of 512 bytes).
-ISO_FAT_SLACK_KIB := 64
 ISO_SETTINGS := options=$(OPTIONS) key=$(SIGN_KEY) cert=$(SIGN_CERT)
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 ifneq ($(ISO_SETTINGS),$(file <$(ISO_STAMP)))
@@ -93,42 +91,35 @@ else ifneq ($(SIGN_KEY)$(SIGN_CERT),)
 $(error make iso: give both SIGN_KEY and SIGN_CERT, or neither)
 endif
 
+# efi_sign IN OUT: sbsign with SIGN_KEY/SIGN_CERT; an encrypted key is
+# decrypted with SIGN_PASS into a file only root can read, removed at once.
+ifdef SIGN_PASS
+efi_sign = umask 077 && openssl pkey -in $(SIGN_KEY) -passin env:SIGN_PASS \
+		-out $(ISO_DIR)/sign-key.pem && \
+	sbsign --key $(ISO_DIR)/sign-key.pem --cert $(SIGN_CERT) \
+		--output $(2) $(1); rc=$$?; rm -f $(ISO_DIR)/sign-key.pem; exit $$rc
+else
+efi_sign = sbsign --key $(SIGN_KEY) --cert $(SIGN_CERT) --output $(2) $(1)
+endif
+
 $(ISO_DIR)/BOOTX64.EFI: $(BUILD)/gptrim.efi $(ISO_STAMP) $(SIGN_KEY) $(SIGN_CERT)
 	@mkdir -p $(@D)
 ifdef ISO_SIGN
-ifdef SIGN_PASS
-	@umask 077 && openssl pkey -in $(SIGN_KEY) -passin env:SIGN_PASS \
-		-out $(ISO_DIR)/sign-key.pem
-	sbsign --key $(ISO_DIR)/sign-key.pem --cert $(SIGN_CERT) \
-		--output $@ $(BUILD)/gptrim.efi; rc=$$?; \
-		rm -f $(ISO_DIR)/sign-key.pem; exit $$rc
-else
-	sbsign --key $(SIGN_KEY) --cert $(SIGN_CERT) --output $@ $(BUILD)/gptrim.efi
-endif
+	$(call efi_sign,$(BUILD)/gptrim.efi,$@)
 else
 	cp $(BUILD)/gptrim.efi $@
 endif
 
-$(ISO_DIR)/efiboot.img: $(ISO_DIR)/BOOTX64.EFI $(ISO_STAMP)
-	@rm -f $@
-	@kib=$$(( ($$(stat -c %s $<) / 1024 + $(ISO_FAT_SLACK_KIB) + 15) / 16 * 16 )); \
-	echo "mformat -i $@ -C -T $$((kib * 2)) -h 2 -s 16 -v GPTRIM ::"; \
-	mformat -i $@ -C -T $$((kib * 2)) -h 2 -s 16 -v GPTRIM ::
-	mmd -i $@ ::/EFI ::/EFI/BOOT
-	mcopy -i $@ $(ISO_DIR)/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
+# With OPTIONS, \gptrim.cfg holds them (tools/mkiso.sh adds a comment line).
+$(BUILD)/gptrim.iso: $(ISO_DIR)/BOOTX64.EFI $(ISO_STAMP) tools/mkiso.sh
 ifneq ($(strip $(OPTIONS)),)
-	$(file >$(ISO_DIR)/gptrim.cfg,# gptrim options (make iso OPTIONS=...), as on the command line)
-	$(file >>$(ISO_DIR)/gptrim.cfg,$(OPTIONS))
-	mcopy -i $@ $(ISO_DIR)/gptrim.cfg ::/gptrim.cfg
+	$(file >$(ISO_DIR)/options,$(OPTIONS))
+	tools/mkiso.sh --options-file $(ISO_DIR)/options $< $@
+else
+	tools/mkiso.sh $< $@
 endif
-
-$(BUILD)/gptrim.iso: $(ISO_DIR)/efiboot.img
-	@rm -rf $(ISO_DIR)/root && mkdir -p $(ISO_DIR)/root
-	cp $< $(ISO_DIR)/root/efiboot.img
-	xorriso -as mkisofs -quiet -o $@ -V GPTRIM -J -R \
-		-e efiboot.img -no-emul-boot -isohybrid-gpt-basdat $(ISO_DIR)/root
 	@size=$$(stat -c %s $@); \
-	echo "efi.mk: $@ is $$size bytes (limit 2 MiB)"; \
+	echo "efi.mk: $@ is $$size bytes (limit 2 MiB)$(if $(strip $(OPTIONS)),; options: $(OPTIONS))"; \
 	if [ $$size -gt 2097152 ]; then echo "efi.mk: $@ exceeds 2 MiB" >&2; \
 		rm -f $@; exit 1; fi
 

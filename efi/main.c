@@ -6,6 +6,7 @@
  * power off or reboot. */
 #include "gptrim-efi.h"
 #include "strbuf.h"
+#include "version.h"
 
 #define ANSWER_SECONDS 30
 
@@ -244,6 +245,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (o.help || o.version) {
 		if (o.help)
 			print_text(options_usage(OPT_FRONTEND_EFI));
+		else
+			con_line(REPORT_INFO, "gptrim %s (commit %s)",
+				 GPTRIM_VERSION, GPTRIM_COMMIT);
 		return exit_status(GPTRIM_EXIT_OK);
 	}
 	ask = !o.any;

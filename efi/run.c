@@ -6,6 +6,7 @@
  * in \EFI\gptrim\gptrim.log on the disk's ESP when the disk was changed. */
 #include "gptrim-efi.h"
 #include "strbuf.h"
+#include "version.h"
 
 /* Make the firmware re-read the disk, then check its view; a mismatch
  * makes the disk an I/O / read-back failure (exit status 6). A firmware

@@ -1,9 +1,9 @@
 # The host tool: build/gptrim, and build/asan/gptrim (ASan+UBSan) for tests.
 HOST_SRCS   := $(sort $(wildcard host/*.c))
-HOST_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Ihost
+HOST_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Ihost -I$(BUILD)/gen
 HOST_OBJS      := $(HOST_SRCS:host/%.c=$(BUILD)/host/tool/%.o)
 HOST_ASAN_OBJS := $(HOST_SRCS:host/%.c=$(BUILD)/asan/tool/%.o)
-HOST_DEPS   := $(wildcard include/*.h) $(wildcard host/*.h)
+HOST_DEPS   := $(wildcard include/*.h) $(wildcard host/*.h) $(VERSION_H)
 
 $(BUILD)/host/tool/%.o: host/%.c $(HOST_DEPS)
 	@mkdir -p $(@D)

@@ -13,6 +13,7 @@
 #include "backup_file.h"
 #include "blockdev_posix.h"
 #include "gptrim.h"
+#include "version.h"
 
 struct host_disk {
 	struct posix_disk pd;
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
 	}
 	if (o.help || o.version) {
 		fputs(o.help ? options_usage(OPT_FRONTEND_HOST)
-			     : "gptrim " GPTRIM_VERSION "\n", stdout);
+			     : "gptrim " GPTRIM_VERSION " (commit " GPTRIM_COMMIT
+			       ")\n", stdout);
 		return GPTRIM_EXIT_OK;
 	}
 	if (o.ignored)

@@ -9,8 +9,6 @@
 #include "options.h"
 #include "report.h"
 
-#define GPTRIM_VERSION "0.1.0"
-
 struct gptrim_env {
 	const struct report_sink *out;
 	/* Save the sgdisk-format backup of the disk before its first write.

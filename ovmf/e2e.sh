@@ -361,7 +361,7 @@ case_iso_no_gpt() {
 # not the interactive question an unattended boot would leave unanswered.
 case_iso_config_empty() {
 	disk sys ws2019 512 || return
-	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/empty-cfg.iso" \
+	"$here/../tools/mkiso.sh" "$BUILD/gptrim.efi" "$C/empty-cfg.iso" \
 		"# gptrim options, one day:
 #   --apply --then shutdown"
 	boot run --iso "$C/empty-cfg.iso" \
@@ -388,7 +388,7 @@ fix_then_restore() {
 	check_end fix guest-shutdown
 	check_summary fix 1
 	_opts="--apply --restore /EFI/gptrim/$(guid_of sys).gpt --disk 1 --then shutdown"
-	"$here/mkiso.sh" "$BUILD/gptrim.efi" "$C/restore.iso" "$_opts"
+	"$here/../tools/mkiso.sh" "$BUILD/gptrim.efi" "$C/restore.iso" "$_opts"
 	boot undo --iso "$C/restore.iso" $(disk_args sys:virtio)
 	check_end undo guest-shutdown
 }

@@ -530,7 +530,7 @@ setup() {
 		"removable:--apply --removable --no-backup --then shutdown" \
 		"interactive:"; do
 		_n=${_i%%:*} _o=${_i#*:}
-		if ! "$here/mkiso.sh" "$BUILD/gptrim.efi" "$ISO_DIR/$_n.iso" \
+		if ! "$here/../tools/mkiso.sh" "$BUILD/gptrim.efi" "$ISO_DIR/$_n.iso" \
 			${_o:+"$_o"} >"$ISO_DIR/$_n.log" 2>&1; then
 			echo "FAIL: faults: ISO $_n ($_o)"
 			sed 's/^/#   /' "$ISO_DIR/$_n.log"

@@ -23,13 +23,13 @@ CHECK_SUITES += 'ovmf-e2e:BUILD=$(BUILD) ovmf/e2e.sh'
 # under OVMF (ovmf/hostile.sh; its ISO is built in a private BUILD dir).
 CHECK_SUITES += 'ovmf-hostile:BUILD=$(BUILD) ovmf/hostile.sh'
 # I/O errors in firmware: blkdebug faults on GPT sectors, a read-only disk,
-# a medium removed mid-write (ovmf/faults.sh; ISOs by ovmf/mkiso.sh).
+# a medium removed mid-write (ovmf/faults.sh; ISOs by tools/mkiso.sh).
 CHECK_SUITES += 'ovmf-faults:BUILD=$(BUILD) ovmf/faults.sh'
 # --undo in firmware: fix, undo from each disk's ESP, undo again (refused),
 # on the WS2019, WS2022 4Kn, two-recovery, grown and two-disk layouts.
 CHECK_SUITES += 'ovmf-undo:BUILD=$(BUILD) ovmf/undo.sh'
 # A second firmware: U-Boot's UEFI (Debian's u-boot-qemu) on AHCI, NVMe and
-# virtio-blk (ovmf/uboot.sh; its ISOs by ovmf/mkiso.sh).
+# virtio-blk (ovmf/uboot.sh; its ISOs by tools/mkiso.sh).
 CHECK_SUITES += 'uboot:BUILD=$(BUILD) ovmf/uboot.sh'
 # VMware's controllers (issue 6): the disks on pvscsi and mptsas1068 under
 # make ovmf-vmware's firmware, which the suite builds first (ovmf/vmware.sh).

@@ -256,8 +256,8 @@ setup() {
 		# No options: no gptrim.cfg at all (interactive mode).
 		set -- "$BUILD/gptrim.efi" "$ISO_DIR/${_iso%%:*}.iso"
 		[ -z "${_iso#*:}" ] || set -- "$@" "${_iso#*:}"
-		"$here/mkiso.sh" "$@" >"$ISO_DIR/mkiso.log" 2>&1 || {
-			echo "FAIL: ovmf/mkiso.sh ${_iso%%:*}"
+		"$here/../tools/mkiso.sh" "$@" >"$ISO_DIR/mkiso.log" 2>&1 || {
+			echo "FAIL: tools/mkiso.sh ${_iso%%:*}"
 			sed 's/^/#   /' "$ISO_DIR/mkiso.log"
 			return 1
 		}

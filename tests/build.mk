@@ -5,3 +5,6 @@ check-build: $(BUILD)/efi/gptrim.so $(BUILD)/bench/empty.so \
 	$(BUILD)/bench/connect.so
 # The OVMF build's private apt sources come from the machine's own.
 CHECK_SUITES += 'apt-deb-src:BUILD=$(BUILD) tests/build/apt-deb-src.sh'
+# Two builds of the same source in different places, time zones and umasks
+# give the same release files, byte for byte (docs/release.md).
+CHECK_SUITES += 'reproducible:BUILD=$(BUILD) tests/build/reproducible.sh'
