@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The write engine: put a complete GPT on the disk, writing only blocks
- * that differ, in the order of DESIGN.md "Writing safely" (UEFI spec,
+ * that differ, in the order of docs/design.md "Changing a disk" (UEFI spec,
  * gptfdisk, libfdisk): backup array, backup header, flush, primary array,
  * primary header, flush. A cut after any write leaves at least one copy
  * that is wholly old or wholly new. Then read back and validate. */

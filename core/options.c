@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The command line shared by the firmware application and the host tool
- * (DESIGN.md "Command-line contract") and the gptrim.cfg reader.
+ * (docs/design.md "Command line and gptrim.cfg") and the gptrim.cfg reader.
  * Freestanding: every error is a GPT_E_ARG reason naming the argument. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,7 +87,7 @@ static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 }
 
 /* Types --type may not name: what Windows needs to start, and the ESP,
- * which also holds the backups (DESIGN.md "The outcome is the truth"). */
+ * which also holds the backups (docs/design.md "Exit statuses"). */
 static const char *const protected_types[] = {
 	"C12A7328-F81F-11D2-BA4B-00A0C93EC93B", /* EFI system */
 	"E3C9E316-0B5C-4DB8-817D-F92DF00215AE", /* Microsoft reserved */

@@ -2,7 +2,8 @@
 /* The GPT model and operations of the portable core: load and validate both
  * copies, plan removals, commit them safely, back up and restore.
  * Rules: UEFI 2.10 §5.2-5.3, Linux block/partitions/efi.c, EDK2 PartitionDxe,
- * gptfdisk; see DESIGN.md "GPT rules" and "Writing safely". */
+ * gptfdisk; see docs/design.md "The GPT rules we enforce" and "Changing a
+ * disk". */
 #ifndef GPTRIM_GPT_H
 #define GPTRIM_GPT_H
 

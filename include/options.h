@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The command-line contract shared by the UEFI application and the host
- * tool (DESIGN.md "Command-line contract"), and gptrim.cfg parsing. */
+ * tool (docs/design.md "Command line and gptrim.cfg"), and gptrim.cfg parsing. */
 #ifndef GPTRIM_OPTIONS_H
 #define GPTRIM_OPTIONS_H
 
@@ -44,7 +44,7 @@ struct gptrim_options {
 };
 
 /* Exit statuses, ordered by severity: a run's status is the highest of its
- * disks'. Documented in --help and README. */
+ * disks'. Documented in --help, README and docs/design.md. */
 enum gptrim_exit {
 	GPTRIM_EXIT_OK = 0,       /* healthy, nothing left to do */
 	GPTRIM_EXIT_PENDING = 1,  /* report only: entries would be removed */

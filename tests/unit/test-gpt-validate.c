@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* gpt_load's verdicts: every rule of DESIGN.md "GPT rules", each with a
+/* gpt_load's verdicts: every rule of docs/design.md "The GPT rules we enforce", each with a
  * fixture (tests/fixtures/variants.sh) that breaks exactly that rule. The
  * copy (or table) must be judged bad and the reason must name the field.
  * Loading never writes. */
