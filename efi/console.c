@@ -81,7 +81,13 @@ void con_line(enum report_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	con_sink_line(NULL, level, buf);
+	/* Warnings and errors go through the core's report, which says
+	 * "warning:" / "error:" in words (a serial console has no colour)
+	 * and wraps them as it wraps its own. */
+	if (level == REPORT_WARN || level == REPORT_ERROR)
+		report_line(&console_sink, level, "%s", buf);
+	else
+		con_sink_line(NULL, level, buf);
 }
 
 const char *efi_status_text(EFI_STATUS s)

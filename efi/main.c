@@ -116,25 +116,38 @@ static enum gptrim_exit restore(EFI_HANDLE image, struct run *r,
 }
 
 /* A run in which no selected disk has a GPT found nothing to fix and
- * nothing to check: exit 3 with the likely causes, not "healthy". */
+ * nothing to check: exit 3 with the likely causes, not "healthy". Only
+ * disks that could be read count: one whose read failed has its own
+ * error (exit 6), and may well hold the GPT. */
 static enum gptrim_exit gpt_somewhere(const struct run *r,
 				      const struct gptrim_options *o,
 				      enum gptrim_exit code)
 {
-	uint32_t looked = 0;
+	uint32_t looked = 0, unread = 0;
+	char counts[48];
+	struct strbuf sb;
 
 	for (UINTN i = 0; i < r->count; i++) {
 		if (!options_disk_selected(o, r->disks[i].number))
 			continue;
 		if (r->res[i].is_gpt)
 			return code;
-		looked++;
+		if (r->res[i].exit >= GPTRIM_EXIT_IO)
+			unread++;
+		else
+			looked++;
 	}
+	if (looked == 0)
+		return code;
+	sb_init(&sb, counts, sizeof(counts));
+	sb_printf(&sb, "%u looked at", looked);
+	if (unread)
+		sb_printf(&sb, ", %u unreadable", unread);
 	con_line(REPORT_INFO, "%s", "");
-	report_line(&console_sink, REPORT_ERROR, "no disk has a GPT (%u looked "
-		    "at): is the Windows disk on a controller this firmware "
-		    "has no driver for, or is Windows installed for BIOS "
-		    "(MBR)?", looked);
+	report_line(&console_sink, REPORT_ERROR, "no disk %shas a GPT (%s): is "
+		    "the Windows disk on a controller this firmware has no "
+		    "driver for, or is Windows installed for BIOS (MBR)?",
+		    unread ? "that could be read " : "", counts);
 	return gptrim_exit_worst(code, GPTRIM_EXIT_NOT_GPT);
 }
 
