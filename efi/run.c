@@ -87,9 +87,10 @@ static enum gptrim_disk_choice disk_choice(const struct gptrim_options *o)
 /* A write-protected disk (Media->ReadOnly): the report only. When the
  * run would change it (entries to remove, a repair, a --restore) it is an
  * I/O failure (exit 6) that says so; the firmware would refuse the writes
- * anyway, after the backup on its ESP had failed half-way. */
+ * anyway, after the backup on its ESP had failed half-way. restore: the
+ * --restore file's bytes, NULL for a removal or an undo. */
 static void run_readonly(struct efi_disk *d, const struct gptrim_options *o,
-			 bool restore, const struct gptrim_env *env,
+			 const uint8_t *restore, const struct gptrim_env *env,
 			 struct disk_outcome *res)
 {
 	struct gptrim_options report = *o;
@@ -160,7 +161,7 @@ void efi_run_disk(struct efi_disk *d, const struct gptrim_options *o,
 		goto summary;
 	}
 	if (writes && d->bio->Media->ReadOnly) {
-		run_readonly(d, o, restore != NULL, &env, res);
+		run_readonly(d, o, restore, &env, res);
 		goto summary;
 	}
 	if (writes) {
