@@ -11,8 +11,8 @@ $(BUILD)/asan/tests/obj/cutter.o: tests/cuts/cutter.c $(wildcard include/*.h) \
 		tests/memdisk.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CUTS_CFLAGS) -c $< -o $@
-$(CUTS_CUTTER): $(BUILD)/asan/tests/obj/cutter.o \
-		$(BUILD)/asan/tests/obj/memdisk.o $(CORE_ASAN_LIB)
+$(CUTS_CUTTER): $(BUILD)/asan/tests/obj/cutter.o $(MEMDISK_OBJS) \
+		$(CORE_ASAN_LIB)
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^
 
 .PHONY: cuts

@@ -25,13 +25,16 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 600
 FUZZ_BINS    := $(FUZZ_ALL:%=$(FUZZ_DIR)/%)
 FUZZ_CORE_OBJS := $(CORE_SRCS:core/%.c=$(FUZZ_DIR)/core/%.o)
-FUZZ_COMMON  := $(FUZZ_DIR)/obj/fuzzdisk.o $(FUZZ_DIR)/obj/fuzzfix.o
+# The memory disk is the tests' own (tests/memdisk.c), built with these flags.
+FUZZ_MEMDISK := $(FUZZ_DIR)/obj/memdisk.o $(FUZZ_DIR)/obj/memstore.o
+FUZZ_COMMON  := $(FUZZ_DIR)/obj/fuzzcheck.o $(FUZZ_DIR)/obj/fuzzfix.o \
+                $(FUZZ_MEMDISK)
 FUZZ_GPT_OBJ := $(FUZZ_DIR)/obj/gptinput.o
 FUZZ_OBJS    := $(FUZZ_ALL:%=$(FUZZ_DIR)/obj/%.o) $(FUZZ_COMMON) $(FUZZ_GPT_OBJ)
 FUZZ_CORE_DEPS := $(wildcard include/*.h) $(wildcard core/*.h) \
                 tests/fuzz/coverage-ignore.txt
-FUZZ_DEPS    := $(FUZZ_CORE_DEPS) tests/fuzz/fuzzdisk.h tests/fuzz/fuzzfix.h \
-                tests/fuzz/gptinput.h
+FUZZ_DEPS    := $(FUZZ_CORE_DEPS) tests/fuzz/fuzzcheck.h tests/fuzz/fuzzfix.h \
+                tests/fuzz/gptinput.h tests/memdisk.h
 
 # run-short.sh and run-long.sh find the binaries and corpora here.
 export GPTRIM_FUZZ_DIR := $(FUZZ_DIR)
@@ -43,10 +46,14 @@ $(FUZZ_DIR)/core/report.o $(FUZZ_DIR)/core/strbuf.o: \
 $(FUZZ_DIR)/core/%.o: core/%.c $(FUZZ_CORE_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CORE_CFLAGS) $(FUZZ_OBJ_SAN) $(FUZZ_NOCMP) -c $< -o $@
+FUZZ_TEST_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests \
+                -Itests/fuzz $(FUZZ_OBJ_SAN)
 $(FUZZ_DIR)/obj/%.o: tests/fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests/fuzz \
-		$(FUZZ_OBJ_SAN) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_TEST_CFLAGS) -c $< -o $@
+$(FUZZ_MEMDISK): $(FUZZ_DIR)/obj/%.o: tests/%.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_TEST_CFLAGS) -c $< -o $@
 $(FUZZ_DIR)/fuzz-gpt-%: $(FUZZ_DIR)/obj/fuzz-gpt-%.o $(FUZZ_GPT_OBJ) \
 		$(FUZZ_COMMON) $(FUZZ_CORE_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^

@@ -38,7 +38,7 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 		    gpt_commit_check(t, NULL, true, NULL) == GPT_OK;
 	struct gpt_commit_result res;
 	struct gpt_reason why;
-	struct fuzzdisk d;
+	struct memdisk d;
 	struct gpt_table t2;
 	enum gpt_status st;
 
@@ -53,9 +53,9 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 		FUZZ_CHECK(status_in(st, S(GPT_E_MISMATCH) | S(GPT_E_DAMAGED) |
 					     S(GPT_E_LIMIT)),
 			   "restore: %s: %s", gpt_status_name(st), why.text);
-		FUZZ_CHECK(d.calls[FD_WRITE] == 0,
+		FUZZ_CHECK(d.done[MD_WRITE] == 0,
 			   "restore refused (%s) after %u write(s)", why.text,
-			   d.calls[FD_WRITE]);
+			   d.done[MD_WRITE]);
 		goto out;
 	}
 	FUZZ_CHECK(t2.primary.valid && t2.backup.valid && t2.copies_agree &&
@@ -81,7 +81,7 @@ static void restore_own_backup(const struct input *in, const struct gpt_table *t
 			   "restoring its own backup changed a header");
 out:
 	gpt_table_release(&t2);
-	fuzzdisk_fini(&d);
+	memdisk_close(&d);
 }
 
 /* gpt_backup_encode saves a damaged copy as it would be rebuilt from the
@@ -153,20 +153,14 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void loaded(struct loaded *l)
+{
+	if (l->st == GPT_OK)
+		backup_round_trip(l->in, l->t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gpt_reason why;
-	struct gpt_table t;
-	struct fuzzdisk d;
-	struct input in;
-
-	if (!input_decode(data, size, &in))
-		return 0;
-	input_disk(&in, &d);
-	if (gpt_load(&d.dev, &t, &why) == GPT_OK) {
-		backup_round_trip(&in, &t);
-		gpt_table_release(&t);
-	}
-	fuzzdisk_fini(&d);
+	input_run(data, size, false, loaded);
 	return 0;
 }

@@ -148,7 +148,7 @@ static void restore_saved(struct gpt_table *t, const struct saved *sv,
 }
 
 /* Commit on an honest disk: refused before writing, or done right. */
-static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
+static void commit_clean(struct memdisk *d, struct gpt_table *t,
 			 const struct input *in, const struct gpt_plan *plan)
 {
 	bool needs_write = commit_has_work(t, plan);
@@ -178,9 +178,9 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 		   "commit done, the backup of the same table refused");
 	if (st != GPT_OK) {
 		/* Only the placement of a rebuilt copy may refuse here. */
-		FUZZ_CHECK(d->calls[FD_WRITE] == 0,
+		FUZZ_CHECK(d->done[MD_WRITE] == 0,
 			   "commit refused (%s) after %u write(s)", why.text,
-			   d->calls[FD_WRITE]);
+			   d->done[MD_WRITE]);
 		goto out;
 	}
 	FUZZ_CHECK(t->primary.valid && t->backup.valid && t->copies_agree,
@@ -213,16 +213,16 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 		   "commit result: removed %u of %u, rebuilt %d/%d",
 		   res.removed, plan->count, res.rebuilt_primary,
 		   res.rebuilt_backup);
-	FUZZ_CHECK(res.blocks_written == d->blocks_written &&
-			   res.write_calls == d->calls[FD_WRITE] &&
-			   res.flushes == d->calls[FD_FLUSH],
+	FUZZ_CHECK(res.blocks_written == memdisk_blocks_written(d) &&
+			   res.write_calls == d->done[MD_WRITE] &&
+			   res.flushes == d->done[MD_FLUSH],
 		   "commit result says %u blocks in %u writes, %u flushes; "
 		   "the disk saw %u in %u, %u", res.blocks_written,
-		   res.write_calls, res.flushes, d->blocks_written,
-		   d->calls[FD_WRITE], d->calls[FD_FLUSH]);
-	FUZZ_CHECK(needs_write || d->calls[FD_WRITE] + d->calls[FD_FLUSH] == 0,
+		   res.write_calls, res.flushes, memdisk_blocks_written(d),
+		   d->done[MD_WRITE], d->done[MD_FLUSH]);
+	FUZZ_CHECK(needs_write || d->done[MD_WRITE] + d->done[MD_FLUSH] == 0,
 		   "nothing to do, yet %u write(s) and %u flush(es)",
-		   d->calls[FD_WRITE], d->calls[FD_FLUSH]);
+		   d->done[MD_WRITE], d->done[MD_FLUSH]);
 	gpt_report_commit(&res, &fuzz_sink);
 
 	/* Converged: nothing left to remove, a second run writes nothing. */
@@ -231,13 +231,13 @@ static void commit_clean(struct fuzzdisk *d, struct gpt_table *t,
 		   "after commit: plan %s, %u left", gpt_status_name(st),
 		   again.count);
 	{
-		uint32_t w = d->calls[FD_WRITE];
+		uint32_t w = d->done[MD_WRITE];
 
 		st = gpt_commit_removals(t, &again, false, &res2, &why);
-		FUZZ_CHECK(st == GPT_OK && d->calls[FD_WRITE] == w,
+		FUZZ_CHECK(st == GPT_OK && d->done[MD_WRITE] == w,
 			   "second commit: %s (%s), %u write(s)",
 			   gpt_status_name(st), why.text,
-			   d->calls[FD_WRITE] - w);
+			   d->done[MD_WRITE] - w);
 	}
 	restore_saved(t, &sv, &x, plan->count);
 out:
@@ -247,24 +247,20 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* A table --apply --repair would change: commit it. */
+static void loaded(struct loaded *l)
 {
 	struct gpt_plan plan = { 0 };
 	struct gpt_reason why;
-	struct gpt_table t;
-	struct fuzzdisk d;
-	struct input in;
 
-	if (!input_decode(data, size, &in))
-		return 0;
-	input_disk(&in, &d);
-	if (gpt_load(&d.dev, &t, &why) != GPT_OK)
-		goto out;
-	if (gpt_check_table(&t, true, &why) == GPT_OK &&
-	    gpt_plan_removals(&t, in.types, in.ntypes, &plan, &why) == GPT_OK)
-		commit_clean(&d, &t, &in, &plan);
-	gpt_table_release(&t);
-out:
-	fuzzdisk_fini(&d);
+	if (l->st == GPT_OK && gpt_check_table(l->t, true, &why) == GPT_OK &&
+	    gpt_plan_removals(l->t, l->in->types, l->in->ntypes, &plan,
+			      &why) == GPT_OK)
+		commit_clean(l->d, l->t, l->in, &plan);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	input_run(data, size, false, loaded);
 	return 0;
 }

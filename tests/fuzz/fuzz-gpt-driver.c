@@ -18,7 +18,7 @@
 #include "report.h"
 
 struct driver_ctx {
-	struct fuzzdisk *d;
+	struct memdisk *d;
 	bool backup_must_decode; /* of the table loaded from the same disk */
 	uint32_t saves;
 };
@@ -33,8 +33,8 @@ static enum gpt_status driver_save(void *ctx, const struct gpt_guid *disk,
 
 	(void)disk;
 	c->saves++;
-	FUZZ_CHECK(c->d->calls[FD_WRITE] == 0,
-		   "backup saved after %u write(s)", c->d->calls[FD_WRITE]);
+	FUZZ_CHECK(c->d->done[MD_WRITE] == 0,
+		   "backup saved after %u write(s)", c->d->done[MD_WRITE]);
 	st = gpt_backup_decode(data, len, &b, why);
 	FUZZ_CHECK(st == GPT_OK || !c->backup_must_decode,
 		   "driver's backup of a healthy table does not decode: %s",
@@ -47,7 +47,7 @@ static void driver(const struct input *in, bool loaded, bool must_decode)
 {
 	struct gptrim_options o;
 	struct disk_outcome res;
-	struct fuzzdisk d;
+	struct memdisk d;
 	struct driver_ctx ctx = { &d, must_decode, 0 };
 	struct gptrim_env env = { .out = &fuzz_sink, .save_backup = driver_save,
 				  .ctx = &ctx };
@@ -75,8 +75,8 @@ static void driver(const struct input *in, bool loaded, bool must_decode)
 		   res.why.text);
 	FUZZ_CHECK(ctx.saves <= 1, "%u backups saved", ctx.saves);
 	if (res.exit != GPTRIM_EXIT_OK) {
-		FUZZ_CHECK(d.calls[FD_WRITE] == 0, "exit %d after %u write(s)",
-			   (int)res.exit, d.calls[FD_WRITE]);
+		FUZZ_CHECK(d.done[MD_WRITE] == 0, "exit %d after %u write(s)",
+			   (int)res.exit, d.done[MD_WRITE]);
 		goto out;
 	}
 	if (!res.is_gpt || !loaded)
@@ -94,29 +94,21 @@ static void driver(const struct input *in, bool loaded, bool must_decode)
 		   "driver exit 0 but %u entries left", plan.count);
 	gpt_table_release(&t);
 out:
-	fuzzdisk_fini(&d);
+	memdisk_close(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* From the table the driver will find, what its backup must give; then
+ * the driver on a fresh copy of the disk. */
+static void loaded(struct loaded *l)
+{
+	driver(l->in, l->st == GPT_OK,
+	       l->st == GPT_OK && backup_must_decode(l->t));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gpt_reason why;
-	struct gpt_table t;
-	struct fuzzdisk d;
-	struct input in;
-	bool loaded, must = false;
-
-	if (!input_decode(data, size, &in))
-		return 0;
-	/* What the table the driver will find must give. */
-	input_disk(&in, &d);
-	loaded = gpt_load(&d.dev, &t, &why) == GPT_OK;
-	if (loaded) {
-		must = backup_must_decode(&t);
-		gpt_table_release(&t);
-	}
-	fuzzdisk_fini(&d);
-	driver(&in, loaded, must);
+	input_run(data, size, false, loaded);
 	return 0;
 }

@@ -18,52 +18,49 @@
  * the new one (DESIGN.md "Writing safely"; a failed write stores nothing,
  * like a cut before it). The clean run of the same disk is
  * fuzz-gpt-load's and fuzz-gpt-commit's. */
-static void faulted(const struct input *in)
+static void faulted(struct loaded *l)
 {
+	const struct input *in = l->in;
+	struct memdisk *d = l->d;
+	struct gpt_table *t = l->t;
+	enum gpt_status st = l->st;
 	struct gpt_reason why;
-	struct gpt_table t, t2;
+	struct gpt_table t2;
 	struct gpt_plan plan = { 0 };
 	struct gpt_commit_result res;
-	struct fuzzdisk d;
 	struct expect x;
-	enum gpt_status st;
 	const struct gpt_copy *good;
 	const char *diff;
 
-	input_disk(in, &d);
-	fuzzdisk_fault(&d, in->fault_op, in->fault_k);
-	st = gpt_load(&d.dev, &t, &why);
 	if (st != GPT_OK) {
-		FUZZ_CHECK(d.fault_fired || in->last_lba < 3,
-			   "load failed without a fault: %s", why.text);
-		goto out;
+		FUZZ_CHECK(d->fault_fired || in->last_lba < 3,
+			   "load failed without a fault: %s", l->why.text);
+		return;
 	}
-	gpt_report_table(&t, GPT_IN_DISK_NAME, NULL, &fuzz_sink);
-	if (gpt_check_table(&t, true, &why) != GPT_OK ||
-	    gpt_plan_removals(&t, in->types, in->ntypes, &plan, &why) !=
+	gpt_report_table(t, GPT_IN_DISK_NAME, NULL, &fuzz_sink);
+	if (gpt_check_table(t, true, &why) != GPT_OK ||
+	    gpt_plan_removals(t, in->types, in->ntypes, &plan, &why) !=
 		    GPT_OK)
-		goto out;
-	if (d.fault_fired) {
+		return;
+	if (d->fault_fired) {
 		/* A failed read made this table: then the clean pass judges
 		 * the disk; only check that a commit does not crash. */
-		st = gpt_commit_removals(&t, &plan, true, &res, &why);
-		goto out;
+		(void)gpt_commit_removals(t, &plan, true, &res, &why);
+		return;
 	}
-	expect_init(&x, &t, &plan);
-	st = gpt_commit_removals(&t, &plan, true, &res, &why);
+	expect_init(&x, t, &plan);
+	st = gpt_commit_removals(t, &plan, true, &res, &why);
 	if (st != GPT_OK) {
-		FUZZ_CHECK(d.fault_fired || st == GPT_E_DAMAGED,
+		FUZZ_CHECK(d->fault_fired || st == GPT_E_DAMAGED,
 			   "commit failed without a fault: %s", why.text);
-		fuzzdisk_fault(&d, FD_NONE, 0);
-		st = gpt_load(&d.dev, &t2, &why);
+		memdisk_fail(d, in->fault_op, 0);
+		st = gpt_load(&d->dev, &t2, &why);
 		FUZZ_CHECK(st == GPT_OK, "reload after a failed commit: %s",
 			   why.text);
 		good = gpt_good_copy(&t2);
 		FUZZ_CHECK(good, "no valid copy left after the commit failed "
 			   "(%s, call %u): primary: %s | backup: %s",
-			   in->fault_op == FD_WRITE   ? "write" :
-			   in->fault_op == FD_FLUSH ? "flush" :
-			   in->fault_op == FD_READ  ? "read" : "alloc",
+			   memdisk_op_name(in->fault_op),
 			   in->fault_k, t2.primary.why.text, t2.backup.why.text);
 		diff = old_or_new(&x, good);
 		FUZZ_CHECK(!diff, "after a failed commit the %s copy: %s",
@@ -71,19 +68,12 @@ static void faulted(const struct input *in)
 		gpt_table_release(&t2);
 	}
 	expect_fini(&x);
-out:
-	gpt_table_release(&t);
-	fuzzdisk_fini(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in;
-
-	if (input_decode(data, size, &in) && in.fault_k &&
-	    in.fault_op < FD_OPS)
-		faulted(&in);
+	input_run(data, size, true, faulted);
 	return 0;
 }

@@ -91,31 +91,29 @@ static void check_plan(const struct gpt_table *t, const struct input *in,
 }
 
 /* What a report-only run does: load, check, plan, report. */
-static void explore(const struct input *in)
+static void explore(struct loaded *l)
 {
-	enum gpt_status check_plain, check_repair;
+	const struct input *in = l->in;
+	const struct gpt_table *t = l->t;
+	enum gpt_status check_plain, check_repair, st = l->st;
 	struct gpt_reason why, w2;
-	struct gpt_table t;
 	struct gpt_plan plan = { 0 };
-	struct fuzzdisk d;
-	enum gpt_status st, plan_st;
+	enum gpt_status plan_st;
 
-	input_disk(in, &d);
-	st = gpt_load(&d.dev, &t, &why);
 	if (in->last_lba < 3)
 		FUZZ_CHECK(st == GPT_E_NOT_GPT, "load of %llu blocks: %s",
 			   (unsigned long long)in->last_lba + 1,
 			   gpt_status_name(st));
 	else
 		FUZZ_CHECK(st == GPT_OK, "load on an honest disk: %s: %s",
-			   gpt_status_name(st), why.text);
+			   gpt_status_name(st), l->why.text);
 	if (st != GPT_OK)
-		goto out;
-	check_table_shape(&t, in);
-	gpt_report_table(&t, GPT_IN_DISK_NAME, NULL, &fuzz_sink);
+		return;
+	check_table_shape(t, in);
+	gpt_report_table(t, GPT_IN_DISK_NAME, NULL, &fuzz_sink);
 
-	check_plain = gpt_check_table(&t, false, &why);
-	check_repair = gpt_check_table(&t, true, &w2);
+	check_plain = gpt_check_table(t, false, &why);
+	check_repair = gpt_check_table(t, true, &w2);
 	FUZZ_CHECK(status_in(check_plain, S(GPT_OK) | S(GPT_E_NOT_GPT) |
 						     S(GPT_E_DAMAGED)) &&
 			   status_in(check_repair,
@@ -126,41 +124,35 @@ static void explore(const struct input *in)
 	FUZZ_CHECK(check_plain != GPT_OK || check_repair == GPT_OK,
 		   "accepted as is, refused with --repair: %s", w2.text);
 	FUZZ_CHECK(check_plain != GPT_OK ||
-			   (t.primary.valid && t.backup.valid &&
-			    t.copies_agree && t.entries_ok &&
-			    (t.mbr_kind == MBR_PROTECTIVE ||
-			     t.mbr_kind == MBR_HYBRID)),
+			   (t->primary.valid && t->backup.valid &&
+			    t->copies_agree && t->entries_ok &&
+			    (t->mbr_kind == MBR_PROTECTIVE ||
+			     t->mbr_kind == MBR_HYBRID)),
 		   "accepted without --repair but not healthy");
 	FUZZ_CHECK(check_repair != GPT_OK ||
-			   (gpt_good_copy(&t) && t.entries_ok),
+			   (gpt_good_copy(t) && t->entries_ok),
 		   "accepted with --repair without good entries");
 
-	plan_st = gpt_plan_removals(&t, in->types, in->ntypes, &plan, &why);
-	if (!gpt_good_copy(&t))
+	plan_st = gpt_plan_removals(t, in->types, in->ntypes, &plan, &why);
+	if (!gpt_good_copy(t))
 		FUZZ_CHECK(plan_st == GPT_E_DAMAGED && plan.count == 0,
 			   "plan without a good copy: %s", why.text);
 	else
 		FUZZ_CHECK(status_in(plan_st, S(GPT_OK) | S(GPT_E_LIMIT)),
 			   "plan: %s", why.text);
 	if (plan_st == GPT_OK) {
-		check_plan(&t, in, &plan);
-		gpt_report_table(&t, GPT_IN_DISK_NAME, &plan, &fuzz_sink);
+		check_plan(t, in, &plan);
+		gpt_report_table(t, GPT_IN_DISK_NAME, &plan, &fuzz_sink);
 	}
-	FUZZ_CHECK(d.calls[FD_WRITE] == 0 && d.calls[FD_FLUSH] == 0,
+	FUZZ_CHECK(l->d->done[MD_WRITE] == 0 && l->d->done[MD_FLUSH] == 0,
 		   "%u write(s), %u flush(es) without a commit",
-		   d.calls[FD_WRITE], d.calls[FD_FLUSH]);
-out:
-	gpt_table_release(&t);
-	fuzzdisk_fini(&d);
+		   l->d->done[MD_WRITE], l->d->done[MD_FLUSH]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in;
-
-	if (input_decode(data, size, &in))
-		explore(&in);
+	input_run(data, size, false, explore);
 	return 0;
 }

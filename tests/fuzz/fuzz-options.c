@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzzdisk.h"
+#include "fuzzcheck.h"
 #include "gpt.h"
 #include "guid.h"
 #include "options.h"

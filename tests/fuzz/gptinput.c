@@ -16,6 +16,10 @@ static const char *const extra_type_text[4] = {
 	"0FC63DAF-8483-4772-8E79-3D69D8477DE4", /* Linux filesystem data */
 };
 
+/* Bits 6-7 of byte 1. */
+static const enum md_op fault_ops[4] = { MD_ALLOC, MD_READ, MD_WRITE,
+					 MD_FLUSH };
+
 bool input_decode(const uint8_t *data, size_t size, struct input *in)
 {
 	unsigned int extra;
@@ -26,7 +30,7 @@ bool input_decode(const uint8_t *data, size_t size, struct input *in)
 	extra = (data[0] >> 2) & 0xF;
 	in->bs = 512u << (data[0] & 3);
 	in->driver_repair = data[0] & 0x80;
-	in->fault_op = (enum fd_op)(data[1] >> 6);
+	in->fault_op = fault_ops[data[1] >> 6];
 	in->fault_k = data[1] & 0x3F;
 	in->img = data + GPT_IN_HDR_BYTES;
 	in->len = size - GPT_IN_HDR_BYTES;
@@ -43,9 +47,27 @@ bool input_decode(const uint8_t *data, size_t size, struct input *in)
 	return true;
 }
 
-void input_disk(const struct input *in, struct fuzzdisk *d)
+void input_disk(const struct input *in, struct memdisk *d)
 {
-	fuzzdisk_init(d, in->img, in->len, in->bs, in->last_lba);
+	fuzz_disk_open(d, in->img, in->len, in->bs, in->last_lba);
+}
+
+void input_run(const uint8_t *data, size_t size, bool faulted, input_fn fn)
+{
+	struct gpt_table t;
+	struct memdisk d;
+	struct input in;
+	struct loaded l = { &in, &d, &t, GPT_OK, { 0 } };
+
+	if (!input_decode(data, size, &in) || (faulted && !in.fault_k))
+		return;
+	input_disk(&in, &d);
+	if (faulted)
+		memdisk_fail(&d, in.fault_op, in.fault_k);
+	l.st = gpt_load(&d.dev, &t, &l.why);
+	fn(&l);
+	gpt_table_release(&t);
+	memdisk_close(&d);
 }
 
 const struct gpt_header *copy_header(const struct gpt_copy *c)

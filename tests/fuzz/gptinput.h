@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fuzzdisk.h"
+#include "fuzzcheck.h"
 #include "gpt.h"
 
 #define GPT_IN_HDR_BYTES 2u
@@ -45,14 +45,28 @@ struct input {
 	struct gpt_guid types[5];
 	uint32_t ntypes;
 	bool driver_repair;
-	enum fd_op fault_op;
+	enum md_op fault_op;
 	uint32_t fault_k;
 };
 
+/* An input's disk as gpt_load left it. */
+struct loaded {
+	const struct input *in;
+	struct memdisk *d;
+	struct gpt_table *t;
+	enum gpt_status st;    /* gpt_load's status */
+	struct gpt_reason why; /* and reason */
+};
+/* One property of what a run does with the table of an input's disk. */
+typedef void (*input_fn)(struct loaded *l);
+/* What every fuzz-gpt-* target does: decode the input, load its disk
+ * (with faulted, the input's fault set first; no fault: nothing to do),
+ * fn, then release the table and close the disk. */
+void input_run(const uint8_t *data, size_t size, bool faulted, input_fn fn);
 /* false when the input is too short to hold the option bytes. */
 bool input_decode(const uint8_t *data, size_t size, struct input *in);
 /* A fresh disk of the input (the input is never written). */
-void input_disk(const struct input *in, struct fuzzdisk *d);
+void input_disk(const struct input *in, struct memdisk *d);
 
 const struct gpt_header *copy_header(const struct gpt_copy *c);
 uint32_t header_size(const struct gpt_copy *c);

@@ -8,7 +8,7 @@
 # Environment: GPTRIM_FUZZ_DIR (default build/fuzz), FUZZ_SECONDS (600),
 # FUZZ_JOBS (0: one process that stops at the first crash; N: libFuzzer
 # -fork=N -ignore_crashes=1, which keeps going and collects every crash),
-# FUZZ_ARGS (more libFuzzer flags), GPTRIM_FUZZ_KNOWN (see fuzzdisk.h).
+# FUZZ_ARGS (more libFuzzer flags), GPTRIM_FUZZ_KNOWN (see fuzzcheck.h).
 set -u
 dir=${GPTRIM_FUZZ_DIR:-build/fuzz}
 secs=${FUZZ_SECONDS:-600}
