@@ -43,7 +43,7 @@ static void faulted(struct loaded *l)
 		    GPT_OK)
 		return;
 	if (d->fault_fired) {
-		/* A failed read made this table: then the clean pass judges
+		/* A failed read made this table: then fuzz-gpt-load judges
 		 * the disk; only check that a commit does not crash. */
 		(void)gpt_commit_removals(t, &plan, true, &res, &why);
 		return;
