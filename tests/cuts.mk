@@ -6,13 +6,14 @@
 #   make cuts        build and run just this suite
 CUTS_CUTTER := $(BUILD)/asan/tests/cutter
 CUTS_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests $(ASAN_FLAGS)
+# cutter.c: the commit and its journal; cutimage.c: the images it leaves.
+CUTS_OBJS := $(BUILD)/asan/tests/obj/cutter.o $(BUILD)/asan/tests/obj/cutimage.o
 
-$(BUILD)/asan/tests/obj/cutter.o: tests/cuts/cutter.c $(wildcard include/*.h) \
-		tests/memdisk.h
+$(CUTS_OBJS): $(BUILD)/asan/tests/obj/%.o: tests/cuts/%.c \
+		$(wildcard include/*.h) tests/memdisk.h tests/cuts/cutter.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CUTS_CFLAGS) -c $< -o $@
-$(CUTS_CUTTER): $(BUILD)/asan/tests/obj/cutter.o \
-		$(BUILD)/asan/tests/obj/memdisk.o $(CORE_ASAN_LIB)
+$(CUTS_CUTTER): $(CUTS_OBJS) $(MEMDISK_OBJS) $(CORE_ASAN_LIB)
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^
 
 .PHONY: cuts

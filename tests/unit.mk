@@ -8,8 +8,11 @@
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_NAMES := $(UNIT_SRCS:tests/unit/%.c=%)
 UNIT_BINS := $(UNIT_NAMES:%=$(BUILD)/asan/tests/%)
-UNIT_HELPER_OBJS := $(BUILD)/asan/tests/obj/memdisk.o \
-                    $(BUILD)/asan/tests/obj/unit.o
+# The memory disk (tests/memdisk.c, tests/memstore.c) is shared with the
+# cutter (tests/cuts.mk).
+MEMDISK_OBJS := $(BUILD)/asan/tests/obj/memdisk.o \
+                $(BUILD)/asan/tests/obj/memstore.o
+UNIT_HELPER_OBJS := $(MEMDISK_OBJS) $(BUILD)/asan/tests/obj/unit.o
 UNIT_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -Iinclude -Itests -Itests/unit \
                $(ASAN_FLAGS)
 UNIT_DEPS := $(wildcard include/*.h) tests/memdisk.h tests/unit/unit.h
@@ -17,7 +20,7 @@ UNIT_DEPS := $(wildcard include/*.h) tests/memdisk.h tests/unit/unit.h
 UNIT_SUITES := $(foreach t,$(UNIT_NAMES),\
 	'unit-$(t:test-%=%):BUILD=$(BUILD) tests/unit/run.sh $(t)')
 
-$(BUILD)/asan/tests/obj/memdisk.o: tests/memdisk.c $(UNIT_DEPS)
+$(MEMDISK_OBJS): $(BUILD)/asan/tests/obj/%.o: tests/%.c $(UNIT_DEPS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(UNIT_CFLAGS) -c $< -o $@
 $(BUILD)/asan/tests/obj/%.o: tests/unit/%.c $(UNIT_DEPS)

@@ -42,20 +42,16 @@ import argparse
 import os
 import re
 import signal
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import gptread  # noqa: E402
+from byteranges import first_difference  # noqa: E402
+from sgdiskrun import run, sgdisk_backup_file_table, sgdisk_verify  # noqa: E402
 
 WINRE = gptread.WINDOWS_RE
 BREAK = os.environ.get("CUTS_BREAK", "")
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, **kw)
 
 
 class Judge:
@@ -118,24 +114,11 @@ class Judge:
         if BREAK == "bytes":
             self.areas = [r for r in self.areas if r[0] > 1]
         self.size = os.path.getsize(a.base)
-        self.base_extents = self.extents(a.base)
-        self.outside = self.outside_ranges(self.size)
         return True
 
     def fixture(self, why):
         self.failures.append("fixture: " + why)
         return False
-
-    def outside_ranges(self, size):
-        cuts = sorted((lo * self.ss, (hi + 1) * self.ss) for lo, hi in self.areas)
-        out, pos = [], 0
-        for lo, hi in cuts:
-            if lo > pos:
-                out.append((pos, lo))
-            pos = max(pos, hi)
-        if pos < size:
-            out.append((pos, size))
-        return out
 
     def name_of(self, t):
         if t is None:
@@ -154,88 +137,21 @@ class Judge:
         if r.returncode != 0:
             raise RuntimeError("cutter %s: exit %d: %s" % (" ".join(args), r.returncode, r.stdout.strip()))
 
-    def sgdisk_on(self, img, args):
-        """sgdisk ARGS on img; a 4Kn image through a read-only 4096-byte
-        loop device (on a file sgdisk assumes 512-byte sectors)."""
-        if self.ss == 512:
-            return run(["sgdisk"] + args + [img])
-        r = run(["losetup", "-f", "--show", "-r", "-b", str(self.ss), img])
-        if r.returncode != 0:
-            raise RuntimeError("losetup -b %d: %s" % (self.ss, r.stdout.strip()))
-        dev = r.stdout.strip()
-        try:
-            return run(["sgdisk"] + args + [dev])
-        finally:
-            run(["losetup", "-d", dev])
-
     def sgdisk_verify(self, img, save_to=None):
-        """sgdisk -v (and -b save_to in the same run: one loop device)."""
-        r = self.sgdisk_on(img, ["-v"] + (["-b", save_to] if save_to else []))
-        text = r.stdout
-        if r.returncode != 0 or "Problem opening" in text:
-            return None, ["sgdisk -v failed (exit %d)" % r.returncode], text
-        if BREAK == "sgdisk":
-            text = text.replace("No problems found", "Identified 0 problems")
-        clean = "No problems found" in text
-        kinds = []
-        for line in text.splitlines():
-            m = re.match(r"^(Problem|Caution|Warning)[:!] ?(.*)", line)
-            if m:
-                kinds.append(re.sub(r"\d+", "N", m.group(0))[:78])
-            elif re.match(r"^(Main|Backup) (header|partition table): ERROR", line):
-                kinds.append(line.strip())
-        if not clean and not re.search(r"Identified \d+ problems", text):
-            return None, ["sgdisk -v said neither 'No problems found' nor "
-                          "'Identified N problems'"], text
-        # A header sgdisk had to regenerate while loading is reported then
-        # ("Main header: ERROR"), and -v may still end "No problems found":
-        # clean means no warning, caution or error at all.
-        return clean and not kinds, kinds, text
-
-    def sgdisk_table(self, bk):
-        """The table sgdisk had loaded, from the --backup file it saved."""
-        if not os.path.exists(bk):
-            return "sgdisk -b saved nothing"
-        t = gptread.sgdisk_backup_table(bk)
-        os.unlink(bk)
-        return t
-
-    @staticmethod
-    def extents(path):
-        """Data extents of a sparse file (holes read as zeros)."""
-        out = []
-        with open(path, "rb") as f:
-            fd, size, pos = f.fileno(), os.fstat(f.fileno()).st_size, 0
-            while pos < size:
-                try:
-                    lo = os.lseek(fd, pos, os.SEEK_DATA)
-                except OSError:
-                    break  # ENXIO: only a hole is left
-                hi = os.lseek(fd, lo, os.SEEK_HOLE)
-                out.append((lo, hi))
-                pos = hi
-        return out
+        """sgdisk -v (and -b save_to in the same run); CUTS_BREAK=sgdisk
+        hides its "No problems found"."""
+        return sgdisk_verify(img, self.ss, save_to, hide_clean=BREAK == "sgdisk")
 
     def bytes_kept(self, img):
         """None when every byte outside the GPT areas is as in the base
         image. Only where either file holds data can they differ."""
         if os.path.getsize(img) != self.size:
             return "size %d, was %d" % (os.path.getsize(img), self.size)
-        spans = sorted(self.base_extents + self.extents(img))
-        with open(img, "rb") as f, open(self.a.base, "rb") as g:
-            for lo, hi in self.outside:
-                for elo, ehi in spans:
-                    a, b = max(lo, elo), min(hi, ehi)
-                    if a >= b:
-                        continue
-                    f.seek(a)
-                    g.seek(a)
-                    x, y = f.read(b - a), g.read(b - a)
-                    if x != y:
-                        off = a + next(i for i in range(len(x)) if x[i] != y[i])
-                        return ("byte %d (LBA %d) changed outside the GPT "
-                                "areas" % (off, off // self.ss))
-        return None
+        skip = [(lo * self.ss, (hi + 1) * self.ss) for lo, hi in self.areas]
+        off, _ = first_difference(img, self.a.base, skip)
+        if off is None:
+            return None
+        return "byte %d (LBA %d) changed outside the GPT areas" % (off, off // self.ss)
 
     def clean_state(self, img):
         cs = gptread.copies(img, self.ss)
@@ -264,7 +180,7 @@ class Judge:
         elif sn != ln:
             errs.append("stock Linux reads the %s table, with gpt= the %s" % (sn, ln))
         clean, cs = self.clean_state(img)
-        pv, bv = cs["primary"].valid, cs["backup"].valid
+        bv = cs["backup"].valid
         tag = lambda c: self.name_of(gptread.canonical(c)) if c.valid else "bad"
         cls = "P:%s B:%s" % (tag(cs["primary"]), tag(cs["backup"]))
         if "backup_at_alternate" in cs:  # a grown disk: where the primary points
@@ -287,7 +203,7 @@ class Judge:
             # header an ERROR when it differs from the main one: count it.
             if bv and "Backup partition table: ERROR" in text:
                 self.sgdisk_false_backup += 1
-        st = self.sgdisk_table(bk)
+        st = sgdisk_backup_file_table(bk)
         stn = self.name_of(st) if not isinstance(st, str) else st
         p = cs["primary"]
         if stn in ("old", "new"):

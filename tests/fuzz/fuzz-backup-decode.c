@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzzdisk.h"
+#include "fuzzcheck.h"
 #include "fuzzfix.h"
 #include "gpt.h"
 #include "gptrim.h"
@@ -110,10 +110,10 @@ static enum gpt_status restore_core(const uint8_t *data, size_t size,
 	struct gpt_commit_result res;
 	struct gpt_reason why;
 	struct gpt_table t;
-	struct fuzzdisk d;
+	struct memdisk d;
 	enum gpt_status st;
 
-	fuzzdisk_init(&d, data, size, bs, last_lba);
+	fuzz_disk_open(&d, data, size, bs, last_lba);
 	st = gpt_load(&d.dev, &t, &why);
 	FUZZ_CHECK(st == GPT_OK || (st == GPT_E_NOT_GPT && last_lba < 3),
 		   "load: %s: %s", gpt_status_name(st), why.text);
@@ -125,23 +125,23 @@ static enum gpt_status restore_core(const uint8_t *data, size_t size,
 		   "restore on an honest disk (%u-byte blocks): %s: %s", bs,
 		   gpt_status_name(st), why.text);
 	if (st != GPT_OK) {
-		FUZZ_CHECK(d.calls[FD_WRITE] == 0,
+		FUZZ_CHECK(d.done[MD_WRITE] == 0,
 			   "restore refused (%s) after %u write(s)", why.text,
-			   d.calls[FD_WRITE]);
+			   d.done[MD_WRITE]);
 		goto out;
 	}
 	check_restored(&t, b, bs);
-	FUZZ_CHECK(res.blocks_written == d.blocks_written &&
-			   res.write_calls == d.calls[FD_WRITE] &&
-			   res.flushes == d.calls[FD_FLUSH],
+	FUZZ_CHECK(res.blocks_written == memdisk_blocks_written(&d) &&
+			   res.write_calls == d.done[MD_WRITE] &&
+			   res.flushes == d.done[MD_FLUSH],
 		   "restore result: %u blocks, %u writes, %u flushes; disk saw "
 		   "%u, %u, %u", res.blocks_written, res.write_calls,
-		   res.flushes, d.blocks_written, d.calls[FD_WRITE],
-		   d.calls[FD_FLUSH]);
+		   res.flushes, memdisk_blocks_written(&d), d.done[MD_WRITE],
+		   d.done[MD_FLUSH]);
 	gpt_report_commit(&res, &fuzz_sink);
 out:
 	gpt_table_release(&t);
-	fuzzdisk_fini(&d);
+	memdisk_close(&d);
 	return st;
 }
 
@@ -163,9 +163,9 @@ static void restore_driver(const uint8_t *data, size_t size, uint32_t bs,
 {
 	struct gptrim_env env = { .out = &fuzz_sink, .save_backup = save_ok };
 	struct disk_outcome res;
-	struct fuzzdisk d;
+	struct memdisk d;
 
-	fuzzdisk_init(&d, data, size, bs, last_lba);
+	fuzz_disk_open(&d, data, size, bs, last_lba);
 	gptrim_restore_disk(&d.dev, "fuzz", data, size, &env, &res);
 	if (core_st == GPT_OK)
 		FUZZ_CHECK(res.exit == GPTRIM_EXIT_OK && res.healthy,
@@ -173,10 +173,10 @@ static void restore_driver(const uint8_t *data, size_t size, uint32_t bs,
 			   (int)res.exit, res.why.text);
 	else
 		FUZZ_CHECK(res.exit != GPTRIM_EXIT_OK &&
-				   d.calls[FD_WRITE] == 0,
+				   d.done[MD_WRITE] == 0,
 			   "driver restore: exit %d after %u writes; the core "
-			   "refused it", (int)res.exit, d.calls[FD_WRITE]);
-	fuzzdisk_fini(&d);
+			   "refused it", (int)res.exit, d.done[MD_WRITE]);
+	memdisk_close(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

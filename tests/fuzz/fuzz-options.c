@@ -9,12 +9,12 @@
  * Invariants (a failure aborts): no out-of-bounds access (ASan); the UTF-8
  * is well formed and NUL-terminated at out_len; arguments lie inside the
  * text; an accepted command line is within every limit and obeys the rules
- * of the contract (docs/design.md "Command line and gptrim.cfg"); every refusal has a
- * reason. */
+ * of the contract (docs/design.md "Command line and gptrim.cfg"); every
+ * refusal has a reason. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzzdisk.h"
+#include "fuzzcheck.h"
 #include "gpt.h"
 #include "guid.h"
 #include "options.h"

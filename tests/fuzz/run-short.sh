@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The "fuzz" suite of make check: for each target, replay its regression
-# inputs (tests/fuzz/regress/TARGET/, crashes found before), then run it
-# for a fixed number of mutations from the seed corpus, with a fixed seed
-# so a run is reproducible. One line per target:
+# inputs (crashes found before: tests/fuzz/regress/TARGET/; for the
+# fuzz-gpt-* targets, which share one input format, every input of
+# regress/fuzz-gpt/ against each), then run it for a fixed number of
+# mutations from the seed corpus, with a fixed seed so a run is
+# reproducible. One line per target:
 #   PASS: fuzz-gpt-load 20000 runs
 #   FAIL: fuzz-gpt-load regression repair-cut-after-backup-array
 #   FAIL: fuzz-gpt-load crash after N runs (input saved as FILE)
@@ -15,7 +17,8 @@ runs=${FUZZ_RUNS:-20000}
 seed=${FUZZ_SEED:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 regress=$here/regress
-targets=${*:-fuzz-gpt-load fuzz-backup-decode fuzz-options}
+targets=${*:-fuzz-gpt-load fuzz-gpt-backup fuzz-gpt-commit fuzz-gpt-faults \
+	fuzz-gpt-driver fuzz-backup-decode fuzz-options}
 stamp=$dir/seeds.stamp
 status=0
 
@@ -33,7 +36,11 @@ trap 'rm -rf "$scratch"' EXIT
 
 for t in $targets; do
 	bin=$dir/$t
-	corpus=$dir/corpus-${t#fuzz-}
+	case $t in
+	fuzz-gpt-*) name=gpt ;;
+	*) name=${t#fuzz-} ;;
+	esac
+	corpus=$dir/corpus-$name
 	log=$scratch/$t.log
 	if [ ! -x "$bin" ]; then
 		echo "FAIL: $t not built ($bin)"
@@ -41,7 +48,7 @@ for t in $targets; do
 		continue
 	fi
 	failed=false
-	for f in "$regress/$t"/*; do
+	for f in "$regress/fuzz-$name"/*; do
 		[ -f "$f" ] || continue
 		case $f in *.md|*.txt) continue ;; esac
 		if ! "$bin" -runs=1 "$f" >"$log" 2>&1; then

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Make the seed corpora of the fuzz targets in OUT (never committed):
-#   OUT/corpus-gpt-load/       small disk images made by sgdisk, each behind
+#   OUT/corpus-gpt/            small disk images made by sgdisk, each behind
 #                              the target's 2-byte header (byte 0: block size
-#                              and flags, byte 1: fault; see fuzz-gpt-load.c)
+#                              and flags, byte 1: fault; see gptinput.h)
 #   OUT/corpus-backup-decode/  sgdisk --backup files of those disks
 #   OUT/corpus-options/        gptrim.cfg samples (UTF-8, UTF-8 with BOM,
 #                              UTF-16LE/BE with BOM) and NUL-separated argv
@@ -23,10 +23,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-load=$out/corpus-gpt-load
+load=$out/corpus-gpt
 back=$out/corpus-backup-decode
 opts=$out/corpus-options
-rm -rf "$load" "$back" "$opts"
+rm -rf "$load" "$out/corpus-gpt-load" "$back" "$opts"
 mkdir -p "$load" "$back" "$opts"
 
 DISK=5753F019-0000-4000-8000-0000000020

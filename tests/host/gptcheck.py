@@ -30,105 +30,23 @@ from gptrim's core, so a bug shared by both is unlikely. Subcommands:
         differencing) to a raw image.
 """
 import argparse
-import errno
 import json
 import os
 import re
-import struct
 import sys
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from gptread import merge_ranges, subtract_ranges  # noqa: E402
-
-HDR = struct.Struct('<8sIIIIQQQQ16sQIII')
+from byteranges import data_extents, first_difference, merge_ranges  # noqa: E402
+import gptedit  # noqa: E402
+from gptscan import (arrays, copies, disk_bytes, gpt_areas,  # noqa: E402
+                     read_at)
 
 
 def die(msg):
     print(msg, file=sys.stderr)
     sys.exit(1)
-
-
-def disk_bytes(path, given):
-    return given if given is not None else os.path.getsize(path)
-
-
-def read_at(f, off, n):
-    f.seek(off)
-    return f.read(n)
-
-
-def parse_header(block):
-    if len(block) < 92 or block[:8] != b'EFI PART':
-        return None
-    (sig, rev, hsize, crc, _res, my, alt, first, last, guid, elba, num,
-     esize, acrc) = HDR.unpack_from(block)
-    ok_crc = False
-    if 92 <= hsize <= len(block):
-        b = bytearray(block[:hsize])
-        b[16:20] = b'\0\0\0\0'
-        ok_crc = zlib.crc32(bytes(b)) == crc
-    return dict(my=my, alt=alt, first=first, last=last, guid=guid,
-                elba=elba, num=num, esize=esize, acrc=acrc, hsize=hsize,
-                crc_ok=ok_crc)
-
-
-def headers(path, bs, dbytes):
-    """Primary and backup headers found (by signature), with their LBA."""
-    last = dbytes // bs - 1
-    found = []
-    with open(path, 'rb') as f:
-        p = parse_header(read_at(f, bs, bs))
-        if p:
-            found.append(('primary', 1, p))
-        for lba in sorted({last} | ({p['alt']} if p else set())):
-            if 1 < lba <= last:
-                h = parse_header(read_at(f, lba * bs, bs))
-                if h:
-                    found.append(('backup', lba, h))
-    return found
-
-
-def array_blocks(h, bs):
-    n = h['num'] * h['esize']
-    if n == 0 or n > 64 << 20:
-        return 0
-    return (n + bs - 1) // bs
-
-
-def gpt_areas(path, bs, dbytes):
-    """Byte ranges [a, b) that a GPT writer may change."""
-    last = dbytes // bs - 1
-    areas = []
-    for kind, lba, h in headers(path, bs, dbytes):
-        nb = array_blocks(h, bs)
-        if kind == 'primary':
-            end = max(1, h['elba'] + nb - 1) if h['elba'] <= last else 1
-            areas.append((bs, (min(end, last) + 1) * bs))
-        else:
-            start = h['elba'] if 1 < h['elba'] <= lba else lba
-            areas.append((start * bs, (lba + 1) * bs))
-    return areas
-
-
-def data_extents(path, size):
-    fd = os.open(path, os.O_RDONLY)
-    out, off = [], 0
-    try:
-        while off < size:
-            try:
-                d = os.lseek(fd, off, os.SEEK_DATA)
-            except OSError as e:
-                if e.errno == errno.ENXIO:
-                    break
-                raise
-            h = min(os.lseek(fd, d, os.SEEK_HOLE), size)
-            out.append((d, h))
-            off = h
-    finally:
-        os.close(fd)
-    return out
 
 
 def cmd_outside(a):
@@ -138,32 +56,11 @@ def cmd_outside(a):
     areas = merge_ranges(
         gpt_areas(a.a, a.bs, disk_bytes(a.a, a.disk_bytes)) +
         gpt_areas(a.b, a.bs, disk_bytes(a.b, a.disk_bytes)))
-    check = subtract_ranges(merge_ranges(data_extents(a.a, size) +
-                                         data_extents(a.b, size)), areas)
-    total = 0
-    with open(a.a, 'rb') as fa, open(a.b, 'rb') as fb:
-        for lo, hi in check:
-            off = lo
-            while off < hi:
-                n = min(1 << 20, hi - off)
-                x, y = read_at(fa, off, n), read_at(fb, off, n)
-                if x != y:
-                    i = next(k for k in range(n) if x[k] != y[k])
-                    die('byte %d (LBA %d) differs outside the GPT areas %s'
-                        % (off + i, (off + i) // a.bs,
-                           [(p // a.bs, q // a.bs - 1) for p, q in areas]))
-                off += n
-                total += n
+    off, total = first_difference(a.a, a.b, areas)
+    if off is not None:
+        die('byte %d (LBA %d) differs outside the GPT areas %s'
+            % (off, off // a.bs, [(p // a.bs, q // a.bs - 1) for p, q in areas]))
     print('identical outside GPT areas (%d data bytes compared)' % total)
-
-
-def arrays(path, bs, dbytes):
-    out = []
-    with open(path, 'rb') as f:
-        for kind, lba, h in headers(path, bs, dbytes):
-            out.append((kind, h, read_at(f, h['elba'] * bs,
-                                         h['num'] * h['esize'])))
-    return out
 
 
 def cmd_zero_slots(a):
@@ -177,22 +74,6 @@ def cmd_zero_slots(a):
             if len(s) != h['esize'] or any(s):
                 die('%s array: entry %d is not all zero' % (kind, num))
     print('entries %s zero in both arrays' % a.num)
-
-
-def copies(path, bs, dbytes):
-    """{'primary': (header, array), 'backup': (header, array)}, the backup
-    being the one the primary points to."""
-    out = {}
-    with open(path, 'rb') as f:
-        for kind, lba, h in headers(path, bs, dbytes):
-            if kind in out:
-                continue
-            p = out.get('primary')
-            if kind == 'backup' and p and p[0]['alt'] != lba:
-                continue
-            out[kind] = (h, read_at(f, h['elba'] * bs,
-                                    h['num'] * h['esize']))
-    return out
 
 
 def cmd_table_diff(a):
@@ -266,91 +147,16 @@ def cmd_sfdiff(a):
                                                      len(got)))
 
 
-def entries(path, bs, dbytes):
-    kind, h, arr = arrays(path, bs, dbytes)[0]
-    out = []
-    for i in range(h['num']):
-        e = arr[i * h['esize']:(i + 1) * h['esize']]
-        if any(e[:16]):
-            first, last = struct.unpack_from('<QQ', e, 32)
-            out.append((i + 1, first, last))
-    return h, out
-
-
-def pattern(tag, n):
-    seed = zlib.crc32(tag.encode())
-    return bytes((seed + i * 131 + (i >> 8)) & 0xFF for i in range(n))
-
-
 def cmd_marks(a):
-    dbytes = disk_bytes(a.img, a.disk_bytes)
-    h, ents = entries(a.img, a.bs, dbytes)
-    spots = [('gap-after-array', (h['elba'] + array_blocks(h, a.bs)) * a.bs),
-             ('before-backup', h['last'] * a.bs)]
-    for num, first, last in ents:
-        spots.append(('p%d-first' % num, first * a.bs))
-        spots.append(('p%d-last' % num, (last + 1) * a.bs - 4096))
-    with open(a.img, 'r+b') as f:
-        for tag, off in spots:
-            if h['elba'] * a.bs < off and off + 4096 <= (h['last'] + 1) * a.bs:
-                f.seek(off)
-                f.write(pattern(tag, 4096))
-    print('marked %d spots' % len(spots))
-
-
-def seal(block, arr):
-    b = bytearray(block)
-    hsize = struct.unpack_from('<I', b, 12)[0]
-    struct.pack_into('<I', b, 88, zlib.crc32(arr))
-    b[16:20] = b'\0\0\0\0'
-    struct.pack_into('<I', b, 16, zlib.crc32(bytes(b[:hsize])))
-    return bytes(b)
+    n = gptedit.marks(a.img, a.bs, disk_bytes(a.img, a.disk_bytes))
+    print('marked %d spots' % n)
 
 
 def cmd_damage(a):
-    bs, dbytes = a.bs, disk_bytes(a.img, a.disk_bytes)
-    hs = {k: (lba, h) for k, lba, h in headers(a.img, bs, dbytes)}
-    if set(hs) != {'primary', 'backup'}:
-        die('both headers needed, found %s' % sorted(hs))
-    with open(a.img, 'r+b') as f:
-        def flip(off):
-            f.seek(off)
-            x = f.read(1)[0]
-            f.seek(off)
-            f.write(bytes([x ^ 0x5A]))
-
-        def rewrite(kind, edit):
-            lba, h = hs[kind]
-            n = h['num'] * h['esize']
-            arr = bytearray(read_at(f, h['elba'] * bs, n))
-            edit(arr, h['esize'])
-            f.seek(h['elba'] * bs)
-            f.write(arr)
-            block = seal(read_at(f, lba * bs, bs), bytes(arr))
-            f.seek(lba * bs)
-            f.write(block)
-
-        def overlap(arr, es):
-            end2 = struct.unpack_from('<Q', arr, es + 40)[0]
-            struct.pack_into('<Q', arr, 2 * es + 32, end2 - 100)
-
-        def rename(arr, es):
-            arr[56] ^= 0x01  # first name character of entry 1
-
-        op = a.op
-        if op in ('primary-header', 'both-headers'):
-            flip(hs['primary'][0] * bs + 60)  # inside the disk GUID
-        if op in ('backup-header', 'both-headers'):
-            flip(hs['backup'][0] * bs + 60)
-        if op == 'primary-array':
-            flip(hs['primary'][1]['elba'] * bs + 56)
-        if op == 'backup-array':
-            flip(hs['backup'][1]['elba'] * bs + 56)
-        if op == 'disagree':
-            rewrite('backup', rename)
-        if op == 'overlap':
-            rewrite('primary', overlap)
-            rewrite('backup', overlap)
+    try:
+        gptedit.damage(a.img, a.bs, disk_bytes(a.img, a.disk_bytes), a.op)
+    except ValueError as e:
+        die(str(e))
     print('damaged: %s' % a.op)
 
 
@@ -375,19 +181,7 @@ def cmd_digest(a):
 
 
 def cmd_vhd_footer(a):
-    size = os.path.getsize(a.img)
-    f = bytearray(512)
-    f[0:8] = b'conectix'
-    struct.pack_into('>IIQI4sI4sQQ', f, 8, 2, 0x00010000,
-                     0xFFFFFFFFFFFFFFFF if a.type == 2 else 512, 0,
-                     b'gptt', 0x00010000, b'Wi2k', size, size)
-    c, h, s = 65535, 16, 255  # geometry is informational for us
-    struct.pack_into('>HBB', f, 56, min(c, size // 512 // (h * s)), h, s)
-    struct.pack_into('>I', f, 60, a.type)
-    f[68:84] = bytes(range(1, 17))
-    struct.pack_into('>I', f, 64, (~sum(f)) & 0xFFFFFFFF)
-    with open(a.img, 'ab') as out:
-        out.write(f)
+    gptedit.vhd_footer(a.img, a.type)
     print('appended a type %d VHD footer' % a.type)
 
 
