@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# How the end-to-end suites (e2e.sh, vmware.sh) boot gptrim against
-# fixture disks and judge the result: the fixtures of a case, one boot, and
-# the checks of the console, of a fixed disk (sgdisk -v, sfdisk, bytes
-# outside the GPT, the ESP's backup and log) and of untouched disks. Sourced
+# How the end-to-end suites (e2e.sh, undo.sh, uboot.sh, vmware.sh,
+# hostile.sh, faults.sh) boot gptrim against fixture disks and judge the
+# result: the fixtures of a case, one boot, and the checks of the console,
+# of a fixed disk (sgdisk -v, sfdisk, bytes outside the GPT, the ESP's
+# backup and log), of a disk undone and of untouched disks. Sourced
 # by sh after fixtures.sh and lib.sh; the suite sets here (ovmf/), BUILD,
 # BOOT_TIMEOUT and, where this machine has no loop devices with 4096-byte
 # blocks, NO_LOOP4K (why not: 4Kn fixtures are then skipped).
@@ -51,7 +52,19 @@ check_end() {
 		pass "$1: QEMU ended by $2 after $BOOT_SECS s"
 	else
 		fail "$1: QEMU exit $BOOT_RC ($BOOT_END after $BOOT_SECS s), expected $2"
-		tail -n 15 "$C/$1.txt" | detail
+		{ grep 'console.py' "$C/$1.err"; tail -n 15 "$C/$1.txt"; } | detail
+	fi
+}
+
+# check_both_seen LOGNAME WHAT: the app looked at two disks ("2 disk(s) to
+# look at").
+check_both_seen() {
+	if grep -q '^2 disk(s) to look at' "$C/$1.txt"; then
+		pass "$1: both $2 seen"
+	else
+		fail "$1: not both $2 seen"
+		{ grep 'disk(s) to look at' "$C/$1.txt"; tail -n 15 "$C/$1.txt"; } |
+			detail
 	fi
 }
 
@@ -109,6 +122,19 @@ check_summary() {
 	[ "${FW_REREADS:-yes}" = no ] || check_fw_view "$_log" "$_want"
 }
 
+# check_summaries LOGNAME WANT ALLOWED FAIL-TEXT: a disk's summary line
+# matches the ERE WANT (the first such line passes) and every one matches
+# the ERE ALLOWED; else FAIL-TEXT with the summaries.
+check_summaries() {
+	_want_line=$(summaries "$1" | grep -E "$2" | head -n 1)
+	if [ -n "$_want_line" ] && ! summaries "$1" | grep -qvE "$3"; then
+		pass "$1: console: $_want_line"
+	else
+		fail "$4"
+		summaries "$1" | detail
+	fi
+}
+
 # check_fw_view LOGNAME "K...": after each commit the firmware re-read the
 # disk and its partition handles were compared: one line per changed disk
 # with exactly K partitions gone and some present ("none" on either side
@@ -125,14 +151,26 @@ check_fw_view() {
 	fi
 }
 
-# check_exit LOGNAME N: the "gptrim: exit status N" line.
-check_exit() {
-	if grep -q "^gptrim: exit status $2 " "$C/$1.txt"; then
-		pass "$1: console: $(grep "^gptrim: exit status $2 " "$C/$1.txt")"
+# check_has LOGNAME FOUND PASS-TEXT FAIL-TEXT: FOUND (what the caller found
+# on LOGNAME's console) is not empty; else FAIL-TEXT with the console's end.
+check_has() {
+	if [ -n "$2" ]; then
+		pass "$3"
 	else
-		fail "$1: console: no 'gptrim: exit status $2'"
-		grep 'exit status' "$C/$1.txt" | detail
+		fail "$4"
+		tail -n 15 "$C/$1.txt" | detail
 	fi
+}
+
+# check_exit LOGNAME N: the last "gptrim: exit status ..." line is N's.
+check_exit() {
+	_line=$(grep -a '^gptrim: exit status ' "$C/$1.txt" | tail -n 1)
+	case $_line in
+	"gptrim: exit status $2 "*) pass "$1: console: $_line" ;;
+	*)
+		fail "$1: console: '${_line:-no exit status line}', expected exit status $2"
+		tail -n 10 "$C/$1.txt" | detail ;;
+	esac
 }
 
 # check_outcome LOGNAME STATUS TEXT RESULT: the console's exit status and
@@ -157,14 +195,14 @@ print(r["result"] + ": " + r["detail"])' "$OVMF/../fleet/filter_plugins" "$C/$1.
 }
 
 # check_lasterror LOGNAME WANT: the startup.nsh line "gptrim-exit X";
-# WANT is 0 or "nonzero".
+# WANT is a number or "nonzero".
 check_lasterror() {
 	_v=$(sed -n 's/^.*gptrim-exit \([^ ]*\).*$/\1/p' "$C/$1.txt" | tail -n 1)
 	case "$_v" in
 	0x*|[0-9]*) _n=$(printf '%d' "$_v" 2>/dev/null || echo x) ;;
 	*) _n=x ;;
 	esac
-	if [ "$2" = 0 ] && [ "$_n" = 0 ]; then
+	if [ "$2" != nonzero ] && [ "$_n" = "$2" ]; then
 		pass "$1: startup.nsh: %lasterror% $_v"
 	elif [ "$2" = nonzero ] && [ "$_n" != x ] && [ "$_n" != 0 ]; then
 		pass "$1: startup.nsh: %lasterror% $_v (non-zero)"
@@ -174,17 +212,50 @@ check_lasterror() {
 	fi
 }
 
+# compare_disk NAME SAVED [gpttool.py compare options]: $C/NAME.img
+# against SAVED (an earlier state of it), with NAME's block size.
+compare_disk() {
+	_cn=$1 _cs=$2
+	shift 2
+	python3 "$OVMF/gpttool.py" compare "$_cs" "$C/$_cn.img" "$(bs_of "$_cn")" "$@"
+}
+
 # check_untouched NAME...: byte-identical to the original, ESP included.
 check_untouched() {
 	for _n in "$@"; do
-		if python3 "$OVMF/gpttool.py" compare "$C/$_n.orig" "$C/$_n.img" \
-			"$(bs_of "$_n")" >"$C/$_n.cmp" 2>&1; then
-			pass "disk $_n: not one byte changed"
-		else
-			fail "disk $_n: changed"
-			detail <"$C/$_n.cmp"
-		fi
+		judge "$C/$_n.cmp" "disk $_n: not one byte changed" "disk $_n: changed" \
+			compare_disk "$_n" "$C/$_n.orig"
 	done
+}
+
+# check_original NAME [grown]: after an undo the disk is the original
+# again: every byte but the ESP's (a grown disk: also the 33 end blocks
+# where the fix had moved the backup copy, which must hold no GPT header
+# now), and sgdisk -v says of it exactly what it says of the original.
+check_original() {
+	_n=$1 _grown=${2:-}
+	_bs=$(bs_of "$_n")
+	set -- $(fx_esp "$C/$_n.orig" "$_bs")
+	_skip="--skip $1:$2"
+	_what="every byte as the original's, both GPT copies included (ESP aside)"
+	if [ -n "$_grown" ]; then
+		_size=$(stat -c %s "$C/$_n.img")
+		_skip="$_skip --skip $((_size - 33 * _bs)):$_size"
+		_what="every byte as the original's, both GPT copies included (ESP and the moved copy's 33 end blocks aside)"
+		if [ "$(dd if="$C/$_n.img" bs="$_bs" skip=$((_size / _bs - 1)) count=1 status=none | head -c 8)" = "EFI PART" ]; then
+			fail "disk $_n: a GPT header is left at the last LBA"
+		else
+			pass "disk $_n: no GPT header left at the last LBA"
+		fi
+	fi
+	judge "$C/$_n.cmp" "disk $_n: $_what" "disk $_n: not the original" \
+		compare_disk "$_n" "$C/$_n.orig" $_skip
+	fx_sgdisk "$C/$_n.img" "$_bs" -v 2>&1 | sed 's|/[^ ]*||g' >"$C/$_n.verify"
+	fx_sgdisk "$C/$_n.orig" "$_bs" -v 2>&1 | sed 's|/[^ ]*||g' >"$C/$_n.orig.verify"
+	judge "$C/$_n.vdiff" \
+		"disk $_n: sgdisk -v: $(grep -m 1 -E '^(No problems found|Identified)' "$C/$_n.verify"), as of the original" \
+		"disk $_n: sgdisk -v differs from the original's" \
+		diff "$C/$_n.orig.verify" "$C/$_n.verify"
 }
 
 # check_fixed NAME K [grown]: the K recovery entries are gone and nothing
@@ -205,26 +276,21 @@ check_fixed() {
 	fx_sfdisk_json "$_img" "$_bs" >"$C/$_n.json" 2>"$C/$_n.json.err"
 	_t=""
 	[ -n "$_grown" ] && _t=--grown
-	if python3 "$OVMF/gpttool.py" tables "$C/$_n.orig.json" "$C/$_n.json" \
-		--removed "$_k" $_t >"$C/$_n.tables" 2>&1; then
-		pass "disk $_n: $_k recovery entr$( [ "$_k" = 1 ] && echo y || echo ies) removed, every other entry unchanged at its index"
-	else
-		fail "disk $_n: table after the run"
-		detail <"$C/$_n.tables"
-	fi
+	judge "$C/$_n.tables" \
+		"disk $_n: $_k recovery entr$( [ "$_k" = 1 ] && echo y || echo ies) removed, every other entry unchanged at its index" \
+		"disk $_n: table after the run" \
+		python3 "$OVMF/gpttool.py" tables "$C/$_n.orig.json" "$C/$_n.json" \
+		--removed "$_k" $_t
 	# 3. Every byte outside the GPT copies and the ESP.
 	set -- $(fx_esp "$_orig" "$_bs")
 	_esp_start=$1 _esp_end=$2
 	_skip="--skip-gpt --skip $_esp_start:$_esp_end"
 	# A grown disk's protective MBR may get its size corrected.
 	[ -n "$_grown" ] && _skip="$_skip --skip-mbr"
-	if python3 "$OVMF/gpttool.py" compare "$_orig" "$_img" "$_bs" $_skip \
-		>"$C/$_n.cmp" 2>&1; then
-		pass "disk $_n: every byte outside the GPT copies and the ESP unchanged"
-	else
-		fail "disk $_n: bytes changed outside the GPT copies and the ESP"
-		detail <"$C/$_n.cmp"
-	fi
+	judge "$C/$_n.cmp" \
+		"disk $_n: every byte outside the GPT copies and the ESP unchanged" \
+		"disk $_n: bytes changed outside the GPT copies and the ESP" \
+		compare_disk "$_n" "$_orig" $_skip
 	# 4. The ESP: consistent, BCD intact, backup and log present.
 	check_esp "$_n" "$_esp_start" "$_esp_end" "$_grown"
 }
@@ -309,6 +375,15 @@ check_esp() {
 		fail "disk $_n: ESP: no line in \\EFI\\gptrim\\gptrim.log"
 		detail <"$C/$_n.gptrimlog"
 	fi
+}
+
+# shell_boot LOGNAME ARGS...: one boot of startup.nsh as shipped ("--apply
+# --then exit") in OVMF's shell from $C/startup.fat, made on first use.
+shell_boot() {
+	[ -f "$C/startup.fat" ] || fat_with startup "--apply --then exit"
+	_sb=$1
+	shift
+	boot "$_sb" --fat "$C/startup.fat" --skip-countdown "$@"
 }
 
 # fat_with NAME OPTIONS: a FAT disk image with gptrim.efi and a startup.nsh
