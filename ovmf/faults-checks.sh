@@ -4,8 +4,8 @@
 # the guest's writes, and the checks of the console, of the write
 # requests, of the table as Linux, EDK2 and sgdisk read it, of the bytes,
 # of the ESP backup and of a repair afterwards. Sourced by ovmf/faults.sh
-# after ovmf/checks.sh (whose check_end, check_exit, check_lasterror and
-# check_esp_fsck it uses).
+# after ovmf/checks.sh (whose check_end, check_exit, check_lasterror and,
+# from checks-disk.sh, compare_disk and check_esp_fsck it uses).
 # shellcheck shell=sh
 
 # rules TEXT: the blkdebug rules file of this case ($C/rules.conf).
