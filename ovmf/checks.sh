@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# How the end-to-end suites (e2e.sh, vmware.sh) boot gptrim against
-# fixture disks and judge the result: the fixtures of a case, one boot, and
-# the checks of the console, of a fixed disk (sgdisk -v, sfdisk, bytes
-# outside the GPT, the ESP's backup and log) and of untouched disks. Sourced
+# How the end-to-end suites (e2e.sh, undo.sh, uboot.sh, vmware.sh,
+# hostile.sh, faults.sh) boot gptrim against fixture disks and judge the
+# result: the fixtures of a case, one boot, and the checks of the console;
+# those of the disks (fixed, undone, untouched, the ESP) are in
+# ovmf/checks-disk.sh, which this file sources. Sourced
 # by sh after fixtures.sh and lib.sh; the suite sets here (ovmf/), BUILD,
 # BOOT_TIMEOUT and, where this machine has no loop devices with 4096-byte
 # blocks, NO_LOOP4K (why not: 4Kn fixtures are then skipped).
@@ -10,6 +11,7 @@
 # (its own "here" is elsewhere); the OVMF suites leave OVMF to default.
 # shellcheck shell=sh
 OVMF=${OVMF:-$here}
+. "$OVMF/checks-disk.sh"
 
 # disk NAME LAYOUT BS: a fixture $C/NAME.img and its pristine copy NAME.orig.
 disk() {
@@ -51,7 +53,19 @@ check_end() {
 		pass "$1: QEMU ended by $2 after $BOOT_SECS s"
 	else
 		fail "$1: QEMU exit $BOOT_RC ($BOOT_END after $BOOT_SECS s), expected $2"
-		tail -n 15 "$C/$1.txt" | detail
+		{ grep 'console.py' "$C/$1.err"; tail -n 15 "$C/$1.txt"; } | detail
+	fi
+}
+
+# check_both_seen LOGNAME WHAT: the app looked at two disks ("2 disk(s) to
+# look at").
+check_both_seen() {
+	if grep -q '^2 disk(s) to look at' "$C/$1.txt"; then
+		pass "$1: both $2 seen"
+	else
+		fail "$1: not both $2 seen"
+		{ grep 'disk(s) to look at' "$C/$1.txt"; tail -n 15 "$C/$1.txt"; } |
+			detail
 	fi
 }
 
@@ -109,6 +123,19 @@ check_summary() {
 	[ "${FW_REREADS:-yes}" = no ] || check_fw_view "$_log" "$_want"
 }
 
+# check_summaries LOGNAME WANT ALLOWED FAIL-TEXT: a disk's summary line
+# matches the ERE WANT (the first such line passes) and every one matches
+# the ERE ALLOWED; else FAIL-TEXT with the summaries.
+check_summaries() {
+	_want_line=$(summaries "$1" | grep -E "$2" | head -n 1)
+	if [ -n "$_want_line" ] && ! summaries "$1" | grep -qvE "$3"; then
+		pass "$1: console: $_want_line"
+	else
+		fail "$4"
+		summaries "$1" | detail
+	fi
+}
+
 # check_fw_view LOGNAME "K...": after each commit the firmware re-read the
 # disk and its partition handles were compared: one line per changed disk
 # with exactly K partitions gone and some present ("none" on either side
@@ -125,14 +152,26 @@ check_fw_view() {
 	fi
 }
 
-# check_exit LOGNAME N: the "gptrim: exit status N" line.
-check_exit() {
-	if grep -q "^gptrim: exit status $2 " "$C/$1.txt"; then
-		pass "$1: console: $(grep "^gptrim: exit status $2 " "$C/$1.txt")"
+# check_has LOGNAME FOUND PASS-TEXT FAIL-TEXT: FOUND (what the caller found
+# on LOGNAME's console) is not empty; else FAIL-TEXT with the console's end.
+check_has() {
+	if [ -n "$2" ]; then
+		pass "$3"
 	else
-		fail "$1: console: no 'gptrim: exit status $2'"
-		grep 'exit status' "$C/$1.txt" | detail
+		fail "$4"
+		tail -n 15 "$C/$1.txt" | detail
 	fi
+}
+
+# check_exit LOGNAME N: the last "gptrim: exit status ..." line is N's.
+check_exit() {
+	_line=$(grep -a '^gptrim: exit status ' "$C/$1.txt" | tail -n 1)
+	case $_line in
+	"gptrim: exit status $2 "*) pass "$1: console: $_line" ;;
+	*)
+		fail "$1: console: '${_line:-no exit status line}', expected exit status $2"
+		tail -n 10 "$C/$1.txt" | detail ;;
+	esac
 }
 
 # check_outcome LOGNAME STATUS TEXT RESULT: the console's exit status and
@@ -157,14 +196,14 @@ print(r["result"] + ": " + r["detail"])' "$OVMF/../fleet/filter_plugins" "$C/$1.
 }
 
 # check_lasterror LOGNAME WANT: the startup.nsh line "gptrim-exit X";
-# WANT is 0 or "nonzero".
+# WANT is a number or "nonzero".
 check_lasterror() {
 	_v=$(sed -n 's/^.*gptrim-exit \([^ ]*\).*$/\1/p' "$C/$1.txt" | tail -n 1)
 	case "$_v" in
 	0x*|[0-9]*) _n=$(printf '%d' "$_v" 2>/dev/null || echo x) ;;
 	*) _n=x ;;
 	esac
-	if [ "$2" = 0 ] && [ "$_n" = 0 ]; then
+	if [ "$2" != nonzero ] && [ "$_n" = "$2" ]; then
 		pass "$1: startup.nsh: %lasterror% $_v"
 	elif [ "$2" = nonzero ] && [ "$_n" != x ] && [ "$_n" != 0 ]; then
 		pass "$1: startup.nsh: %lasterror% $_v (non-zero)"
@@ -174,141 +213,13 @@ check_lasterror() {
 	fi
 }
 
-# check_untouched NAME...: byte-identical to the original, ESP included.
-check_untouched() {
-	for _n in "$@"; do
-		if python3 "$OVMF/gpttool.py" compare "$C/$_n.orig" "$C/$_n.img" \
-			"$(bs_of "$_n")" >"$C/$_n.cmp" 2>&1; then
-			pass "disk $_n: not one byte changed"
-		else
-			fail "disk $_n: changed"
-			detail <"$C/$_n.cmp"
-		fi
-	done
-}
-
-# check_fixed NAME K [grown]: the K recovery entries are gone and nothing
-# else changed; the backup and log on the ESP are right.
-check_fixed() {
-	_n=$1 _k=$2 _grown=${3:-}
-	_bs=$(bs_of "$_n")
-	_img=$C/$_n.img _orig=$C/$_n.orig
-	# 1. gdisk's own verification.
-	fx_sgdisk "$_img" "$_bs" -v >"$C/$_n.verify" 2>&1
-	if grep -q '^No problems found' "$C/$_n.verify"; then
-		pass "disk $_n: sgdisk -v: no problems found"
-	else
-		fail "disk $_n: sgdisk -v"
-		detail <"$C/$_n.verify"
-	fi
-	# 2. The table: K Windows RE entries gone, the rest unchanged in place.
-	fx_sfdisk_json "$_img" "$_bs" >"$C/$_n.json" 2>"$C/$_n.json.err"
-	_t=""
-	[ -n "$_grown" ] && _t=--grown
-	if python3 "$OVMF/gpttool.py" tables "$C/$_n.orig.json" "$C/$_n.json" \
-		--removed "$_k" $_t >"$C/$_n.tables" 2>&1; then
-		pass "disk $_n: $_k recovery entr$( [ "$_k" = 1 ] && echo y || echo ies) removed, every other entry unchanged at its index"
-	else
-		fail "disk $_n: table after the run"
-		detail <"$C/$_n.tables"
-	fi
-	# 3. Every byte outside the GPT copies and the ESP.
-	set -- $(fx_esp "$_orig" "$_bs")
-	_esp_start=$1 _esp_end=$2
-	_skip="--skip-gpt --skip $_esp_start:$_esp_end"
-	# A grown disk's protective MBR may get its size corrected.
-	[ -n "$_grown" ] && _skip="$_skip --skip-mbr"
-	if python3 "$OVMF/gpttool.py" compare "$_orig" "$_img" "$_bs" $_skip \
-		>"$C/$_n.cmp" 2>&1; then
-		pass "disk $_n: every byte outside the GPT copies and the ESP unchanged"
-	else
-		fail "disk $_n: bytes changed outside the GPT copies and the ESP"
-		detail <"$C/$_n.cmp"
-	fi
-	# 4. The ESP: consistent, BCD intact, backup and log present.
-	check_esp "$_n" "$_esp_start" "$_esp_end" "$_grown"
-}
-
-# fsinfo_hint_only FSCK-LOG: fsck.fat -n found nothing but a wrong free
-# cluster count, which is FAT32's FSInfo hint (Microsoft's FAT
-# specification: "not necessarily correct"; drivers recount it).
-fsinfo_hint_only() {
-	grep -q '^Free cluster summary wrong' "$1" &&
-		! grep -vE '^(fsck\.fat [0-9.]+ \(|Free cluster summary wrong|  Auto-correcting\.$|Leaving filesystem unchanged\.$|.*: [0-9]+ files, [0-9]+/[0-9]+ clusters$|$)' "$1" |
-		grep -q .
-}
-
-# check_esp_fsck NAME START END: fsck.fat -n of the ESP at bytes
-# START..END of $C/NAME.img finds nothing (ESP_FSINFO_STALE: but the
-# FSInfo hint).
-check_esp_fsck() {
-	dd if="$C/$1.img" of="$C/$1.espimg" bs=1M skip="$2" count=$(($3 - $2)) \
-		iflag=skip_bytes,count_bytes status=none
-	if fsck.fat -n "$C/$1.espimg" >"$C/$1.fsck" 2>&1; then
-		pass "disk $1: ESP file system clean (fsck.fat -n)"
-	elif [ -n "${ESP_FSINFO_STALE:-}" ] && fsinfo_hint_only "$C/$1.fsck"; then
-		pass "disk $1: ESP file system clean (fsck.fat -n) but for the FAT32 FSInfo free-cluster hint ($ESP_FSINFO_STALE)"
-	else
-		fail "disk $1: ESP file system (fsck.fat -n)"
-		detail <"$C/$1.fsck"
-	fi
-	rm -f "$C/$1.espimg"
-}
-
-# check_esp NAME START END [grown]
-# ESP_FSINFO_STALE (a reason): accept a stale FSInfo free count, which some
-# firmware's FAT driver leaves (ovmf/uboot.sh).
-check_esp() {
-	_n=$1 _s=$2 _e=$3 _grown=$4
-	_bs=$(bs_of "$_n")
-	_img=$C/$_n.img
-	check_esp_fsck "$_n" "$_s" "$_e"
-	_at="$_img@@$_s"
-	mcopy -n -i "$C/$_n.orig@@$_s" ::/EFI/Microsoft/Boot/BCD "$C/$_n.bcd.orig" 2>/dev/null
-	if mcopy -n -i "$_at" ::/EFI/Microsoft/Boot/BCD "$C/$_n.bcd" 2>"$C/$_n.mt" &&
-		cmp -s "$C/$_n.bcd" "$C/$_n.bcd.orig"; then
-		pass "disk $_n: ESP: \\EFI\\Microsoft\\Boot\\BCD intact"
-	else
-		fail "disk $_n: ESP: \\EFI\\Microsoft\\Boot\\BCD damaged"
-		detail <"$C/$_n.mt"
-	fi
-	_guid=$(guid_of "$_n")
-	mdir -b -i "$_at" ::/EFI/gptrim >"$C/$_n.mdir" 2>&1
-	_file=$(grep -i "/$_guid\.gpt\$" "$C/$_n.mdir" | head -n 1)
-	if [ -z "$_file" ]; then
-		fail "disk $_n: ESP: no \\EFI\\gptrim\\$_guid.gpt"
-		detail <"$C/$_n.mdir"
-		return
-	fi
-	mcopy -n -i "$_at" "$_file" "$C/$_n.backup.gpt"
-	fx_sgdisk "$C/$_n.orig" "$_bs" -b "$C/$_n.sgdisk.gpt" >/dev/null 2>&1
-	if cmp "$C/$_n.backup.gpt" "$C/$_n.sgdisk.gpt" >"$C/$_n.bcmp" 2>&1; then
-		pass "disk $_n: ESP: ${_file#::/} is byte-identical to sgdisk --backup of the original"
-	else
-		fail "disk $_n: ESP: ${_file#::/} differs from sgdisk --backup of the original"
-		{ cat "$C/$_n.bcmp"; ls -l "$C/$_n.backup.gpt" "$C/$_n.sgdisk.gpt"; } | detail
-	fi
-	# Undo on a copy with gdisk alone: the original disk comes back.
-	cp --sparse=always "$_img" "$C/$_n.restored"
-	fx_sgdisk "$C/$_n.restored" "$_bs" --load-backup="$C/$_n.backup.gpt" \
-		>"$C/$_n.load" 2>&1
-	_skip="--skip $_s:$_e"
-	[ -n "$_grown" ] && _skip="$_skip --skip-gpt --skip-mbr"
-	if python3 "$OVMF/gpttool.py" compare "$C/$_n.orig" "$C/$_n.restored" \
-		"$_bs" $_skip >>"$C/$_n.load" 2>&1; then
-		pass "disk $_n: sgdisk --load-backup of it restores the original disk byte for byte (ESP aside)"
-	else
-		fail "disk $_n: sgdisk --load-backup of the backup does not give back the original"
-		detail <"$C/$_n.load"
-	fi
-	rm -f "$C/$_n.restored"
-	if mtype -i "$_at" ::/EFI/gptrim/gptrim.log >"$C/$_n.gptrimlog" 2>&1 &&
-		grep -q 'removed' "$C/$_n.gptrimlog"; then
-		pass "disk $_n: ESP: gptrim.log: $(tail -n 1 "$C/$_n.gptrimlog" | tr -d '\r' | cut -c1-100)"
-	else
-		fail "disk $_n: ESP: no line in \\EFI\\gptrim\\gptrim.log"
-		detail <"$C/$_n.gptrimlog"
-	fi
+# shell_boot LOGNAME ARGS...: one boot of startup.nsh as shipped ("--apply
+# --then exit") in OVMF's shell from $C/startup.fat, made on first use.
+shell_boot() {
+	[ -f "$C/startup.fat" ] || fat_with startup "--apply --then exit"
+	_sb=$1
+	shift
+	boot "$_sb" --fat "$C/startup.fat" --skip-countdown "$@"
 }
 
 # fat_with NAME OPTIONS: a FAT disk image with gptrim.efi and a startup.nsh

@@ -32,11 +32,11 @@ expectation was still pending when QEMU exited (--strict) or a QMP command
 of --qmp-start/--qmp-on failed.
 A last line "console.py: qemu exit S (REASON) after T s" goes to stderr, where
 REASON is QMP's SHUTDOWN reason (guest-shutdown, guest-reset, ...) or none.
+The Qmp client is in ovmf/qmp.py, what the console's text triggers in
+ovmf/consolewatch.py.
 """
 import argparse
-import json
 import os
-import select
 import selectors
 import signal
 import socket
@@ -45,10 +45,8 @@ import sys
 import tempfile
 import time
 
-
-def unescape(s):
-    return (s.replace("\\r", "\r").replace("\\n", "\n")
-            .replace("\\e", "\x1b").replace("\\\\", "\\"))
+from consolewatch import Reactions
+from qmp import Qmp, qmp_commands, save_blockstats
 
 
 def parse_args():
@@ -87,88 +85,6 @@ def parse_args():
     return a
 
 
-def qmp_commands(text):
-    """A QMP command object, or an array of them, from JSON text."""
-    try:
-        v = json.loads(text)
-    except ValueError as e:
-        raise ValueError("bad QMP JSON %r: %s" % (text, e))
-    cmds = v if isinstance(v, list) else [v]
-    for c in cmds:
-        if not isinstance(c, dict) or "execute" not in c:
-            raise ValueError("not a QMP command: %r" % (c,))
-    return cmds
-
-
-class Qmp:
-    """Just enough QMP: negotiate, issue commands, collect events."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-        self.reason = None
-        self.shutdown_at = None
-        self.ready = False
-        self.replies = []
-        self.next_id = 0
-
-    def send(self, cmd, msg_id=None, **args):
-        msg = {"execute": cmd}
-        if args:
-            msg["arguments"] = args
-        if msg_id is not None:
-            msg["id"] = msg_id
-        try:
-            self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        except OSError:
-            pass
-
-    def feed(self, data):
-        self.buf += data
-        while b"\n" in self.buf:
-            line, self.buf = self.buf.split(b"\n", 1)
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
-            if "QMP" in msg:
-                self.send("qmp_capabilities")
-                self.ready = True
-            elif msg.get("event") == "SHUTDOWN":
-                self.reason = msg.get("data", {}).get("reason")
-                self.shutdown_at = time.monotonic()
-            elif "return" in msg or "error" in msg:
-                self.replies.append(msg)
-
-    def call(self, cmd, timeout=10, **args):
-        """Send a command and wait for its reply, matched by id (events
-        are kept; a late reply to qmp_capabilities is not taken)."""
-        self.next_id += 1
-        want = "console.py-%d" % self.next_id
-        self.replies = []
-        self.send(cmd, msg_id=want, **args)
-        end = time.monotonic() + timeout
-
-        def mine():
-            return [r for r in self.replies if r.get("id") == want]
-        while not mine() and time.monotonic() < end:
-            r, _, _ = select.select([self.sock], [], [],
-                                    max(0, end - time.monotonic()))
-            if not r:
-                break
-            try:
-                data = self.sock.recv(65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                break
-            if not data:
-                break
-            self.feed(data)
-        return mine()[0] if mine() else None
-
-
-
 def drain(sock, sink):
     """Hand everything left on sock to sink, until EOF or a 1 s lull."""
     sock.setblocking(True)
@@ -181,19 +97,6 @@ def drain(sock, sink):
             sink(data)
     except OSError:
         pass
-
-def save_blockstats(qmp, path, start):
-    """The guest powered off (QEMU paused by -no-shutdown): its disks' I/O
-    counters, then quit."""
-    r = qmp.call("query-blockstats")
-    # Under -icount, the guest instructions executed: a clock that the
-    # host's load does not move (query-replay works without a replay).
-    icount = (qmp.call("query-replay") or {}).get("return", {}).get("icount")
-    with open(path, "w") as f:
-        json.dump({"shutdown_s": round(qmp.shutdown_at - start, 3),
-                   "reason": qmp.reason, "icount": icount,
-                   "blockstats": r.get("return") if r else None}, f)
-    qmp.send("quit")
 
 
 def main():
@@ -245,43 +148,8 @@ def main():
     if pipe_out:
         os.set_blocking(qemu.stdout.fileno(), False)
         sel.register(qemu.stdout, selectors.EVENT_READ, ("pipe", "qemu"))
-    serial = None
-    qmp = None
-    qmp_failed = []
+    r = Reactions(a, start)
     started = not a.qmp_start
-    qsteps = list(a.qmp_on)
-    qbuf = {"console": b"", "qemu": b""}   # text a step may still match
-
-    def run_qmp(cmds, why):
-        for c in cmds:
-            r = qmp.call(c["execute"], **c.get("arguments", {}))
-            ok = r is not None and "error" not in r
-            print("console.py: qmp (%s) %s -> %s" % (
-                why, json.dumps(c), json.dumps(r) if r is not None
-                else "no reply"), file=sys.stderr)
-            if not ok:
-                qmp_failed.append(c)
-
-    def run_qmp_steps():
-        # Each step matches only what its source printed after the
-        # previous step ran.
-        while qsteps and qmp is not None and qmp.ready:
-            src, text, cmds = qsteps[0]
-            i = qbuf[src].find(text.encode())
-            if i < 0:
-                return
-            for k in qbuf:
-                qbuf[k] = qbuf[k][i + len(text):] if k == src else b""
-            qsteps.pop(0)
-            run_qmp(cmds, "on %s %r" % (src, text))
-    seen = b""          # console text not yet consumed by a match
-    steps = list(zip(a.expect, a.send))
-    dumps = list(a.screendump)
-    quits = [q.encode() for q in a.quit_on]
-    qseen = b""
-    dseen = b""
-    marks = {m: None for m in a.mark}
-    mseen = b""
     timed_out = False
     rc = None
     while True:
@@ -292,9 +160,9 @@ def main():
         if now >= deadline:
             timed_out = True
             break
-        if not started and qmp is not None and qmp.ready:
-            run_qmp(a.qmp_start, "start")
-            run_qmp([{"execute": "cont"}], "start")
+        if not started and r.qmp is not None and r.qmp.ready:
+            r.run_qmp(a.qmp_start, "start")
+            r.run_qmp([{"execute": "cont"}], "start")
             started = True
         for key, _ in sel.select(timeout=min(0.2, deadline - now)):
             kind, name = key.data
@@ -308,9 +176,7 @@ def main():
                     continue
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
-                if qsteps:
-                    qbuf["qemu"] = (qbuf["qemu"] + data)[-65536:]
-                    run_qmp_steps()
+                r.qemu_output(data)
                 continue
             if kind == "listen":
                 conn, _ = key.fileobj.accept()
@@ -318,9 +184,9 @@ def main():
                 sel.unregister(key.fileobj)
                 sel.register(conn, selectors.EVENT_READ, ("conn", name))
                 if name == "serial":
-                    serial = conn
+                    r.serial = conn
                 else:
-                    qmp = Qmp(conn)
+                    r.qmp = Qmp(conn)
                 continue
             try:
                 data = key.fileobj.recv(65536)
@@ -332,9 +198,9 @@ def main():
                 sel.unregister(key.fileobj)
                 continue
             if name == "qmp":
-                qmp.feed(data)
-                if a.blockstats and qmp.shutdown_at is not None:
-                    save_blockstats(qmp, a.blockstats, start)
+                r.qmp.feed(data)
+                if a.blockstats and r.qmp.shutdown_at is not None:
+                    save_blockstats(r.qmp, a.blockstats, start)
                     a.blockstats = None
                 continue
             log.write(data)
@@ -342,55 +208,7 @@ def main():
             if a.show:
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
-            seen += data
-            if quits and qmp is not None:
-                qseen = (qseen + data)[-65536:]
-                if any(q in qseen for q in quits):
-                    qmp.send("quit")
-                    quits = []
-            if any(v is None for v in marks.values()):
-                mseen = (mseen + data)[-65536:]
-                for m, v in marks.items():
-                    if v is None and m.encode() in mseen:
-                        marks[m] = time.monotonic() - start
-            # Screendumps first and synchronously: a key sent below must not
-            # change the screen before it is saved.
-            if dumps and qmp is not None:
-                dseen = (dseen + data)[-65536:]
-                for d in list(dumps):
-                    if d[0].encode() in dseen:
-                        r = qmp.call("screendump",
-                                     filename=os.path.abspath(d[1]))
-                        if r is None or "error" in r:
-                            print("console.py: screendump failed: %r" % (r,),
-                                  file=sys.stderr)
-                        dumps.remove(d)
-            # QMP steps next, also before any key of this output is sent.
-            if qsteps:
-                qbuf["console"] = (qbuf["console"] + data)[-65536:]
-                run_qmp_steps()
-            # Firmware consoles redraw with escape sequences: match on text
-            # with them left in; callers choose plain words.
-            progressed = True
-            while progressed:
-                progressed = False
-                if steps:
-                    text = steps[0][0].encode()
-                    i = seen.find(text)
-                    if i >= 0:
-                        keys = unescape(steps[0][1]).encode()
-                        try:
-                            serial.sendall(keys)
-                        except OSError:
-                            pass
-                        seen = seen[i + len(text):]
-                        steps.pop(0)
-                        progressed = True
-            # Keep the tail only: enough for any expected text to straddle.
-            if not steps:
-                seen = b""
-            elif len(seen) > 1 << 20:
-                seen = seen[-4096:]
+            r.console(data)
     if timed_out:
         qemu.terminate()
         try:
@@ -405,7 +223,7 @@ def main():
             log.write(data)
             if a.show:
                 sys.stdout.buffer.write(data)
-        sinks = {"serial": to_log, "qmp": qmp.feed}
+        sinks = {"serial": to_log, "qmp": r.qmp.feed}
         for key in list(sel.get_map().values()):
             if key.data[0] == "conn" and key.data[1] in sinks:
                 drain(key.fileobj, sinks[key.data[1]])
@@ -417,7 +235,7 @@ def main():
     if a.show:
         sys.stdout.flush()
     elapsed = time.monotonic() - start
-    reason = qmp.reason if qmp and qmp.reason else "none"
+    reason = r.qmp.reason if r.qmp and r.qmp.reason else "none"
     if timed_out:
         reason = "timeout"
     for p in (ser_path, qmp_path):
@@ -426,21 +244,7 @@ def main():
         except OSError:
             pass
     os.rmdir(rundir)
-    for m, v in marks.items():
-        if v is not None:
-            print("console.py: mark %r at %.1f s" % (m, v), file=sys.stderr)
-    if steps:
-        print("console.py: still waiting for %r" % steps[0][0],
-              file=sys.stderr)
-        if a.strict and rc == 0:
-            rc = 125
-    if qsteps:
-        print("console.py: still waiting for %r on %s (--qmp-on)" %
-              (qsteps[0][1], qsteps[0][0]), file=sys.stderr)
-        if a.strict and rc == 0:
-            rc = 125
-    if qmp_failed and rc == 0:
-        rc = 125
+    rc = r.report(rc, a.strict)
     print("console.py: qemu exit %d (%s) after %.1f s" % (rc, reason, elapsed),
           file=sys.stderr)
     return rc

@@ -116,15 +116,25 @@ fx_new() {
 	truncate -s "$FX_SIZE" "$1"
 }
 
-fx_ws2019() {
-	fx_new "$1"
-	fx_sgdisk "$1" "$2" -o \
-		-n 1:0:+499M -t 1:2700 -c 1:"Basic data partition" \
+# fx_recovery_first IMG BS REC-SIZE C-END [SGDISK-ARGS...]: Setup's layout
+# (Recovery REC-SIZE, ESP 99M, MSR 16M, C: ending at C-END, sgdisk's -n
+# form) and SGDISK-ARGS after it; the ESP formatted.
+fx_recovery_first() {
+	_img=$1 _bs=$2 _rec=$3 _cend=$4
+	shift 4
+	fx_new "$_img"
+	fx_sgdisk "$_img" "$_bs" -o \
+		-n 1:0:+"$_rec" -t 1:2700 -c 1:"Basic data partition" \
 		-A 1:set:0 -A 1:set:63 \
 		-n 2:0:+99M -t 2:ef00 -c 2:"EFI system partition" -A 2:set:63 \
 		-n 3:0:+16M -t 3:0c01 -c 3:"Microsoft reserved partition" \
-		-n 4:0:0 -t 4:0700 -c 4:"Basic data partition" >/dev/null || return 1
-	fx_format_esp "$1" "$2" 2
+		-n 4:0:"$_cend" -t 4:0700 -c 4:"Basic data partition" "$@" \
+		>/dev/null || return 1
+	fx_format_esp "$_img" "$_bs" 2
+}
+
+fx_ws2019() {
+	fx_recovery_first "$1" "$2" 499M 0 || return 1
 	fx_mark_parts "$1" "$2" 1 3 4
 	set -- "$1" "$2" $(fx_part "$1" "$2" 4)
 	fx_mark "$1" $(($4 - 65536))
@@ -142,15 +152,8 @@ fx_ws2022() {
 }
 
 fx_tworec() {
-	fx_new "$1"
-	fx_sgdisk "$1" "$2" -o \
-		-n 1:0:+300M -t 1:2700 -c 1:"Basic data partition" \
-		-A 1:set:0 -A 1:set:63 \
-		-n 2:0:+99M -t 2:ef00 -c 2:"EFI system partition" -A 2:set:63 \
-		-n 3:0:+16M -t 3:0c01 -c 3:"Microsoft reserved partition" \
-		-n 4:0:-300M -t 4:0700 -c 4:"Basic data partition" \
-		-n 5:0:0 -t 5:2700 -A 5:set:0 -A 5:set:63 >/dev/null || return 1
-	fx_format_esp "$1" "$2" 2
+	fx_recovery_first "$1" "$2" 300M -300M \
+		-n 5:0:0 -t 5:2700 -A 5:set:0 -A 5:set:63 || return 1
 	fx_mark_parts "$1" "$2" 1 3 4 5
 }
 

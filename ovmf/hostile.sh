@@ -17,21 +17,19 @@
 # "gptrim: disk N ...: refused: ...", the line "gptrim: exit status 4", the
 # VM powered off by the app, and the disk image byte-identical afterwards.
 # The hybrid MBR case expects the removal to succeed ("removed 1, healthy",
-# "exit status 0"), the hybrid MBR reported, LBA 0 byte-identical, sgdisk -v
-# clean, the table without its recovery entry and every byte outside the
-# GPT copies and the ESP unchanged.
+# "exit status 0"), the hybrid MBR reported, LBA 0 byte-identical, and the
+# disk judged as ovmf/e2e.sh judges a fix (check_fixed): sgdisk -v clean,
+# the table without its recovery entry, every byte outside the GPT copies
+# and the ESP unchanged, the ESP's backup and log.
 # Prints "PASS: case: what" / "FAIL: case: what" / "SKIP: what (why)" lines
 # and "# ovmf-hostile: N cases in S s".
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-suite_env HOSTILE ovmf-hostile
-. "$here/fixtures.sh"
+suite_init HOSTILE ovmf-hostile 150
 ISO=$W/unattended.iso
 OPTIONS="--apply --then shutdown"
-BOOT_TIMEOUT=${HOSTILE_BOOT_TIMEOUT:-150}
 POKE="python3 $top/tests/fixtures/gptpoke.py"
 
 CASES="inverted-both count0-both reserved4k-both disk-guids dup-guids
@@ -39,18 +37,18 @@ start-gt-end hybrid"
 
 # ---------------------------------------------------------------- helpers ---
 
-# disk LAYOUT BS GPTPOKE-ARGS...: the fixture $C/sys.img damaged by gptpoke
-# (no arguments: as it is), and its copy sys.orig.
-disk() {
-	_layout=$1 BS=$2
+# poked LAYOUT BS GPTPOKE-ARGS...: the fixture $C/sys.img (ovmf/checks.sh's
+# disk) damaged by gptpoke (no arguments: as it is), and its copy sys.orig.
+poked() {
+	disk sys "$1" "$2" || return 1
 	shift 2
-	if [ "$BS" = 4096 ] && [ -n "${NO_LOOP4K:-}" ]; then
-		skip "the case needs a 4Kn fixture ($NO_LOOP4K)"
-		return 1
-	fi
-	"fx_$_layout" "$C/sys.img" "$BS" >"$C/fixture.log" 2>&1 ||
-		{ fail "making the $_layout fixture"; detail <"$C/fixture.log"; return 1; }
-	if [ $# -gt 0 ] && ! $POKE "$C/sys.img" -b "$BS" "$@" >"$C/poke.log" 2>&1; then
+	poke "$@"
+}
+
+# poke GPTPOKE-ARGS...: $C/sys.img damaged by gptpoke, and its copy
+# sys.orig.
+poke() {
+	if [ $# -gt 0 ] && ! $POKE "$C/sys.img" -b "$(bs_of sys)" "$@" >"$C/poke.log" 2>&1; then
 		fail "gptpoke $*"
 		detail <"$C/poke.log"
 		return 1
@@ -58,72 +56,46 @@ disk() {
 	cp --sparse=always "$C/sys.img" "$C/sys.orig"
 }
 
-# boot CTRL: the ISO against sys.img on controller CTRL; the console in
-# run.txt (no escapes, no CRs).
-boot() {
-	BOOT_RC=0
-	"$here/boot.sh" --log "$C/run.log" --timeout "$BOOT_TIMEOUT" \
-		--iso "$ISO" --disk "$C/sys.img:$1:$BS" 2>"$C/run.err" ||
-		BOOT_RC=$?
-	boot_end run
-	if [ "$BOOT_RC" = 0 ] && [ "$BOOT_END" = guest-shutdown ]; then
-		pass "the app powered the VM off after $BOOT_SECS s"
-	else
-		fail "QEMU exit $BOOT_RC ($BOOT_END after $BOOT_SECS s), expected guest-shutdown"
-		tail -n 15 "$C/run.txt" | detail
-	fi
+# iso_boot CTRL: the ISO against sys.img on controller CTRL, powered off by
+# the app.
+iso_boot() {
+	boot run --iso "$ISO" $(disk_args "sys:$1")
+	check_end run guest-shutdown
 }
-
-summary() { grep -aE '^ *gptrim: disk [0-9]+ .*: ' "$C/run.txt" | sed 's/^ *//'; }
 
 # check_refused KEY: "gptrim: disk 1 ...: refused: ...KEY...", nothing
 # removed.
 check_refused() {
-	_line=$(summary | grep -F ': refused: ' | head -n 1)
+	_line=$(summaries run | grep -F ': refused: ' | head -n 1)
 	case $_line in
 	"gptrim: disk 1 "*": refused: "*"$1"*)
-		if summary | grep -qE ': removed [0-9]'; then
+		if summaries run | grep -qE ': removed [0-9]'; then
 			fail "console: a removal besides the refusal"
-			summary | detail
+			summaries run | detail
 		else
 			pass "console: $_line"
 		fi ;;
 	*)
 		fail "console: no 'gptrim: disk 1 ...: refused: ...$1...' line"
-		{ summary; [ -n "$(summary)" ] || tail -n 15 "$C/run.txt"; } | detail ;;
+		{ summaries run; [ -n "$(summaries run)" ] || tail -n 15 "$C/run.txt"; } | detail ;;
 	esac
 }
 
-# check_status N: the app's "gptrim: exit status N (...)" line.
-check_status() {
-	_line=$(grep -a '^gptrim: exit status ' "$C/run.txt" | tail -n 1)
-	case $_line in
-	"gptrim: exit status $1 "*) pass "console: $_line" ;;
-	*)
-		fail "console: '${_line:-no exit status line}', expected exit status $1"
-		tail -n 10 "$C/run.txt" | detail ;;
-	esac
-}
-
-check_untouched() {
-	if python3 "$here/gpttool.py" compare "$C/sys.orig" "$C/sys.img" "$BS" \
-		>"$C/cmp" 2>&1; then
-		pass "the disk is byte-identical to before the boot"
-	else
-		fail "the disk was changed"
-		detail <"$C/cmp"
-	fi
+# refused CTRL KEY: the disk refused with KEY, exit status 4, not one byte
+# written.
+refused() {
+	iso_boot "$1"
+	check_refused "$2"
+	check_exit run 4
+	check_untouched sys
 }
 
 # refuse CTRL LAYOUT BS KEY GPTPOKE-ARGS...
 refuse() {
 	_ctrl=$1 _layout=$2 _bs=$3 _key=$4
 	shift 4
-	disk "$_layout" "$_bs" "$@" || return
-	boot "$_ctrl"
-	check_refused "$_key"
-	check_status 4
-	check_untouched
+	poked "$_layout" "$_bs" "$@" || return
+	refused "$_ctrl" "$_key"
 }
 
 # ------------------------------------------------------------------ cases ---
@@ -158,35 +130,33 @@ case_dup_guids() {
 
 case_start_gt_end() {
 	# Entry 1 (the ESP) ends one LBA before it starts.
-	disk ws2019 512 || return
+	poked ws2019 512 || return
 	_esp=$(fx_sgdisk "$C/sys.img" 512 -i 2 | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
-	$POKE "$C/sys.img" -b 512 --copy both --entry "1:end=$((_esp - 1))" \
-		--fix-crc >"$C/poke.log" 2>&1 || { fail "gptpoke"; return; }
-	cp --sparse=always "$C/sys.img" "$C/sys.orig"
-	boot nvme
-	check_refused "StartingLBA $_esp > EndingLBA $((_esp - 1))"
-	check_status 4
-	check_untouched
+	poke --copy both --entry "1:end=$((_esp - 1))" --fix-crc || return
+	refused nvme "StartingLBA $_esp > EndingLBA $((_esp - 1))"
 }
 
 # A hybrid MBR (sgdisk -h 2: the ESP beside the 0xEE record): reported,
-# kept byte for byte, and the removal goes ahead.
+# kept byte for byte, and the removal goes ahead: the disk judged as the
+# end-to-end suite judges a fix (ovmf/checks.sh: sgdisk -v, the table,
+# every byte outside the GPT copies and the ESP, LBA 0 included, the ESP's
+# backup and log).
 case_hybrid() {
-	disk ws2019 512 || return
+	poked ws2019 512 || return
 	sgdisk -h 2 "$C/sys.img" >"$C/hybrid.log" 2>&1 ||
 		{ fail "sgdisk -h 2"; detail <"$C/hybrid.log"; return; }
 	cp --sparse=always "$C/sys.img" "$C/sys.orig"
-	fx_sfdisk_json "$C/sys.orig" 512 >"$C/orig.json" 2>/dev/null
-	boot virtio
-	_line=$(summary | head -n 1)
-	if [ "$(summary | wc -l)" = 1 ] &&
+	fx_sfdisk_json "$C/sys.orig" 512 >"$C/sys.orig.json" 2>/dev/null
+	iso_boot virtio
+	_line=$(summaries run | head -n 1)
+	if [ "$(summaries run | wc -l)" = 1 ] &&
 		echo "$_line" | grep -qE '^gptrim: disk 1 .*: removed 1, healthy$'; then
 		pass "console: $_line"
 	else
 		fail "console: expected one 'gptrim: disk 1 ...: removed 1, healthy'"
-		{ summary; tail -n 15 "$C/run.txt"; } | detail
+		{ summaries run; tail -n 15 "$C/run.txt"; } | detail
 	fi
-	check_status 0
+	check_exit run 0
 	if tr '\n' ' ' <"$C/run.txt" | tr -s ' ' |
 		grep -q 'hybrid MBR (0xEE record and 1 other record(s)); it is kept byte for byte'; then
 		pass "console: the hybrid MBR is reported and kept"
@@ -194,66 +164,30 @@ case_hybrid() {
 		fail "console: no 'hybrid MBR ... kept byte for byte'"
 		grep -a -i 'mbr' "$C/run.txt" | detail
 	fi
-	if cmp -n 512 "$C/sys.orig" "$C/sys.img" >"$C/cmp0" 2>&1; then
-		pass "LBA 0 (the hybrid MBR) byte-identical"
-	else
-		fail "LBA 0 changed"
-		detail <"$C/cmp0"
-	fi
-	sgdisk -v "$C/sys.img" >"$C/verify" 2>&1
-	if grep -q '^No problems found' "$C/verify"; then
-		pass "sgdisk -v: no problems found"
-	else
-		fail "sgdisk -v"
-		detail <"$C/verify"
-	fi
-	fx_sfdisk_json "$C/sys.img" 512 >"$C/new.json" 2>/dev/null
-	if python3 "$here/gpttool.py" tables "$C/orig.json" "$C/new.json" \
-		--removed 1 >"$C/tables" 2>&1; then
-		pass "the recovery entry removed, every other entry unchanged at its index"
-	else
-		fail "the table after the run"
-		detail <"$C/tables"
-	fi
-	set -- $(fx_esp "$C/sys.orig" 512)
-	if python3 "$here/gpttool.py" compare "$C/sys.orig" "$C/sys.img" 512 \
-		--skip-gpt --skip "$1:$2" >"$C/cmp" 2>&1; then
-		pass "every byte outside the GPT copies and the ESP unchanged, LBA 0 included"
-	else
-		fail "bytes changed outside the GPT copies and the ESP"
-		detail <"$C/cmp"
-	fi
+	judge "$C/cmp0" "LBA 0 (the hybrid MBR) byte-identical" "LBA 0 changed" \
+		cmp -n 512 "$C/sys.orig" "$C/sys.img"
+	check_fixed sys 1
 }
 
 run_case() {
 	case_dir "$1"
 	case_call
-	if [ "$FAILED" = 0 ] && [ -z "${HOSTILE_KEEP:-}" ]; then
-		rm -f "$C"/sys.img "$C"/sys.orig
-	fi
+	case_clean "${HOSTILE_KEEP:-}" sys.img sys.orig
 }
 
 # ------------------------------------------------------------------ setup ---
 
 prereqs() {
 	need_tools qemu-system-x86_64 sgdisk sfdisk losetup flock mformat mcopy \
-		mtype xorriso mkfs.vfat python3 || return 1
+		mtype mdir xorriso mkfs.vfat fsck.fat python3 || return 1
 	need_ovmf OVMF_CODE_4M.fd OVMF_VARS_4M.fd || return 1
 	[ -r "$BUILD/gptrim.efi" ] || { echo "$BUILD/gptrim.efi not built"; return 1; }
 }
 
 # ------------------------------------------------------------------- main ---
 
-suite_entry "$@"
-
-suite_prereqs ovmf-hostile
-cases=${*:-$CASES}
-start=$(date +%s)
-rm -rf "$W"
-mkdir -p "$W/cases"
-: >"$FX_LOCK"
+suite_start ovmf-hostile "$@"
+suite_fresh
 private_iso "$OPTIONS" "$ISO" || exit 1
-run_cases "$JOBS" $cases
-detach_loops
-print_results $cases
+suite_cases $cases
 suite_exit ovmf-hostile "$start" $cases

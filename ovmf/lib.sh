@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: MIT
-# What the OVMF suites (e2e.sh, hostile.sh, faults.sh, vmware.sh) share:
-# the result lines of a case, the case's directory, the end of a boot, the
-# checks of what a suite needs, an ISO built apart from the shared one, and
-# the parallel run of the cases with the collection of their results.
-# Sourced by sh, after the suite has set here and top; suite_env sets the
-# rest of what the suite and these helpers use.
+# What the OVMF suites (e2e.sh, hostile.sh, faults.sh, undo.sh, uboot.sh,
+# vmware.sh; fleet/test/fleet.sh) share: their start, the result lines of a
+# case and one pass-or-fail judge, the case's directory and its clean-up,
+# the end of a boot, the checks of what a suite needs, an ISO built apart
+# from the shared one, and the parallel run of the cases with the
+# collection of their results. Sourced by sh after the suite has set here
+# (ovmf/); suite_init (or, with top set, suite_env) sets the rest of what
+# the suite and these helpers use.
 # shellcheck shell=sh
 
-# suite_env PREFIX DIR: BUILD (absolute, under $top unless given so), MAKE,
-# W (${PREFIX}_DIR, else $BUILD/DIR), JOBS (${PREFIX}_JOBS, else 2), the
-# fixtures' losetup lock in W, and mtools without its geometry check.
+# suite_env PREFIX DIR [TIMEOUT]: BUILD (absolute, under $top unless given
+# so), MAKE, W (${PREFIX}_DIR, else $BUILD/DIR), JOBS (${PREFIX}_JOBS, else
+# 2), ISO_DIR ($W/iso), BOOT_TIMEOUT (${PREFIX}_BOOT_TIMEOUT, else TIMEOUT,
+# else 180), the fixtures' losetup lock in W, and mtools without its
+# geometry check.
 # shellcheck disable=SC2034,SC2154 # MAKE, JOBS, FX_LOCK and top: the suite's
 suite_env() {
 	BUILD=${BUILD:-build}
@@ -17,8 +21,20 @@ suite_env() {
 	MAKE=${MAKE:-make}
 	eval "W=\${${1}_DIR:-\$BUILD/$2}"
 	eval "JOBS=\${${1}_JOBS:-2}"
+	eval "BOOT_TIMEOUT=\${${1}_BOOT_TIMEOUT:-${3:-180}}"
+	ISO_DIR=$W/iso
 	export MTOOLS_SKIP_CHECK=1
 	FX_LOCK=$W/fx.lock
+}
+
+# suite_init PREFIX DIR TIMEOUT: what an ovmf/ suite starts with: top (the
+# project), suite_env, then ovmf/fixtures.sh and ovmf/checks.sh. The suite
+# has set here (ovmf/).
+suite_init() {
+	top=$(cd "$here/.." && pwd)
+	suite_env "$1" "$2" "$3"
+	. "$here/fixtures.sh"
+	. "$here/checks.sh"
 }
 
 # ---------------------------------------------------------- result lines ---
@@ -32,6 +48,20 @@ pass() { printf 'PASS: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
 skip() { printf 'SKIP: %s: %s\n' "$NAME" "$*" >>"$C/result"; }
 fail() { printf 'FAIL: %s: %s\n' "$NAME" "$*" >>"$C/result"; FAILED=1; }
 detail() { sed -e 's/^/#   /' -e '$a\' >>"$C/result"; }
+
+# judge OUT PASS-TEXT FAIL-TEXT COMMAND...: COMMAND, its output in OUT;
+# "PASS: PASS-TEXT" when it succeeds, else "FAIL: FAIL-TEXT" with OUT as
+# the detail.
+judge() {
+	_j_out=$1 _j_ok=$2 _j_bad=$3
+	shift 3
+	if "$@" >"$_j_out" 2>&1; then
+		pass "$_j_ok"
+	else
+		fail "$_j_bad"
+		detail <"$_j_out"
+	fi
+}
 
 # ------------------------------------------------------------- one case ---
 
@@ -51,6 +81,17 @@ case_dir() {
 # $C/out.
 case_call() {
 	"case_$(echo "$NAME" | tr '-' '_')" >"$C/out" 2>&1
+}
+
+# case_clean KEEP GLOB...: after a case that passed, with KEEP empty (the
+# suite's *_KEEP), the files GLOB... in $C removed (disk images: space).
+# shellcheck disable=SC2086 # GLOB: a pattern
+case_clean() {
+	[ "$FAILED" = 0 ] && [ -z "$1" ] || return 0
+	shift
+	for _g in "$@"; do
+		rm -f "$C"/$_g
+	done
 }
 
 # boot_end LOGNAME: after boot.sh: BOOT_END and BOOT_SECS from the last line
@@ -136,6 +177,26 @@ suite_entry() {
 	esac
 }
 
+# suite_fresh: an empty $W with $W/cases and $ISO_DIR, and the fixtures'
+# lock file.
+suite_fresh() {
+	rm -rf "$W"
+	mkdir -p "$W/cases" "$ISO_DIR"
+	: >"$FX_LOCK"
+}
+
+# suite_start LABEL ARGS...: the suite's re-runs (suite_entry ARGS), its
+# prereqs (suite_prereqs LABEL), then cases (ARGS, else $CASES) and start.
+# shellcheck disable=SC2034 # cases and start are the suite's
+suite_start() {
+	_label=$1
+	shift
+	suite_entry "$@"
+	suite_prereqs "$_label"
+	cases=${*:-$CASES}
+	start=$(date +%s)
+}
+
 # suite_prereqs LABEL: the suite's prereqs (its function, which prints
 # why not), or "SKIP: LABEL (why)" and exit 0. Then NO_LOOP4K, exported:
 # why this machine cannot make loop devices with 4096-byte blocks, empty
@@ -155,6 +216,14 @@ run_cases() {
 	_jobs=$1
 	shift
 	printf '%s\n' "$@" | xargs -P "$_jobs" -n 1 sh "$0" --case
+}
+
+# suite_cases CASE...: the cases, $JOBS at a time, then any loop device
+# they left detached and their result lines printed in the order given.
+suite_cases() {
+	run_cases "$JOBS" "$@"
+	detach_loops
+	print_results "$@"
 }
 
 # detach_loops: any loop device left behind by a killed case.

@@ -39,14 +39,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-suite_env UBOOT uboot
-. "$here/fixtures.sh"
-. "$here/checks.sh"
-
-ISO_DIR=$W/iso
-BOOT_TIMEOUT=${UBOOT_BOOT_TIMEOUT:-120}
+suite_init UBOOT uboot 120
 GPTCHECK="python3 $top/tests/host/gptcheck.py"
 UBOOT_KEYS="pci enum; nvme scan; virtio scan; boot"
 # U-Boot's FAT driver writes files but leaves FAT32's FSInfo free-cluster
@@ -131,13 +125,11 @@ check_error() {
 # check_copies NAME REMOVED: both GPT copies, byte by byte, are the
 # original's with entry REMOVED (1-based) zeroed (gptcheck.py table-diff).
 check_copies() {
-	if $GPTCHECK table-diff "$C/$1.orig" "$C/$1.img" --bs "$(bs_of "$1")" \
-		--removed "$2" >"$C/$1.tdiff" 2>&1; then
-		pass "disk $1: both GPT copies: entry $2 zeroed, every other byte of the entries and headers as before (CRCs aside)"
-	else
-		fail "disk $1: both GPT copies (gptcheck.py table-diff)"
-		detail <"$C/$1.tdiff"
-	fi
+	judge "$C/$1.tdiff" \
+		"disk $1: both GPT copies: entry $2 zeroed, every other byte of the entries and headers as before (CRCs aside)" \
+		"disk $1: both GPT copies (gptcheck.py table-diff)" \
+		$GPTCHECK table-diff "$C/$1.orig" "$C/$1.img" --bs "$(bs_of "$1")" \
+		--removed "$2"
 }
 
 # unattended_one CTRL LAYOUT BS ENTRY DATA-CTRL: the unattended ISO fixes
@@ -240,17 +232,13 @@ case_virtio4k() {
 run_case() {
 	case_dir "$1"
 	case_call
-	if [ "$FAILED" = 0 ] && [ -z "${UBOOT_KEEP:-}" ]; then
-		rm -f "$C"/*.img "$C"/*.orig
-	fi
+	case_clean "${UBOOT_KEEP:-}" '*.img' '*.orig'
 }
 
 # ------------------------------------------------------------------ setup ---
 
 setup() {
-	rm -rf "$W"
-	mkdir -p "$ISO_DIR" "$W/cases"
-	: >"$FX_LOCK"
+	suite_fresh
 	for _iso in "unattended:--apply --then shutdown" "report:--then shutdown" \
 		"reboot:--apply --then reboot" "interactive:"; do
 		# No options: no gptrim.cfg at all (interactive mode).
@@ -277,13 +265,7 @@ prereqs() {
 
 UBOOT_ROM=${UBOOT_ROM:-/usr/lib/u-boot/qemu-x86_64/u-boot.rom}
 export UBOOT_ROM
-suite_entry "$@"
-
-suite_prereqs uboot
-cases=${*:-$CASES}
-start=$(date +%s)
+suite_start uboot "$@"
 setup || { echo "FAIL: setting up the ISOs; no boots run"; exit 1; }
-run_cases "$JOBS" $cases
-detach_loops
-print_results $cases
+suite_cases $cases
 suite_exit uboot "$start" $cases

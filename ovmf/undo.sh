@@ -29,14 +29,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-suite_env UNDO undo
-. "$here/fixtures.sh"
-. "$here/checks.sh"
-
-ISO_DIR=$W/iso
-BOOT_TIMEOUT=${UNDO_BOOT_TIMEOUT:-240}
+suite_init UNDO undo 240
 UNDO_OPTIONS="--apply --undo --then shutdown"
 
 CASES="ws2019 ws2022-4k tworec grown two-disks"
@@ -64,40 +58,6 @@ check_undone_lines() {
 	else
 		fail "$_log: console (expected undone: restored ${_want% })"
 		{ summaries "$_log"; grep 'exit status' "$C/$_log.txt"; } | detail
-	fi
-}
-
-# check_original NAME [grown]: the disk is the original again.
-check_original() {
-	_n=$1 _grown=${2:-}
-	_bs=$(bs_of "$_n")
-	set -- $(fx_esp "$C/$_n.orig" "$_bs")
-	_skip="--skip $1:$2"
-	_what="every byte as the original's, both GPT copies included (ESP aside)"
-	if [ -n "$_grown" ]; then
-		_size=$(stat -c %s "$C/$_n.img")
-		_skip="$_skip --skip $((_size - 33 * _bs)):$_size"
-		_what="every byte as the original's, both GPT copies included (ESP and the moved copy's 33 end blocks aside)"
-		if [ "$(dd if="$C/$_n.img" bs="$_bs" skip=$((_size / _bs - 1)) count=1 status=none | head -c 8)" = "EFI PART" ]; then
-			fail "disk $_n: a GPT header is left at the last LBA"
-		else
-			pass "disk $_n: no GPT header left at the last LBA"
-		fi
-	fi
-	if python3 "$here/gpttool.py" compare "$C/$_n.orig" "$C/$_n.img" "$_bs" \
-		$_skip >"$C/$_n.cmp" 2>&1; then
-		pass "disk $_n: $_what"
-	else
-		fail "disk $_n: not the original"
-		detail <"$C/$_n.cmp"
-	fi
-	fx_sgdisk "$C/$_n.img" "$_bs" -v 2>&1 | sed 's|/[^ ]*||g' >"$C/$_n.verify"
-	fx_sgdisk "$C/$_n.orig" "$_bs" -v 2>&1 | sed 's|/[^ ]*||g' >"$C/$_n.orig.verify"
-	if diff "$C/$_n.orig.verify" "$C/$_n.verify" >"$C/$_n.vdiff"; then
-		pass "disk $_n: sgdisk -v: $(grep -m 1 -E '^(No problems found|Identified)' "$C/$_n.verify"), as of the original"
-	else
-		fail "disk $_n: sgdisk -v differs from the original's"
-		detail <"$C/$_n.vdiff"
 	fi
 }
 
@@ -139,13 +99,8 @@ check_second() {
 		{ summaries "$_log"; grep 'exit status' "$C/$_log.txt"; } | detail
 	fi
 	for _n in "$@"; do
-		if python3 "$here/gpttool.py" compare "$C/$_n.undone" "$C/$_n.img" \
-			"$(bs_of "$_n")" >"$C/$_n.cmp2" 2>&1; then
-			pass "$_log: disk $_n: not one byte written, the ESP included"
-		else
-			fail "$_log: disk $_n: written to"
-			detail <"$C/$_n.cmp2"
-		fi
+		judge "$C/$_n.cmp2" "$_log: disk $_n: not one byte written, the ESP included" \
+			"$_log: disk $_n: written to" compare_disk "$_n" "$C/$_n.undone"
 	done
 }
 
@@ -193,17 +148,13 @@ case_two_disks() {
 run_case() {
 	case_dir "$1"
 	case_call
-	if [ "$FAILED" = 0 ] && [ -z "${UNDO_KEEP:-}" ]; then
-		rm -f "$C"/*.img "$C"/*.orig "$C"/*.fixed "$C"/*.undone
-	fi
+	case_clean "${UNDO_KEEP:-}" '*.img' '*.orig' '*.fixed' '*.undone'
 }
 
 # ------------------------------------------------------------------ setup ---
 
 setup() {
-	rm -rf "$W"
-	mkdir -p "$ISO_DIR" "$W/cases"
-	: >"$FX_LOCK"
+	suite_fresh
 	private_iso "--apply --then shutdown" "$ISO_DIR/unattended.iso" || return 1
 	private_iso "$UNDO_OPTIONS" "$ISO_DIR/undo.iso" || return 1
 	echo "PASS: make iso OPTIONS=\"$UNDO_OPTIONS\": the undo ISO, $(stat -c %s "$ISO_DIR/undo.iso") bytes"
@@ -219,13 +170,7 @@ prereqs() {
 
 # ------------------------------------------------------------------- main ---
 
-suite_entry "$@"
-
-suite_prereqs ovmf-undo
-cases=${*:-$CASES}
-start=$(date +%s)
+suite_start ovmf-undo "$@"
 setup || { echo "FAIL: setting up the ISOs; no boots run"; exit 1; }
-run_cases "$JOBS" $cases
-detach_loops
-print_results $cases
+suite_cases $cases
 suite_exit undo "$start" $cases

@@ -37,15 +37,11 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-suite_env VMWARE vmware
-. "$here/fixtures.sh"
-. "$here/checks.sh"
+suite_init VMWARE vmware 240
 
 ISO=$W/unattended.iso
 OPTIONS="--apply --then shutdown"
-BOOT_TIMEOUT=${VMWARE_BOOT_TIMEOUT:-240}
 # The firmware: make ovmf-vmware's, unless VMWARE_FIRMWARE names another.
 if [ -n "${VMWARE_FIRMWARE:-}" ]; then
 	CODE=${VMWARE_FIRMWARE%% *} VARS=${VMWARE_FIRMWARE#* }
@@ -84,13 +80,7 @@ via_iso() {
 	boot run --firmware "$CODE" "$VARS" --iso "$ISO" \
 		$(disk_args "sys:$1" "data:$1")
 	check_end run guest-shutdown
-	if grep -q '^2 disk(s) to look at' "$C/run.txt"; then
-		pass "run: both disks on $1 seen"
-	else
-		fail "run: not both disks on $1 seen"
-		{ grep 'disk(s) to look at' "$C/run.txt"; tail -n 15 "$C/run.txt"; } |
-			detail
-	fi
+	check_both_seen run "disks on $1"
 	check_summary run 1
 	check_seen_at run
 	check_fixed sys 1
@@ -100,9 +90,7 @@ via_iso() {
 # via_shell CTRL BS LAYOUT: startup.nsh in OVMF's shell.
 via_shell() {
 	disk sys "$3" "$2" || return
-	fat_with startup "--apply --then exit"
-	boot run --firmware "$CODE" "$VARS" --fat "$C/startup.fat" \
-		--skip-countdown $(disk_args "sys:$1")
+	shell_boot run --firmware "$CODE" "$VARS" $(disk_args "sys:$1")
 	check_end run guest-shutdown
 	check_lasterror run 0
 	check_summary run 1
@@ -118,9 +106,7 @@ run_case() {
 	_bs=512
 	case $_ctrl in *4k) _ctrl=${_ctrl%4k} _bs=4096 ;; esac
 	"via_$_path" "$_ctrl" "$_bs" "$_layout" >"$C/out" 2>&1
-	if [ "$FAILED" = 0 ] && [ -z "${VMWARE_KEEP:-}" ]; then
-		rm -f "$C"/*.img "$C"/*.orig "$C"/*.fat
-	fi
+	case_clean "${VMWARE_KEEP:-}" '*.img' '*.orig' '*.fat'
 }
 
 # ------------------------------------------------------------------ setup ---
@@ -151,18 +137,11 @@ prereqs() {
 
 # ------------------------------------------------------------------- main ---
 
-suite_entry "$@"
-
-suite_prereqs ovmf-vmware
-cases=${*:-$CASES}
-rm -rf "$W"
-mkdir -p "$W/cases"
-: >"$FX_LOCK"
+suite_start ovmf-vmware "$@"
+suite_fresh
 firmware || exit 1
 [ -r "$CODE" ] && [ -r "$VARS" ] || { echo "FAIL: no firmware $CODE, $VARS"; exit 1; }
 private_iso "$OPTIONS" "$ISO" || exit 1
 start=$(date +%s)
-run_cases "$JOBS" $cases
-detach_loops
-print_results $cases
+suite_cases $cases
 suite_exit vmware "$start" $cases

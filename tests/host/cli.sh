@@ -56,7 +56,7 @@ bad() {
 	out_has "$word"
 	unchanged "$d/a.img" "$sa"
 	unchanged "$d/b.img" "$sb"
-	ls "$d"/*.gpt >/dev/null 2>&1 && flunk "a backup was saved"
+	no_backup_saved "$d"
 	end
 }
 bad "unknown option" "'--frobnicate'" --apply --frobnicate "$d/a.img"

@@ -135,6 +135,21 @@ unchanged() {
 	fi
 }
 
+# no_backup_saved DIR [WHEN]: no *.gpt file in DIR (a backup saved WHEN).
+no_backup_saved() {
+	if ls "$1"/*.gpt >/dev/null 2>&1; then
+		flunk "a backup was saved${2:+ $2}: $(ls "$1"/*.gpt)"
+	fi
+}
+
+# apply_writes_nothing RC IMG SUM: gptrim --apply IMG exits RC and writes
+# nothing: IMG as SUM (sum_of) says, and no backup beside it.
+apply_writes_nothing() {
+	run_gptrim "$1" --apply "$2"
+	unchanged "$2" "$3"
+	no_backup_saved "$(dirname "$2")"
+}
+
 # sgdisk -v finds no problems.
 sgdisk_clean() {
 	local v
