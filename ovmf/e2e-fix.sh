@@ -161,6 +161,16 @@ case_secboot_signed() {
 	check_fixed sys 1
 }
 
+# The signed release's apply ISO, as an administrator would attach it.
+case_secboot_release() {
+	disk sys ws2019 512 || return
+	boot run --secboot --iso "$ISO_DIR/release-apply.iso" \
+		$(disk_args sys:virtio)
+	check_end run guest-shutdown
+	check_summary run 1
+	check_fixed sys 1
+}
+
 case_secboot_unsigned() {
 	disk sys ws2019 512 || return
 	boot run --secboot --iso "$ISO_DIR/unattended.iso" $(disk_args sys:virtio) \

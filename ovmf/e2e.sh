@@ -42,7 +42,7 @@ SNAKEOIL_PEM=/usr/share/ovmf/PkKek-1-snakeoil.pem
 CASES="timing-gptrim timing-empty interactive-none interactive-yes
 shell-idempotent iso-idempotent iso-virtio-ws2019 iso-multi
 shell-ws2019 shell-refuse-disagree shell-refuse-overlap
-iso-refuse-disagree iso-refuse-overlap iso-restore iso-restore-grown iso-esp-full iso-config-empty iso-no-disk iso-no-gpt secboot-signed secboot-unsigned
+iso-refuse-disagree iso-refuse-overlap iso-restore iso-restore-grown iso-esp-full iso-config-empty iso-no-disk iso-no-gpt secboot-signed secboot-release secboot-unsigned
 iso-scsi-ws2022 iso-nvme-tworec iso-sata-ws2019 iso-virtio4k-ws2019
 iso-scsi4k-tworec iso-nvme4k-ws2022 iso-virtio-grown"
 
@@ -97,6 +97,35 @@ make_iso() {
 	fi
 }
 
+# release_signed: `make release` signed with the snakeoil key, straight
+# from its encrypted file (SIGN_PASS); every .efi verifies, SHA256SUMS
+# checks. The secboot-release case boots its apply ISO.
+release_signed() {
+	_d=$ISO_DIR/dist
+	if ! $MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" release \
+		DIST_DIR="$_d" SIGN_KEY="$SNAKEOIL_KEY" SIGN_CERT="$SNAKEOIL_PEM" \
+		SIGN_PASS=snakeoil >"$ISO_DIR/release.make" 2>&1; then
+		echo "FAIL: make release SIGN_KEY= SIGN_CERT= SIGN_PASS="
+		sed 's/^/#   /' "$ISO_DIR/release.make"
+		return 1
+	fi
+	_apply=$(ls "$_d"/gptrim-*-apply.iso 2>/dev/null)
+	osirrox -indev "$_apply" -extract /efiboot.img "$ISO_DIR/rel.img" \
+		>/dev/null 2>&1
+	mcopy -n -i "$ISO_DIR/rel.img" ::/EFI/BOOT/BOOTX64.EFI \
+		"$ISO_DIR/rel.efi" 2>/dev/null
+	if sbverify --cert "$SNAKEOIL_PEM" "$_d/gptrim.efi" >/dev/null 2>&1 &&
+		sbverify --cert "$SNAKEOIL_PEM" "$ISO_DIR/rel.efi" \
+			>/dev/null 2>&1 &&
+		(cd "$_d" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1; then
+		echo "PASS: signed make release: gptrim.efi and the apply ISO's BOOTX64.EFI verify against the snakeoil certificate, SHA256SUMS checks"
+	else
+		echo "FAIL: signed make release: an .efi does not verify, or SHA256SUMS does not check"
+		ls -l "$_d" | sed 's/^/#   /'
+	fi
+	cp "$_apply" "$ISO_DIR/release-apply.iso"
+}
+
 setup() {
 	suite_fresh
 	make_iso unattended "--apply --then shutdown" || return 1
@@ -120,6 +149,7 @@ setup() {
 		sed 's/^/#   /' "$ISO_DIR/openssl.err"
 		return 1
 	fi
+	release_signed || return 1
 	# Leave build/gptrim.iso as the user's default build.
 	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" iso \
 		>/dev/null 2>&1 || true
