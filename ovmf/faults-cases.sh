@@ -128,6 +128,10 @@ read_load() { # LBA WHAT
 		--expect "[r]eboot, [s]hutdown or [e]xit?" --send s
 	check_writes "nothing written" --max 0
 	check_bytes whole
+	# The disk that failed to read is not one "without a GPT".
+	judge "$C/nogpt.out" "console: no claim that no disk has a GPT" \
+		"console: claims no disk has a GPT after a failed read" \
+		sh -c '! grep -a "no disk .*has a GPT" "$1"' sh "$C/run.txt"
 }
 case_read_load_primary() { read_load 1 "primary header"; }
 case_read_load_backup() { read_load "$LAST" "backup header"; }
