@@ -180,7 +180,7 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 	uint32_t partition = 0;
 	char name[NAME_UNITS];
 	struct strbuf sb;
-	const char *what;
+	const char *what, *target;
 	unsigned created;
 	EFI_STATUS err;
 
@@ -196,53 +196,36 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 				"saving the GPT backup: opening the EFI system "
 				"partition of disk %u: %s",
 				d->number, efi_status_text(err));
+	/* Each step names what it does and to what; a failure of any of
+	 * them removes what the save created and says which step failed. */
+	what = "creating";
+	target = "\\EFI\\gptrim";
 	err = make_dirs(root, &created);
-	if (err != EFI_SUCCESS) {
-		undo_dirs(root, created);
-		root->Close(root);
-		return gpt_fail(why, GPT_E_IO,
-				"saving the GPT backup: creating \\EFI\\gptrim "
-				"on partition %u: %s",
-				partition, efi_status_text(err));
-	}
+	if (err != EFI_SUCCESS)
+		goto fail;
+	target = name;
 	err = create_new(root, disk, &f, name, sizeof(name));
-	if (err != EFI_SUCCESS) {
-		undo_dirs(root, created);
-		root->Close(root);
-		return gpt_fail(why, GPT_E_IO,
-				"saving the GPT backup: creating %s on "
-				"partition %u: %s",
-				name, partition, efi_status_text(err));
-	}
+	if (err != EFI_SUCCESS)
+		goto fail;
+	what = "writing";
 	err = file_write_all(f, data, len);
 	if (err != EFI_SUCCESS) {
 		f->Delete(f); /* closes it; a partial backup is worse */
-		undo_dirs(root, created);
-		root->Close(root);
-		return gpt_fail(why, GPT_E_IO,
-				"saving the GPT backup: writing %s on "
-				"partition %u: %s",
-				name, partition, efi_status_text(err));
+		goto fail;
 	}
 	f->Close(f);
 	/* The file system may sit on this very disk: make the backup durable
 	 * before the core's first write to the GPT areas, then read it back:
 	 * a backup that does not hold what was written is no backup. */
-	err = d->bio->FlushBlocks(d->bio);
 	what = "flushing the disk after writing";
+	err = d->bio->FlushBlocks(d->bio);
 	if (err == EFI_SUCCESS) {
-		err = read_back(root, name, data, len);
 		what = "reading back";
+		err = read_back(root, name, data, len);
 	}
 	if (err != EFI_SUCCESS) {
 		remove_file(root, name);
-		undo_dirs(root, created);
-		root->Close(root);
-		return gpt_fail(why, GPT_E_IO,
-				"saving the GPT backup: %s %s on partition "
-				"%u: %s", what, name, partition,
-				err == EFI_CRC_ERROR ? "it differs from what "
-				"was written" : efi_status_text(err));
+		goto fail;
 	}
 	root->Close(root);
 	sb_init(&sb, c->saved, sizeof(c->saved));
@@ -251,6 +234,14 @@ enum gpt_status esp_save_backup(void *ctx, const struct gpt_guid *disk,
 		 "partition %u:", len, partition);
 	con_line(REPORT_NOTE, "    %s", name);
 	return GPT_OK;
+
+fail:
+	undo_dirs(root, created);
+	root->Close(root);
+	return gpt_fail(why, GPT_E_IO, "saving the GPT backup: %s %s on "
+			"partition %u: %s", what, target, partition,
+			err == EFI_CRC_ERROR ? "it differs from what was "
+			"written" : efi_status_text(err));
 }
 
 static void format_time(char *out, size_t cap)
