@@ -40,7 +40,12 @@ end
 
 begin "--version"
 run_gptrim 0 --version
-[[ $OUT =~ ^gptrim\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || flunk "'$OUT'"
+# The version of tools/version.sh (a tag's, or the VERSION file's) and the
+# commit the binary was built from.
+[[ $OUT =~ ^gptrim\ ([0-9]+\.[0-9]+\.[0-9]+(-[0-9]+-g[0-9a-f]+)?)\ \(commit\ ([0-9a-f]{12}(-dirty)?|unknown)\)$ ]] ||
+	flunk "'$OUT'"
+[ "${BASH_REMATCH[1]}" = "$("$ROOT/tools/version.sh")" ] ||
+	flunk "version ${BASH_REMATCH[1]}, tools/version.sh says $("$ROOT/tools/version.sh")"
 end
 
 d=$WORK/cli; mkdir -p "$d"
