@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those missing.
-# Usage: tools/deps.sh [--list] build|check|demo|bench
+# Usage: tools/deps.sh [--list] build|check|demo|bench|proof
 #   --list prints the package names (for .ci/run) instead of installing.
 set -eu
 list=false
@@ -11,9 +11,12 @@ build) pkgs="$base mtools xorriso dosfstools" ;;
 check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   libcmocka-dev clang libclang-rt-14-dev llvm ovmf qemu-system-x86 \
   qemu-utils sbsigntool openssl u-boot-qemu \
-  ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev" ;;
+  ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev \
+  frama-c-base why3 z3 cvc4" ;;
 bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
   qemu-system-x86 qemu-utils valgrind" ;;
+# make proof (tests/proof/): Frama-C's Eva and WP, WP's provers.
+proof) pkgs="$base frama-c-base why3 z3 cvc4" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 # make check also builds OVMF with VMware's storage drivers from Debian's
