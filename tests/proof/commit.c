@@ -29,6 +29,8 @@ int main(void)
 	proof_unknown(types, sizeof(types));
 	if (gpt_load(&dev, &t, &why) != GPT_OK)
 		goto out;
+	//@ split t.primary.valid;
+	//@ split t.backup.valid;
 	if (gpt_plan_removals(&t, types, ntypes, &plan, &why) != GPT_OK)
 		goto out;
 	if (gpt_commit_check(&t, &plan, repair, &why) != GPT_OK)

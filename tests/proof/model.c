@@ -19,8 +19,8 @@ static enum gpt_status m_read(struct blockdev *dev, uint64_t lba,
 			      uint32_t count, void *buf,
 			      struct gpt_reason *why)
 {
-	/*@ assert model_read_on_disk: count >= 1 && lba <= dev->last_lba &&
-	      count - 1 <= dev->last_lba - lba; */
+	/* That lba..lba+count-1 is on the disk is core/bdev.c's assertion
+	 * read_on_disk (WP). */
 	proof_unknown(buf, (size_t)count * dev->block_size);
 	if (Frama_C_nondet(0, 1))
 		return gpt_fail(why, GPT_E_IO, "read of LBA %llu failed",
@@ -35,8 +35,6 @@ static enum gpt_status m_write(struct blockdev *dev, uint64_t lba,
 	const volatile uint8_t *b = buf;
 	size_t n = (size_t)count * dev->block_size;
 
-	/*@ assert model_write_on_disk: count >= 1 && lba <= dev->last_lba &&
-	      count - 1 <= dev->last_lba - lba; */
 	/* The device reads every byte it is handed: first and last. */
 	(void)b[0];
 	(void)b[n - 1];

@@ -14,17 +14,25 @@ PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
 # iteration of loops whose count is known at the call: the byte loops of
 # mem_zero (structs up to struct gpt_table), the format loop of
 # sb_vprintf (one state per conversion, so each va_arg reads the argument
-# the call passed) and the digit loop of sb_put_uint (at most 20 digits).
-PROOF_EVA  := -eva-precision 1 \
+# the call passed), the digit loop of sb_put_uint (at most 20 digits)
+# and the GUID loops. -eva-split-return auto keeps a function's states
+# apart by the status it returns, so that a caller's 'st == GPT_OK' also
+# knows what GPT_OK implies (gpt_load: the MBR block was allocated).
+PROOF_EVA  := -eva-precision 1 -eva-split-return auto \
               -eva-slevel-function mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100
 
+# Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
-PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%)
+PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
+                     options
+PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c
 
-$(PROOF_DIR)/load-%.ok: tests/proof/load.c $(PROOF_DEPS)
-	@PROOF_CPP=-DPROOF_BS=$* tests/proof/run.sh $(PROOF_DIR) load-$* \
-		tests/proof/load.c tests/proof/model.c $(PROOF_CORE) -- \
-		$(PROOF_EVA)
+$(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
+	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
+	extra=; [ $$name != options ] || extra="$(PROOF_OPT_CORE)"; \
+	PROOF_CPP=-DPROOF_BS=$$bs tests/proof/run.sh $(PROOF_DIR) $* \
+		tests/proof/$$name.c tests/proof/model.c $(PROOF_CORE) \
+		$$extra -- $(PROOF_EVA)
 	@touch $@
 
 .PHONY: proof proof-deps $(PROOF_HARNESSES:%=proof-%)
