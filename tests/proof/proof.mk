@@ -35,7 +35,9 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 		$$extra -- $(PROOF_EVA)
 	@touch $@
 
-.PHONY: proof proof-deps $(PROOF_HARNESSES:%=proof-%)
+.PHONY: proof proof-deps proof-list $(PROOF_HARNESSES:%=proof-%)
+proof-list:
+	@echo $(PROOF_HARNESSES)
 proof-deps:
 	@tools/deps.sh proof
 proof: proof-deps
