@@ -24,12 +24,13 @@ PROOF_EVA  := -eva-precision 1 -eva-split-return auto \
 # Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
 PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
-                     options
+                     cmdline cfgfile
 PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c
 
 $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
-	extra=; [ $$name != options ] || extra="$(PROOF_OPT_CORE)"; \
+	case $$name in cmdline|cfgfile) extra="$(PROOF_OPT_CORE)";; \
+	*) extra=;; esac; \
 	PROOF_CPP=-DPROOF_BS=$$bs tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $(PROOF_CORE) \
 		$$extra -- $(PROOF_EVA)
