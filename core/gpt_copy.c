@@ -162,16 +162,17 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 				   const struct gpt_copy *b,
 				   struct gpt_reason *why)
 {
-	size_t bytes = (size_t)p->num_entries * p->entry_size;
-
 	if (compare_headers(p, b, why) != GPT_OK)
 		return GPT_E_DAMAGED;
-	for (size_t off = 0; off < bytes; off += p->entry_size)
+	for (uint32_t i = 0; i < p->num_entries; i++) {
+		size_t off = (size_t)i * p->entry_size;
+
 		if (mem_compare(p->array + off, b->array + off,
 				p->entry_size) != 0)
 			return gpt_fail(why, GPT_E_DAMAGED,
-					"copies disagree: entry %zu differs",
-					off / p->entry_size + 1);
+					"copies disagree: entry %u differs",
+					i + 1);
+	}
 	return GPT_OK;
 }
 

@@ -11,11 +11,13 @@
 /* Overflow-checked arithmetic; false on overflow. */
 static inline bool u64_mul(uint64_t a, uint64_t b, uint64_t *r)
 {
-	return !__builtin_mul_overflow(a, b, r);
+	*r = a * b;
+	return a == 0 || *r / a == b;
 }
 static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 {
-	return !__builtin_add_overflow(a, b, r);
+	*r = a + b;
+	return *r >= a;
 }
 
 /* Two copies' entry arrays must not share a block, or writing one would

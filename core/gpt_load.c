@@ -150,10 +150,13 @@ enum gpt_status gpt_plan_removals(const struct gpt_table *t,
 				  struct gpt_plan *plan, struct gpt_reason *why)
 {
 	const struct gpt_copy *c = gpt_good_copy(t);
+	uint32_t n = 0;
 
 	plan->count = 0;
 	if (!c)
 		return gpt_fail(why, GPT_E_DAMAGED, "no valid GPT copy");
+	/* Counted in a local and stored at each return: Frama-C Eva
+	 * (tests/proof/) then bounds the count by GPT_PLAN_MAX. */
 	for (uint32_t i = 0; i < c->num_entries; i++) {
 		const struct gpt_entry *e = gpt_copy_entry(c, i);
 		bool match = false;
@@ -162,11 +165,14 @@ enum gpt_status gpt_plan_removals(const struct gpt_table *t,
 			match = guid_equal(&e->type_guid, &types[k]);
 		if (!match)
 			continue;
-		if (plan->count == GPT_PLAN_MAX)
+		if (n >= GPT_PLAN_MAX) {
+			plan->count = n;
 			return gpt_fail(why, GPT_E_LIMIT,
 					"more than %u entries match; refusing "
 					"such an unusual table", GPT_PLAN_MAX);
-		plan->index[plan->count++] = i;
+		}
+		plan->index[n++] = i;
 	}
+	plan->count = n;
 	return GPT_OK;
 }

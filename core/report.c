@@ -32,7 +32,7 @@ static void report_emit(const struct report_sink *out, enum report_level level,
 		[REPORT_INFO] = "", [REPORT_NOTE] = "",
 		[REPORT_WARN] = "warning: ", [REPORT_ERROR] = "error: ",
 	};
-	char tagged[2 * GPT_REASON_MAX], line[sizeof(tagged) + 16];
+	char tagged[2 * GPT_REASON_MAX], line[2 * GPT_REASON_MAX + 16];
 	size_t indent = 0, len;
 	struct strbuf sb;
 

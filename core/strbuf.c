@@ -65,8 +65,10 @@ void sb_init(struct strbuf *sb, char *buf, size_t cap)
 	sb->buf = buf;
 	sb->cap = cap;
 	sb->len = 0;
-	if (cap)
-		buf[0] = '\0';
+	/* Every byte defined, not just the first: a reader that scans a
+	 * builder's buffer by index (report_emit) never meets an
+	 * indeterminate byte, and Frama-C Eva can show it (tests/proof/). */
+	mem_zero(buf, cap);
 }
 
 void sb_putc(struct strbuf *sb, char c)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those missing.
-# Usage: tools/deps.sh [--list] build|check|demo|bench
+# Usage: tools/deps.sh [--list] build|check|demo|bench|proof
 #   --list prints the package names (for .ci/run) instead of installing.
 set -eu
 list=false
@@ -14,6 +14,8 @@ check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev" ;;
 bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
   qemu-system-x86 qemu-utils valgrind" ;;
+# make proof (tests/proof/): Frama-C's Eva and WP, WP's provers.
+proof) pkgs="$base frama-c-base why3 z3 cvc4" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 # make check also builds OVMF with VMware's storage drivers from Debian's

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/* Eva harness: the command line. argv of up to OPT_MAX_ARGS unknown
+ * strings (each any bytes up to a NUL within PROOF_ARG_MAX bytes) parsed
+ * by options_parse for either front end. */
+#include <stdlib.h>
+
+#include "__fc_builtin.h"
+#include "gpt.h"
+#include "model.h"
+#include "options.h"
+
+#define PROOF_ARG_MAX 256
+
+static char args[OPT_MAX_ARGS][PROOF_ARG_MAX];
+
+int main(void)
+{
+	char *argv[OPT_MAX_ARGS + 1];
+	int argc = Frama_C_interval(0, OPT_MAX_ARGS);
+	struct gptrim_options o;
+	struct gpt_reason why;
+	enum opt_frontend fe = Frama_C_nondet(OPT_FRONTEND_HOST,
+					      OPT_FRONTEND_EFI);
+
+	//@ loop unroll OPT_MAX_ARGS;
+	for (int i = 0; i < (int)OPT_MAX_ARGS; i++) {
+		proof_unknown(args[i], PROOF_ARG_MAX - 1);
+		args[i][PROOF_ARG_MAX - 1] = '\0';
+		argv[i] = args[i];
+	}
+	argv[OPT_MAX_ARGS] = 0;
+	argv[argc] = 0;
+	(void)options_parse(argc, argv, fe, &o, &why);
+	return 0;
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+/* Eva harness: the commit after a successful plan. A device of block size
+ * PROOF_BS, any last LBA, unknown bytes, and reads, writes, flushes and
+ * allocations that may each fail (the read-back after the writes too: the
+ * model's read returns unknown bytes every time). The table is loaded and
+ * planned as a run does, then committed with or without --repair (either,
+ * nondeterministically), the result reported and the table released. */
+#include "__fc_builtin.h"
+#include "gpt.h"
+#include "model.h"
+#include "report.h"
+
+#ifndef PROOF_BS
+#define PROOF_BS 512
+#endif
+
+int main(void)
+{
+	struct blockdev dev;
+	struct gpt_table t;
+	struct gpt_reason why;
+	struct gpt_plan plan = { 0 }; /* as core/gptrim.c */
+	struct gpt_commit_result res;
+	struct gpt_guid types[GPT_TYPES_MAX];
+	size_t ntypes = Frama_C_interval(0, GPT_TYPES_MAX);
+	enum gpt_repair repair = Frama_C_nondet(GPT_REPAIR_NONE, GPT_REPAIR_ALLOW);
+
+	proof_dev_init(&dev, PROOF_BS);
+	proof_unknown(types, sizeof(types));
+	if (gpt_load(&dev, &t, &why) != GPT_OK)
+		goto out;
+	//@ split t.primary.valid;
+	//@ split t.backup.valid;
+	if (gpt_plan_removals(&t, types, ntypes, &plan, &why) != GPT_OK)
+		goto out;
+	if (gpt_check_commit(&t, &plan, repair, &why) != GPT_OK)
+		goto out;
+	if (gpt_commit_removals(&t, &plan, repair, &res, &why) == GPT_OK)
+		gpt_report_commit(&res, &proof_sink);
+out:
+	gpt_table_release(&t);
+	return 0;
+}

@@ -1,0 +1,50 @@
+# Proof, not samples: Frama-C Eva over the core for every on-disk input
+# (tests/proof/README.md). Not yet a suite of make check.
+#   make proof            every harness; fails on any alarm
+#   make proof-load-512   one harness (see PROOF_HARNESSES)
+# Each writes $(BUILD)/proof/NAME.log (Eva), NAME.csv (every property's
+# status) and NAME.alarms (the properties not proven valid), and prints its
+# runtime and its number of alarms. Two harnesses run at once with make -j2.
+PROOF_DIR  := $(BUILD)/proof
+PROOF_CORE := core/bdev.c core/crc32.c $(wildcard core/gpt_*.c) core/guid.c \
+              core/mbr.c core/report.c core/status.c core/strbuf.c core/utf.c
+PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
+              tests/proof/model.h tests/proof/run.sh tests/proof/proof.mk
+# Eva's precision. The per-function slevels let Eva follow every
+# iteration of loops whose count is known at the call: the byte loops of
+# mem_zero (structs up to struct gpt_table), the format loop of
+# sb_vprintf (one state per conversion, so each va_arg reads the argument
+# the call passed), the digit loop of sb_put_uint (at most 20 digits)
+# and the GUID loops. -eva-split-return auto keeps a function's states
+# apart by the status it returns, so that a caller's 'st == GPT_OK' also
+# knows what GPT_OK implies (gpt_load: the MBR block was allocated).
+PROOF_EVA  := -eva-precision 1 -eva-split-return auto \
+              -eva-slevel-function mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100
+
+# Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
+PROOF_BLOCK_SIZES := 512 1024 2048 4096
+PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
+                     cmdline cfgfile
+PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c
+
+$(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
+	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
+	case $$name in cmdline|cfgfile) extra="$(PROOF_OPT_CORE)";; \
+	*) extra=;; esac; \
+	PROOF_CPP=-DPROOF_BS=$$bs tests/proof/run.sh $(PROOF_DIR) $* \
+		tests/proof/$$name.c tests/proof/model.c $(PROOF_CORE) \
+		$$extra -- $(PROOF_EVA)
+	@touch $@
+
+.PHONY: proof proof-deps proof-list $(PROOF_HARNESSES:%=proof-%)
+proof-list:
+	@echo $(PROOF_HARNESSES)
+proof-deps:
+	@tools/deps.sh proof
+proof: proof-deps
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -k $(PROOF_HARNESSES:%=$(PROOF_DIR)/%.ok); \
+	rc=$$?; echo "proof: $$(( $$(date +%s) - start ))s in all"; exit $$rc
+$(PROOF_HARNESSES:%=proof-%): proof-%: proof-deps
+	@rm -f $(PROOF_DIR)/$*.ok
+	@$(MAKE) --no-print-directory $(PROOF_DIR)/$*.ok
