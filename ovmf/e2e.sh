@@ -58,26 +58,6 @@ run_case() {
 
 # ------------------------------------------------------------------ setup ---
 
-# iso_check ISO WANT-CFG: the El Torito image holds BOOTX64.EFI and the
-# config (or none when WANT-CFG is empty).
-iso_check() {
-	_x=$W/iso/x
-	rm -rf "$_x" && mkdir -p "$_x"
-	xorriso -osirrox on -indev "$1" -extract_boot_images "$_x" \
-		>/dev/null 2>&1
-	_img=$(ls "$_x"/*uefi* 2>/dev/null | head -n 1)
-	[ -n "$_img" ] || { echo "no UEFI El Torito image"; return 1; }
-	mcopy -n -i "$_img" ::/EFI/BOOT/BOOTX64.EFI "$_x/BOOTX64.EFI" 2>/dev/null ||
-		{ echo "no \\EFI\\BOOT\\BOOTX64.EFI"; return 1; }
-	_cfg=$(mtype -i "$_img" ::/gptrim.cfg 2>/dev/null | tr -d '\r' | grep -v '^#')
-	if [ "$_cfg" != "$2" ]; then
-		echo "gptrim.cfg holds '$_cfg', expected '$2'"
-		return 1
-	fi
-	_size=$(stat -c %s "$1")
-	[ "$_size" -le 2097152 ] || { echo "ISO is $_size bytes, over 2 MiB"; return 1; }
-}
-
 # make_iso NAME OPTIONS [SIGN]: `make iso` and keep a copy.
 make_iso() {
 	_name=$1 _opts=$2
@@ -110,12 +90,9 @@ release_signed() {
 		return 1
 	fi
 	_apply=$(ls "$_d"/gptrim-*-apply.iso 2>/dev/null)
-	osirrox -indev "$_apply" -extract /efiboot.img "$ISO_DIR/rel.img" \
-		>/dev/null 2>&1
-	mcopy -n -i "$ISO_DIR/rel.img" ::/EFI/BOOT/BOOTX64.EFI \
-		"$ISO_DIR/rel.efi" 2>/dev/null
-	if sbverify --cert "$SNAKEOIL_PEM" "$_d/gptrim.efi" >/dev/null 2>&1 &&
-		sbverify --cert "$SNAKEOIL_PEM" "$ISO_DIR/rel.efi" \
+	if iso_check "$_apply" "--apply --then shutdown" >/dev/null &&
+		sbverify --cert "$SNAKEOIL_PEM" "$_d/gptrim.efi" >/dev/null 2>&1 &&
+		sbverify --cert "$SNAKEOIL_PEM" "$W/iso/x/BOOTX64.EFI" \
 			>/dev/null 2>&1 &&
 		(cd "$_d" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1; then
 		echo "PASS: signed make release: gptrim.efi and the apply ISO's BOOTX64.EFI verify against the snakeoil certificate, SHA256SUMS checks"

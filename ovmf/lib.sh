@@ -141,6 +141,26 @@ no_loop4k() {
 
 # ------------------------------------------------------------------ ISO ---
 
+# iso_check ISO WANT-CFG: the El Torito image holds BOOTX64.EFI and the
+# config (or none when WANT-CFG is empty).
+iso_check() {
+	_x=$W/iso/x
+	rm -rf "$_x" && mkdir -p "$_x"
+	xorriso -osirrox on -indev "$1" -extract_boot_images "$_x" \
+		>/dev/null 2>&1
+	_img=$(ls "$_x"/*uefi* 2>/dev/null | head -n 1)
+	[ -n "$_img" ] || { echo "no UEFI El Torito image"; return 1; }
+	mcopy -n -i "$_img" ::/EFI/BOOT/BOOTX64.EFI "$_x/BOOTX64.EFI" 2>/dev/null ||
+		{ echo "no \\EFI\\BOOT\\BOOTX64.EFI"; return 1; }
+	_cfg=$(mtype -i "$_img" ::/gptrim.cfg 2>/dev/null | tr -d '\r' | grep -v '^#')
+	if [ "$_cfg" != "$2" ]; then
+		echo "gptrim.cfg holds '$_cfg', expected '$2'"
+		return 1
+	fi
+	_size=$(stat -c %s "$1")
+	[ "$_size" -le 2097152 ] || { echo "ISO is $_size bytes, over 2 MiB"; return 1; }
+}
+
 # private_iso OPTIONS ISO: the ISO as `make iso OPTIONS=...` makes it, in a
 # private build directory ($W/build) around a copy of $BUILD/gptrim.efi
 # (-o: make does not rebuild it), so the shared $BUILD/gptrim.iso is never
@@ -157,10 +177,8 @@ private_iso() {
 		return 1
 	fi
 	cp "$_b/gptrim.iso" "$2"
-	_cfg=$(mtype -i "$_b/iso/efiboot.img" ::/gptrim.cfg 2>/dev/null |
-		tr -d '\r' | grep -v '^#')
-	if [ "$_cfg" != "$1" ]; then
-		echo "FAIL: the ISO's \\gptrim.cfg holds '$_cfg', expected '$1'"
+	if ! _why=$(iso_check "$2" "$1"); then
+		echo "FAIL: the ISO made by make iso OPTIONS=\"$1\": $_why"
 		return 1
 	fi
 }
