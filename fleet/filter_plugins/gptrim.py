@@ -1,29 +1,44 @@
 # SPDX-License-Identifier: MIT
-"""Filters of the fleet playbook: a VM's result from gptrim's console, and
-the summary table.
+"""Filters of the fleet playbook: a VM's result from gptrim's console, the
+VMs to boot (a selection, or the failures of an earlier run), the summary
+table and its machine-readable twin (summary-MODE.json, docs/fleet.md).
 
 gptrim prints, on the firmware console that the serial port mirrors, one
 line per disk and one exit line (efi/main.c, core/gptrim.c):
     gptrim: disk N <device path>: removed K, healthy | would remove K
         (report only) | nothing to remove, healthy | no GPT, skipped |
         undone: restored K entries, healthy | would restore K (report only)
-        | refused: <why> | error: <why> ...
+        | skipped: <why> (--undo) | refused: <why> | error: <why> ...
     gptrim: exit status S (<meaning>)
-The console holds terminal escapes and CRs; they are dropped first."""
+and an --undo boot that put back no disk says "--undo: no disk was undone"
+before exit status 4. The console holds terminal escapes and CRs; they are
+dropped first."""
+import json
 import re
 
 ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]|\r")
-DISK = re.compile(r"gptrim: disk (\d+) [^\n]*?: ([a-z][^\n]*)$", re.M)
+DISK = re.compile(r"gptrim: disk (\d+) ([^\n]*?): ([a-z][^\n]*)$", re.M)
 EXIT = re.compile(r"gptrim: exit status (\d+) \(([^)\n]*)\)")
 REMOVED = re.compile(r"^removed (\d+), healthy$")
 WOULD = re.compile(r"^would remove (\d+) \(report only\)$")
 UNDONE = re.compile(r"^undone: restored (\d+) entr(?:y|ies), healthy$")
 WOULD_UNDO = re.compile(r"^would restore (\d+) \(report only\)$")
+NO_UNDO = re.compile(r"--undo: no disk (?:was|would be) undone")
+# The results of a run that a retry (gptrim_retry_from) boots again by
+# default: the VM's end is unknown or an error. "refused" is a decision
+# (the VM was left as it was, the reason named): retried only when asked.
+RETRY_RESULTS = ("failed", "timed out", "no result")
 
 
 def disk_lines(text):
     """[(disk number, what gptrim said of it)] in order."""
-    return [(int(n), what.strip()) for n, what in DISK.findall(text)]
+    return [(int(n), what.strip()) for n, _, what in DISK.findall(text)]
+
+
+def disk_outcomes(text):
+    """[{number, path, outcome}] of the console's summary lines."""
+    return [{"number": int(n), "path": path.strip(), "outcome": what.strip()}
+            for n, path, what in DISK.findall(text)]
 
 
 def count(disks, pattern):
@@ -32,10 +47,19 @@ def count(disks, pattern):
 
 
 def gptrim_console_result(console):
-    """{result, detail} of one boot from its console text. result is one of
-    fixed, would fix, undone, would undo, nothing to do, refused, failed,
-    no result."""
+    """{result, detail, exit_status, disks} of one boot from its console
+    text. result is one of fixed, would fix, undone, would undo, nothing to
+    do, nothing to undo, refused, failed, no result; exit_status is the
+    console's (None without one), disks its disk_outcomes."""
     text = ESCAPES.sub("", console or "")
+    r = verdict(text)
+    m = EXIT.search(text)
+    r["exit_status"] = int(m.group(1)) if m else None
+    r["disks"] = disk_outcomes(text)
+    return r
+
+
+def verdict(text):
     disks = disk_lines(text)
     m = EXIT.search(text)
     if not m:
@@ -61,9 +85,19 @@ def gptrim_console_result(console):
                 % len(disks)}
     if status == 1:
         return {"result": "would fix", "detail": named(WOULD.match)}
+    # An undo boot with no backup to put back anywhere (no disk refused).
+    if status == 4 and NO_UNDO.search(text) and not named(
+            lambda w: w.startswith("refused:")):
+        return {"result": "nothing to undo",
+                "detail": "exit status 4: " + (named(
+                    lambda w: w.startswith("skipped:")) or
+                    "no disk has a gptrim backup on its ESP")}
     if status == 4:
+        # Without a disk's summary line (a console that lost it), the
+        # exit line is the reason.
         return {"result": "refused",
-                "detail": named(lambda w: w.startswith("refused:"))}
+                "detail": named(lambda w: w.startswith("refused:")) or
+                "exit status 4 (%s)" % meaning}
     # The VM was not looked at, or holds nothing gptrim can fix: failed,
     # with the likely causes gptrim names on the console.
     if status == 7:
@@ -83,24 +117,86 @@ def gptrim_console_result(console):
                 if disks else "")}
 
 
-def gptrim_select(vms, names, tag):
+def gptrim_select(vms, names, tag, retry=None):
     """The VMs (vmware_vm_info's virtual_machines) named in names (all
-    when names is empty) and carrying the tag tag (any when it is "")."""
+    when names is empty) and carrying the tag tag (any when it is ""); with
+    retry (gptrim_retry's rows), only those among them that a row names:
+    by moid, or by name where the row has no moid."""
+    def retried(vm):
+        return any(r["moid"] == vm["moid"] if r.get("moid") else
+                   r["name"] == vm["guest_name"] for r in retry)
     return [vm for vm in vms
             if (not names or vm["guest_name"] in names) and
-            (not tag or tag in [t.get("name") for t in vm.get("tags") or []])]
+            (not tag or tag in [t.get("name") for t in vm.get("tags") or []])
+            and (retry is None or retried(vm))]
+
+
+def gptrim_retry(summary, results=RETRY_RESULTS):
+    """The rows of a summary-MODE.json (its text, or the parsed object)
+    whose result is one of results: the VMs a retry boots again."""
+    if isinstance(summary, str):
+        summary = json.loads(summary)
+    if not isinstance(summary, dict) or not isinstance(
+            summary.get("vms"), list):
+        raise ValueError("not a gptrim fleet summary (no \"vms\" list)")
+    return [{"name": r["name"], "moid": r.get("moid"),
+             "result": r["result"]}
+            for r in summary["vms"] if r.get("result") in results]
 
 
 def gptrim_rows(hosts, hostvars):
-    """Each VM host's gptrim_result; a host the play stopped on without
-    one (an error outside the boot) is a failed row."""
+    """One row per VM host: its gptrim_result ({vm, result, detail} and,
+    from a console, exit_status and disks) with what the play recorded
+    (moid, start and end times, the ISO's SHA-1 if it was booted, what was
+    put back and what was left); a host the play stopped on without a
+    result (an error outside the boot) is a failed row."""
     rows = []
     for h in hosts:
-        r = hostvars[h].get("gptrim_result")
-        rows.append(dict(r) if r else {
+        v = hostvars[h]
+        r = v.get("gptrim_result")
+        row = dict(r) if r else {
             "vm": h, "result": "failed",
-            "detail": "the play stopped on this VM (see its output)"})
+            "detail": "the play stopped on this VM (see its output)"}
+        row.setdefault("exit_status", None)
+        row.setdefault("disks", [])
+        row["moid"] = v.get("vm_moid")
+        row["start"] = v.get("gptrim_start")
+        row["end"] = v.get("gptrim_end")
+        row["iso_sha1"] = v.get("gptrim_booted_sha1")
+        row["put_back"] = v.get("gptrim_put_back") or {}
+        row["left"] = v.get("gptrim_left") or {}
+        row["powered_on_again"] = bool(v.get("gptrim_powered_on_again"))
+        rows.append(row)
     return rows
+
+
+# The fields of each VM in summary-MODE.json, in this order (docs/fleet.md).
+FIELDS = ("name", "moid", "result", "detail", "exit_status", "disks",
+          "start", "end", "iso_sha1", "put_back", "left",
+          "powered_on_again")
+
+
+def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
+                retry_results=()):
+    """summary-MODE.json: the run (and, for a retry, the file and the
+    results it took the VMs of), then one object per VM (sorted by name),
+    FIELDS each."""
+    vms = []
+    for r in sorted(rows, key=lambda r: r["vm"]):
+        o = dict(r, name=r["vm"])
+        if o.get("exit_status") not in (None, ""):
+            o["exit_status"] = int(o["exit_status"])
+        else:
+            o["exit_status"] = None
+        empty = {"disks": [], "put_back": {}, "left": {},
+                 "powered_on_again": False}
+        vms.append({k: o.get(k, empty.get(k)) for k in FIELDS})
+    return json.dumps({"mode": mode, "run": run,
+                       "iso": {"path": iso_path, "sha1": iso_sha1},
+                       "retry_from": retry_from or None,
+                       "retry_results": list(retry_results)
+                       if retry_from else None, "vms": vms},
+                      indent=2) + "\n"
 
 
 def gptrim_table(rows):
@@ -120,6 +216,8 @@ def gptrim_table(rows):
 class FilterModule:
     def filters(self):
         return {"gptrim_console_result": gptrim_console_result,
+                "gptrim_json": gptrim_json,
+                "gptrim_retry": gptrim_retry,
                 "gptrim_rows": gptrim_rows,
                 "gptrim_select": gptrim_select,
                 "gptrim_table": gptrim_table}

@@ -21,14 +21,28 @@
 #   stuck   WS2022 layout; the bridge never boots it: the dry run times
 #           out and leaves it on; the real run refuses it (powered on)
 # and one VM outside the folder, "bystander" (WS2019, EFI): not on the list.
-# Judged: the summary table against fleet/test/expected/MODE.txt; after the
-# dry run every image byte-identical; after the real run ws2019 and ws2022
-# as the end-to-end suite judges a fix (ovmf/checks.sh), the others byte-
-# identical; vCenter's view of every VM (boot order, CD drive, serial
-# ports) as before, the stuck one still on (its serial port left); the real
-# run powers the booted VMs on again (gptrim_power_on_after), from their
-# disks; vCenter logged nothing for bios and bystander, nor for stuck in the
-# real run. Prints PASS:/FAIL:/SKIP: lines and "# fleet: ..." timings.
+# Then, the VMs shut down (as their administrator would), an undo run
+# (gptrim_mode=undo): ws2019 and ws2022 undone, norec and damaged nothing
+# to undo (no backup on any disk), stuck refused (still on); and a second
+# undo run: ws2019 and ws2022 refused by gptrim (the table is no longer the
+# one its change left). Last, stuck powered off and no longer hung (the
+# bridge restarted without --hang), a retry of the dry run's failures
+# (gptrim_retry_from=summary-dry-run.json): exactly stuck, now "would fix".
+# Judged: each run's summary table against fleet/test/expected/NAME.txt
+# and its summary-MODE.json against expected/NAME.json (fleet/test/
+# sumjson.py: moids, times and the ISO's SHA-1 checked, then the rest
+# compared); after the dry run every image byte-identical; after the real
+# run ws2019 and ws2022 as the end-to-end suite judges a fix
+# (ovmf/checks.sh), the others byte-identical; after the undo ws2019 and
+# ws2022 as the end-to-end suite judges an undo (every byte but the ESP's
+# as the original's, both GPT copies included), the others byte-identical;
+# the second undo writes not a byte; vCenter's view of every VM (boot
+# order, CD drive, serial ports) as before, the stuck one still on (its
+# serial port left); the real run powers the booted VMs on again
+# (gptrim_power_on_after), from their disks; vCenter logged nothing for
+# bios and bystander, nor for stuck in the real and undo runs, nor for any
+# VM but stuck in the retry. Prints PASS:/FAIL:/SKIP: lines and "# fleet:
+# ..." timings.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,18 +80,21 @@ vm() {
 }
 
 # playbook MODE [ARGS...]: ansible-playbook in MODE; its output in
-# $C/MODE.ansible, the summary file in $C/results/summary-MODE.txt.
+# $C/MODE.ansible, the summary files in $C/results/summary-MODE.txt and
+# .json; T0 and T1 its start and end (seconds since the epoch).
 playbook() {
 	_mode=$1
 	shift
 	_t0=$(date +%s)
+	T0=$_t0
 	ANSIBLE_LOCAL_TEMP=$W/ansible-tmp ANSIBLE_REMOTE_TEMP=$W/ansible-tmp \
 	ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False \
 	ANSIBLE_NOCOLOR=1 \
 	ansible-playbook "$top/fleet/gptrim.yml" -e "@$C/vcenter.yml" \
 		-e "gptrim_mode=$_mode" "$@" >"$C/$_mode.ansible" 2>&1
 	_rc=$?
-	SECS=$(( $(date +%s) - _t0 ))
+	T1=$(date +%s)
+	SECS=$(( T1 - _t0 ))
 	if [ "$_rc" = 0 ]; then
 		pass "ansible-playbook ran to the end in $SECS s"
 	else
@@ -86,19 +103,64 @@ playbook() {
 	fi
 }
 
-# check_table MODE: the summary file against expected/MODE.txt.
+# check_table MODE [EXPECTED]: the summary file against
+# expected/EXPECTED.txt (EXPECTED: MODE).
 check_table() {
-	_got=$C/results/summary-$1.txt
-	sed "s/@TIMEOUT@/$TIMEOUT/" "$here/expected/$1.txt" >"$C/$1.expected"
+	_got=$C/results/summary-$1.txt _e=${2:-$1}
+	sed -e "s/@TIMEOUT@/$TIMEOUT/" -e "s/@GUID_damaged@/$(damaged_guid)/" \
+		"$here/expected/$_e.txt" >"$C/$_e.expected"
 	if [ ! -r "$_got" ]; then
 		fail "no summary file $_got"
-	elif grep -v '^#' "$_got" | diff -u "$C/$1.expected" - >"$C/$1.diff"; then
+	elif grep -v '^#' "$_got" | diff -u "$C/$_e.expected" - >"$C/$_e.diff"; then
 		pass "the summary table is the expected one ($(grep -vc '^#\|^VM ' "$_got") VMs)"
-		sed 's/^/#     /' "$C/$1.expected" >>"$C/result"
+		sed 's/^/#     /' "$C/$_e.expected" >>"$C/result"
 	else
-		fail "the summary table differs from fleet/test/expected/$1.txt"
-		detail <"$C/$1.diff"
+		fail "the summary table differs from fleet/test/expected/$_e.txt"
+		detail <"$C/$_e.diff"
 	fi
+}
+
+# check_json MODE ISO [EXPECTED]: summary-MODE.json against
+# expected/EXPECTED.json (EXPECTED: MODE), by fleet/test/sumjson.py: the
+# moids vCenter has, start and end within the last playbook run, the
+# SHA-1 of ISO (build/fleet/gptrim-ISO.iso).
+check_json() {
+	_got=$C/results/summary-$1.json _e=${3:-$1}
+	_sha1=$(sha1sum <"$BUILD/fleet/gptrim-$2.iso" | cut -d' ' -f1)
+	if [ ! -r "$_got" ]; then
+		fail "no summary-$1.json"
+		return
+	fi
+	if [ ! -r "$here/expected/$_e.json" ]; then
+		fail "no fleet/test/expected/$_e.json (what this run wrote: $C/$_e.json.got)"
+		$PY "$here/sumjson.py" "$_got" - --print --sha1 "$_sha1" \
+			--moids "$C/moids" --results "$W/results" --t0 "$T0" \
+			--t1 "$T1" >"$C/$_e.json.got"
+		return
+	fi
+	judge "$C/$_e.jdiff" \
+		"summary-$1.json is the expected one ($($PY -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["vms"]))' "$_got") VMs; moids, times within the run, the ISO's SHA-1 checked)" \
+		"summary-$1.json differs from fleet/test/expected/$_e.json" \
+		$PY "$here/sumjson.py" "$_got" "$here/expected/$_e.json" \
+		--sha1 "$_sha1" --moids "$C/moids" --results "$W/results" \
+		--t0 "$T0" --t1 "$T1" --subst "TIMEOUT=$TIMEOUT" \
+		--subst "GUID_damaged=$(damaged_guid)"
+}
+
+# The damaged fixture's disk GUID (random), which the undo names.
+damaged_guid() {
+	$PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["partitiontable"]["id"])' \
+		"$C/damaged.orig.json"
+}
+
+# check_same NAME...: byte-identical to NAME.undone, the image after the
+# first undo.
+check_same() {
+	for _n in "$@"; do
+		judge "$C/$_n.cmp2" "disk $_n: not one byte changed by the second undo" \
+			"disk $_n: changed by the second undo" \
+			compare_disk "$_n" "$C/$_n.undone"
+	done
 }
 
 # check_recorded WHAT SED OK BAD NAME...: `simvms.py WHAT NAME` (state:
@@ -198,7 +260,9 @@ setup() {
 		vm bystander ws2019 sata efi elsewhere || return 1
 	for _n in $VMS bystander; do
 		$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+		cp "$C/$_n.state.0" "$C/$_n.state.setup"
 		$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+		echo "$_n $($PY "$here/simvms.py" "$URL" moid "$_n")" >>"$C/moids"
 	done
 	bridge_start --hang stuck || return 1
 	sim_vars >"$C/vcenter.yml"
@@ -213,6 +277,7 @@ NAME=dry-run
 playbook dry-run
 DRY=$SECS
 check_table dry-run
+check_json dry-run report
 check_untouched $VMS bystander
 check_config ws2019 ws2022 norec damaged
 check_stuck
@@ -225,15 +290,71 @@ NAME=apply
 playbook apply -e gptrim_power_on_after=true
 APPLY=$SECS
 check_table apply
+check_json apply apply
 check_fixed ws2019 1
 check_fixed ws2022 1
 check_untouched norec bios damaged stuck bystander
 check_on_again ws2019 ws2022 norec damaged
 check_config stuck
 check_quiet bios bystander stuck
+
+# The undo. gptrim_power_on_after started the booted VMs again: their
+# Windows is shut down first, as an administrator would.
+NAME=undo
+for _vm in ws2019 ws2022 norec damaged; do
+	$PY "$here/simvms.py" "$URL" poweroff "$_vm"
+done
+playbook undo
+UNDO=$SECS
+check_table undo
+check_json undo undo
+check_original ws2019
+check_original ws2022
+check_untouched norec bios damaged stuck bystander
+check_config ws2019 ws2022 norec damaged stuck
+check_quiet bios bystander stuck
+for _vm in ws2019 ws2022; do
+	cp --sparse=always "$C/$_vm.img" "$C/$_vm.undone"
+done
+mv "$C/undo.ansible" "$C/undo-first.ansible"
+cp "$C/results/summary-undo.json" "$C/undo-first.json"
+
+# A second undo: nothing left to put back.
+NAME=undo-again
+playbook undo
+AGAIN=$SECS
+check_table undo undo-again
+check_json undo undo undo-again
+check_same ws2019 ws2022
+check_untouched norec bios damaged stuck bystander
+check_config ws2019 ws2022 norec damaged stuck
+check_quiet bios bystander stuck
+
+# A retry of the dry run's failures: the stuck VM, powered off, and what
+# hung it gone (the bridge restarted without --hang). Nothing else may be
+# touched.
+NAME=retry
+$PY "$here/simvms.py" "$URL" poweroff stuck
+bridge_stop
+bridge_start
+for _n in $VMS bystander; do
+	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+done
+cp "$C/results/summary-dry-run.json" "$C/dry-run-first.json"
+playbook dry-run -e gptrim_retry_from=summary-dry-run.json
+RETRY=$SECS
+check_table dry-run retry
+check_json dry-run report retry
+check_untouched stuck
+# As at setup: the serial port the timed-out dry run left is taken over by
+# the retry, and removed with its own.
+cp "$C/stuck.state.setup" "$C/stuck.state.0"
+check_config stuck
+check_quiet ws2019 ws2022 norec bios damaged bystander
 grep -h '^bridge: ' "$W/bridge.log" | sed 's/^/# /' >>"$C/result"
 cat "$C/result"
-echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s; suite $(( $(date +%s) - start )) s"
+echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s, undo $UNDO s, second undo $AGAIN s, retry $RETRY s; suite $(( $(date +%s) - start )) s"
 if [ "$FAILED" = 0 ] && [ -z "${FLEET_KEEP:-}" ]; then
 	rm -rf "$W/ds" "$C"/*.orig "$C"/*.new
 fi

@@ -5,7 +5,8 @@
 #                        (GOPATH mode, Debian's govmomi; cached)
 #   sim_start            the simulator on 127.X.Y.1:443; sets URL, HOST
 #   bridge_start ARGS... fleet/test/bridge.py watching it, its log
-#                        $W/bridge.log
+#                        $W/bridge.log (appended to)
+#   bridge_stop          stop the bridge (and its boots)
 #   sim_vars             the playbook's vCenter variables, as YAML
 #   sim_stop             stop the bridge (and its boots), then the simulator
 # shellcheck shell=sh
@@ -67,17 +68,22 @@ sim_start() {
 	return 1
 }
 
+# The number of "watching" lines (one a start of the bridge).
+bridge_starts() {
+	{ cat "$W/bridge.log" 2>/dev/null || :; } | grep -c '^bridge: -: watching'
+}
+
 bridge_up() {
-	grep -q '^bridge: -: watching' "$W/bridge.log" 2>/dev/null ||
-		! kill -0 "$BRIDGE_PID" 2>/dev/null
+	[ "$(bridge_starts)" -gt "$_starts" ] || ! kill -0 "$BRIDGE_PID" 2>/dev/null
 }
 
 bridge_start() {
+	_starts=$(bridge_starts)
 	$PY "$here/bridge.py" "$URL" --boot "$OVMF/boot.sh" --work "$W/bridge" \
-		--jobs 2 --timeout 300 "$@" >"$W/bridge.log" 2>&1 &
+		--jobs 2 --timeout 300 "$@" >>"$W/bridge.log" 2>&1 &
 	BRIDGE_PID=$!
 	poll 30 bridge_up
-	grep -q '^bridge: -: watching' "$W/bridge.log" && return 0
+	[ "$(bridge_starts)" -gt "$_starts" ] && return 0
 	fail "the bridge did not start"
 	detail <"$W/bridge.log"
 	return 1
@@ -97,14 +103,21 @@ gptrim_folder: /DC0/vm/fleet
 gptrim_batch: 2
 gptrim_timeout: $TIMEOUT
 gptrim_results_dir: $W/results
+gptrim_iso_dry_run: $BUILD/fleet/gptrim-report.iso
+gptrim_iso_apply: $BUILD/fleet/gptrim-apply.iso
+gptrim_iso_undo: $BUILD/fleet/gptrim-undo.iso
 EOF
 }
 
-sim_stop() {
+bridge_stop() {
 	if [ -n "$BRIDGE_PID" ]; then
 		kill "$BRIDGE_PID" 2>/dev/null && wait "$BRIDGE_PID" 2>/dev/null
 		BRIDGE_PID=""
 	fi
+}
+
+sim_stop() {
+	bridge_stop
 	if [ -n "$SIM_PID" ]; then
 		kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 		SIM_PID=""

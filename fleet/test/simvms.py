@@ -17,7 +17,10 @@ vCenter (pyvmomi), and what vCenter recorded about them afterwards.
       one JSON object: power state, boot order, CD drives (ISO, connected,
       start connected) and serial ports (file) as vCenter has them.
   simvms.py URL poweroff NAME
-      power the VM off if it is on (the suite's teardown).
+      power the VM off if it is on (the suite's teardown, and an
+      administrator's shutdown between two runs).
+  simvms.py URL moid NAME
+      the VM's managed object ID.
 
 URL is the simulator's (https://user:pass@host:port/sdk); its certificate
 is the simulator's own, so it is not verified. Debian's python3-pyvmomi is
@@ -143,6 +146,10 @@ def poweroff(si, a):
         task_result(vm.PowerOffVM_Task())
 
 
+def moid(si, a):
+    print(find_vm(si, a.name)._moId)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("url")
@@ -155,12 +162,12 @@ def main():
     c.add_argument("--controller", choices=sorted(CONTROLLERS),
                    default="sata")
     c.add_argument("--secure-boot", action="store_true")
-    for name in ("events", "state", "poweroff"):
+    for name in ("events", "state", "poweroff", "moid"):
         sub.add_parser(name).add_argument("name")
     a = p.parse_args()
     si = connect(a.url)
     {"create": create, "events": events, "state": state,
-     "poweroff": poweroff}[a.cmd](si, a)
+     "poweroff": poweroff, "moid": moid}[a.cmd](si, a)
 
 
 if __name__ == "__main__":
