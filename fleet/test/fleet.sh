@@ -41,8 +41,11 @@
 # serial port left); the real run powers the booted VMs on again
 # (gptrim_power_on_after), from their disks; vCenter logged nothing for
 # bios and bystander, nor for stuck in the real and undo runs, nor for any
-# VM but stuck in the retry. Prints PASS:/FAIL:/SKIP: lines and "# fleet:
-# ..." timings.
+# VM but stuck in the retry. Last, the dry run's ISO on the datastore
+# replaced by the apply ISO's bytes: the next run reads it back, refuses to
+# start (the file and both SHA-256s named), vCenter logs nothing for any
+# VM; deleted, it is uploaded again and read back as the local ISO.
+# Prints PASS:/FAIL:/SKIP: lines and "# fleet: ..." timings.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -81,7 +84,9 @@ vm() {
 
 # playbook MODE [ARGS...]: ansible-playbook in MODE; its output in
 # $C/MODE.ansible, the summary files in $C/results/summary-MODE.txt and
-# .json; T0 and T1 its start and end (seconds since the epoch).
+# .json; T0 and T1 its start and end (seconds since the epoch). With
+# REFUSE set, the run must fail (exit 2) on the control node, its message
+# (a fatal on localhost) containing REFUSE (a grep pattern).
 playbook() {
 	_mode=$1
 	shift
@@ -95,7 +100,14 @@ playbook() {
 	_rc=$?
 	T1=$(date +%s)
 	SECS=$(( T1 - _t0 ))
-	if [ "$_rc" = 0 ]; then
+	if [ -n "${REFUSE:-}" ]; then
+		if [ "$_rc" = 2 ] && grep -q "^fatal: \[localhost\]: FAILED! => .*$REFUSE" "$C/$_mode.ansible"; then
+			pass "ansible-playbook refused the run (exit 2 after $SECS s): $REFUSE"
+		else
+			fail "ansible-playbook exit $_rc after $SECS s, not the refusal: $REFUSE"
+			grep -E '^(fatal|ERROR)|FAILED' "$C/$_mode.ansible" | head -n 20 | detail
+		fi
+	elif [ "$_rc" = 0 ]; then
 		pass "ansible-playbook ran to the end in $SECS s"
 	else
 		fail "ansible-playbook exit $_rc after $SECS s"
@@ -352,6 +364,54 @@ check_untouched stuck
 cp "$C/stuck.state.setup" "$C/stuck.state.0"
 check_config stuck
 check_quiet ws2019 ws2022 norec bios damaged bystander
+# The dry run's ISO on the datastore replaced by other bytes, the apply
+# ISO's (one that writes, under the report-only one's name): the next dry
+# run reads it back, refuses to start, names the file and both SHA-256s,
+# and touches no VM (nothing logged by vCenter, nothing booted by the
+# bridge, no summary written). Then, the file deleted, a run uploads it
+# again and reads it back as the local ISO.
+NAME=replaced
+for _n in $VMS bystander; do
+	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+done
+cp "$C/results/summary-dry-run.json" "$C/dry-run-retry.json"
+_boots=$(grep -c '^bridge: .*: powered on' "$W/bridge.log")
+_dsiso=$(find "$W/ds" -name 'gptrim-dry-run-*.iso')
+_dsname=${_dsiso##*/}
+_local=$(sha256sum <"$BUILD/fleet/gptrim-report.iso" | cut -d' ' -f1)
+_other=$(sha256sum <"$BUILD/fleet/gptrim-apply.iso" | cut -d' ' -f1)
+if [ "$(echo "$_dsiso" | wc -l)" = 1 ] && [ -f "$_dsiso" ]; then
+	cp "$BUILD/fleet/gptrim-apply.iso" "$_dsiso"
+	REFUSE="\\[LocalDS_0\\] $_dsname is not $BUILD/fleet/gptrim-report.iso: SHA-256 on the datastore $_other, local $_local"
+	playbook dry-run
+	REFUSE=
+	check_quiet $VMS bystander
+	check_config $VMS bystander
+	judge "$C/replaced.cmp" "no summary written (summary-dry-run.json as the retry left it)" \
+		"summary-dry-run.json rewritten by the refused run" \
+		cmp "$C/dry-run-retry.json" "$C/results/summary-dry-run.json"
+	_now=$(grep -c '^bridge: .*: powered on' "$W/bridge.log")
+	if [ "$_now" = "$_boots" ]; then
+		pass "the bridge booted nothing during the refused run"
+	else
+		fail "the bridge booted $(( _now - _boots )) VM(s) during the refused run"
+	fi
+	rm -f "$_dsiso"
+	NAME=reupload
+	playbook dry-run -e '{"gptrim_vms": ["nosuch"]}'
+	if [ -f "$_dsiso" ] && [ "$(sha256sum <"$_dsiso" | cut -d' ' -f1)" = "$_local" ] &&
+		grep -A1 '^TASK \[Upload it\]' "$C/dry-run.ansible" | grep -q '^changed: \[localhost\]' &&
+		grep -A1 "^TASK \[The datastore's copy is the local ISO\]" "$C/dry-run.ansible" | grep -q '^ok: \[localhost\]'; then
+		pass "deleted, the ISO is uploaded again and read back as the local one"
+	else
+		fail "the ISO not uploaded again, or not read back as the local one"
+		grep -A1 '^TASK \[\(Upload it\|The datastore.s copy is the local ISO\)\]' "$C/dry-run.ansible" | detail
+	fi
+	check_quiet $VMS bystander
+else
+	fail "not one gptrim-dry-run-*.iso in the simulator's datastore: $_dsiso"
+fi
 grep -h '^bridge: ' "$W/bridge.log" | sed 's/^/# /' >>"$C/result"
 cat "$C/result"
 echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s, undo $UNDO s, second undo $AGAIN s, retry $RETRY s; suite $(( $(date +%s) - start )) s"
