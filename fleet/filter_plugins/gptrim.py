@@ -177,7 +177,7 @@ FIELDS = ("name", "moid", "result", "detail", "exit_status", "disks",
 
 
 def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
-                retry_results=()):
+                retry_results=(), iso_sha256=None):
     """summary-MODE.json: the run (and, for a retry, the file and the
     results it took the VMs of), then one object per VM (sorted by name),
     FIELDS each."""
@@ -192,7 +192,8 @@ def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
                  "powered_on_again": False}
         vms.append({k: o.get(k, empty.get(k)) for k in FIELDS})
     return json.dumps({"mode": mode, "run": run,
-                       "iso": {"path": iso_path, "sha1": iso_sha1},
+                       "iso": {"path": iso_path, "sha1": iso_sha1,
+                               "sha256": iso_sha256 or None},
                        "retry_from": retry_from or None,
                        "retry_results": list(retry_results)
                        if retry_from else None, "vms": vms},

@@ -86,7 +86,7 @@ vm() {
 # $C/MODE.ansible, the summary files in $C/results/summary-MODE.txt and
 # .json; T0 and T1 its start and end (seconds since the epoch). With
 # REFUSE set, the run must fail (exit 2) on the control node, its message
-# (a fatal on localhost) containing REFUSE (a grep pattern).
+# (a fatal on localhost) containing the text REFUSE.
 playbook() {
 	_mode=$1
 	shift
@@ -101,7 +101,8 @@ playbook() {
 	T1=$(date +%s)
 	SECS=$(( T1 - _t0 ))
 	if [ -n "${REFUSE:-}" ]; then
-		if [ "$_rc" = 2 ] && grep -q "^fatal: \[localhost\]: FAILED! => .*$REFUSE" "$C/$_mode.ansible"; then
+		if [ "$_rc" = 2 ] && grep '^fatal: \[localhost\]: FAILED! => ' "$C/$_mode.ansible" |
+			grep -qF "$REFUSE"; then
 			pass "ansible-playbook refused the run (exit 2 after $SECS s): $REFUSE"
 		else
 			fail "ansible-playbook exit $_rc after $SECS s, not the refusal: $REFUSE"
@@ -135,26 +136,27 @@ check_table() {
 # check_json MODE ISO [EXPECTED]: summary-MODE.json against
 # expected/EXPECTED.json (EXPECTED: MODE), by fleet/test/sumjson.py: the
 # moids vCenter has, start and end within the last playbook run, the
-# SHA-1 of ISO (build/fleet/gptrim-ISO.iso).
+# SHA-1 and SHA-256 of ISO (build/fleet/gptrim-ISO.iso).
 check_json() {
 	_got=$C/results/summary-$1.json _e=${3:-$1}
 	_sha1=$(sha1sum <"$BUILD/fleet/gptrim-$2.iso" | cut -d' ' -f1)
+	_sha256=$(sha256sum <"$BUILD/fleet/gptrim-$2.iso" | cut -d' ' -f1)
 	if [ ! -r "$_got" ]; then
 		fail "no summary-$1.json"
 		return
 	fi
 	if [ ! -r "$here/expected/$_e.json" ]; then
 		fail "no fleet/test/expected/$_e.json (what this run wrote: $C/$_e.json.got)"
-		$PY "$here/sumjson.py" "$_got" - --print --sha1 "$_sha1" \
+		$PY "$here/sumjson.py" "$_got" - --print --sha1 "$_sha1" --sha256 "$_sha256" \
 			--moids "$C/moids" --results "$W/results" --t0 "$T0" \
 			--t1 "$T1" >"$C/$_e.json.got"
 		return
 	fi
 	judge "$C/$_e.jdiff" \
-		"summary-$1.json is the expected one ($($PY -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["vms"]))' "$_got") VMs; moids, times within the run, the ISO's SHA-1 checked)" \
+		"summary-$1.json is the expected one ($($PY -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["vms"]))' "$_got") VMs; moids, times within the run, the ISO's SHA-1 and SHA-256 checked)" \
 		"summary-$1.json differs from fleet/test/expected/$_e.json" \
 		$PY "$here/sumjson.py" "$_got" "$here/expected/$_e.json" \
-		--sha1 "$_sha1" --moids "$C/moids" --results "$W/results" \
+		--sha1 "$_sha1" --sha256 "$_sha256" --moids "$C/moids" --results "$W/results" \
 		--t0 "$T0" --t1 "$T1" --subst "TIMEOUT=$TIMEOUT" \
 		--subst "GUID_damaged=$(damaged_guid)"
 }
@@ -383,7 +385,7 @@ _local=$(sha256sum <"$BUILD/fleet/gptrim-report.iso" | cut -d' ' -f1)
 _other=$(sha256sum <"$BUILD/fleet/gptrim-apply.iso" | cut -d' ' -f1)
 if [ "$(echo "$_dsiso" | wc -l)" = 1 ] && [ -f "$_dsiso" ]; then
 	cp "$BUILD/fleet/gptrim-apply.iso" "$_dsiso"
-	REFUSE="\\[LocalDS_0\\] $_dsname is not $BUILD/fleet/gptrim-report.iso: SHA-256 on the datastore $_other, local $_local"
+	REFUSE="[LocalDS_0] $_dsname is not $BUILD/fleet/gptrim-report.iso: SHA-256 on the datastore $_other, local $_local"
 	playbook dry-run
 	REFUSE=
 	check_quiet $VMS bystander

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The fleet suite's judge of a summary-MODE.json (docs/fleet.md).
 
-  sumjson.py GOT EXPECTED --sha1 SHA1 --moids FILE --results DIR
+  sumjson.py GOT EXPECTED --sha1 SHA1 --sha256 SHA256 --moids FILE --results DIR
              --t0 EPOCH --t1 EPOCH [--subst KEY=VALUE]... [--print]
 
 What differs from run to run is checked here, then replaced by a
@@ -44,6 +44,8 @@ def normalize(got, a, moids, notes):
         run = None
     if got.get("iso", {}).get("sha1") == sha1:
         got["iso"]["sha1"] = "@SHA1@"
+    if got.get("iso", {}).get("sha256") == a.sha256:
+        got["iso"]["sha256"] = "@SHA256@"
 
     def text(s):
         s = s.replace(sha1[:12], "@SHA12@")
@@ -88,6 +90,7 @@ def main():
     p.add_argument("got")
     p.add_argument("expected")
     p.add_argument("--sha1", required=True)
+    p.add_argument("--sha256", required=True)
     p.add_argument("--moids", required=True)
     p.add_argument("--results", required=True)
     p.add_argument("--t0", type=int, required=True)
