@@ -170,6 +170,46 @@ def gptrim_rows(hosts, hostvars):
     return rows
 
 
+def gptrim_recovered(results, found, cleanup=False):
+    """The rows of the VMs put back from records left by runs that died
+    (tasks/recover.yml): results are gptrim_putback restore's loop results,
+    found the records found (gptrim_putback find's vms). Each row: vm, moid,
+    result (recovered, or failed), detail, run and mode (the dead run's),
+    put_back. With cleanup, powered-on VMs carrying a record too, refused
+    (their record stays)."""
+    what = (("boot_order", "boot order"), ("cdrom", "CD drive"),
+            ("serial_port", "serial port"),
+            ("efi.serialConsole.enabled", "efi.serialConsole.enabled"))
+    rows = []
+    for res in results:
+        vm, rec = res["item"], res["item"].get("record") or {}
+        row = {"vm": vm["name"], "moid": vm["moid"],
+               "run": res.get("run") or rec.get("run"),
+               "mode": res.get("mode") or rec.get("mode"),
+               "put_back": res.get("put_back") or {}}
+        if res.get("failed"):
+            row.update(result="failed", detail="put-back record: " +
+                       str(res.get("msg", "failed")))
+        else:
+            done = [name for key, name in what if key in row["put_back"]]
+            row.update(result="recovered", detail="put back what an "
+                       "unfinished run (%s) left: %s" % (
+                           row["mode"], ", ".join(done) if done else
+                           "nothing differed; its record removed"))
+        rows.append(row)
+    if cleanup:
+        for vm in found:
+            if vm["power_state"] != "poweredOff":
+                rec = vm.get("record") or {}
+                rows.append({
+                    "vm": vm["name"], "moid": vm["moid"], "result": "refused",
+                    "detail": "%s: its put-back record stays; cleanup again "
+                    "once it is off" % vm["power_state"],
+                    "run": rec.get("run"), "mode": rec.get("mode"),
+                    "put_back": {}})
+    return rows
+
+
 # The fields of each VM in summary-MODE.json, in this order (docs/fleet.md).
 FIELDS = ("name", "moid", "result", "detail", "exit_status", "disks",
           "start", "end", "iso_sha1", "put_back", "left",
@@ -177,7 +217,7 @@ FIELDS = ("name", "moid", "result", "detail", "exit_status", "disks",
 
 
 def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
-                retry_results=(), iso_sha256=None):
+                retry_results=(), iso_sha256=None, recovered=()):
     """summary-MODE.json: the run (and, for a retry, the file and the
     results it took the VMs of), then one object per VM (sorted by name),
     FIELDS each."""
@@ -193,10 +233,18 @@ def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
         vms.append({k: o.get(k, empty.get(k)) for k in FIELDS})
     return json.dumps({"mode": mode, "run": run,
                        "iso": {"path": iso_path, "sha1": iso_sha1,
-                               "sha256": iso_sha256 or None},
+                               "sha256": iso_sha256 or None}
+                       if iso_path else None,
                        "retry_from": retry_from or None,
                        "retry_results": list(retry_results)
-                       if retry_from else None, "vms": vms},
+                       if retry_from else None, "vms": vms,
+                       "recovered": [
+                           {"name": r["vm"], "moid": r["moid"],
+                            "result": r["result"], "detail": r["detail"],
+                            "run": r["run"], "mode": r["mode"],
+                            "put_back": r["put_back"]}
+                           for r in sorted(recovered,
+                                           key=lambda r: r["vm"])]},
                       indent=2) + "\n"
 
 
@@ -218,6 +266,7 @@ class FilterModule:
     def filters(self):
         return {"gptrim_console_result": gptrim_console_result,
                 "gptrim_json": gptrim_json,
+                "gptrim_recovered": gptrim_recovered,
                 "gptrim_retry": gptrim_retry,
                 "gptrim_rows": gptrim_rows,
                 "gptrim_select": gptrim_select,

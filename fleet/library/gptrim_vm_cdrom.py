@@ -10,17 +10,13 @@ Plain pyVmomi (ReconfigVM_Task): vmware_guest's cdrom option changes the
 drive but then fails on Debian's pyVmomi 6.7.1 (module_utils/gptrim_vsphere.py)."""
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
+                                                  drive_state,
                                                   vm_by_moid, wait_task)
 
 try:
     from pyVmomi import vim
 except ImportError:
     pass  # connect() reports it
-
-
-def drive_state(cd):
-    return {"iso": getattr(cd.backing, "fileName", None),
-            "start_connected": bool(cd.connectable.startConnected)}
 
 
 def main():

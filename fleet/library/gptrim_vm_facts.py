@@ -12,14 +12,17 @@ still queued or running: a backup's snapshot, a consolidation, a vMotion;
 file of each serial port, "" for one not backed by a file), instance_uuid (what
 community.vmware's modules find it by: with Debian's pyVmomi 6.7.1 they
 cannot by moid, and a BIOS UUID is shared by copied VMs) and vmx (the
-datastore path of its .vmx: the VM's directory holds the serial file).
-Read-only.
+datastore path of its .vmx: the VM's directory holds the serial file),
+cdrom (the first CD/DVD drive's {iso, start_connected}, None without one),
+serial_console (efi.serialConsole.enabled, "" when unset) and putback (the
+gptrim.putback record a run left, "" when none). Read-only.
 Plain pyVmomi: see module_utils/gptrim_vsphere.py for why not
 vmware_guest_info; vmware_guest_boot_info finds a VM by BIOS UUID or name
 only (by instance UUID it looks up a kind of ID its helper does not know;
 by moid it needs pyVmomi > 6.7.1)."""
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, connect,
+from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, PUTBACK_KEY,
+                                                  connect, drive_state,
                                                   vm_by_moid)
 
 
@@ -43,6 +46,15 @@ def boot_order(vm):
             for b in vm.config.bootOptions.bootOrder or []]
 
 
+def option(vm, key):
+    """An advanced setting's value ("" when unset; the last of several)."""
+    value = ""
+    for opt in vm.config.extraConfig or []:
+        if opt.key.lower() == key.lower():
+            value = str(opt.value)
+    return value
+
+
 def main():
     module = AnsibleModule(argument_spec=dict(CONNECTION_ARGS),
                            supports_check_mode=True)
@@ -60,6 +72,9 @@ def main():
         serial_files=[getattr(d.backing, "fileName", "") or ""
                       for d in serials],
         instance_uuid=vm.config.instanceUuid,
+        cdrom=drive_state(cdroms[0]) if cdroms else None,
+        serial_console=option(vm, "efi.serialConsole.enabled"),
+        putback=option(vm, PUTBACK_KEY),
         vmx=vm.config.files.vmPathName)
 
 

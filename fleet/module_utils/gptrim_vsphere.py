@@ -20,6 +20,11 @@ try:
 except ImportError:
     HAS_PYVMOMI = False
 
+# The advanced setting (a .vmx line, not visible to the guest as guestinfo.*
+# would be) where a run records, before it changes a VM, what it will put
+# back (docs/fleet.md, "A run that dies"); removed when all is back.
+PUTBACK_KEY = "gptrim.putback"
+
 CONNECTION_ARGS = dict(
     hostname=dict(type="str", required=True),
     username=dict(type="str", required=True),
@@ -86,3 +91,9 @@ def wait_task(module, task, what):
         return task_result(task)
     except Exception as e:  # the task's fault, raised
         module.fail_json(msg="%s: %s" % (what, getattr(e, "msg", None) or e))
+
+
+def drive_state(cd):
+    """What the playbook changes of a CD/DVD drive, and puts back."""
+    return {"iso": getattr(cd.backing, "fileName", None),
+            "start_connected": bool(cd.connectable.startConnected)}

@@ -41,10 +41,16 @@
 # serial port left); the real run powers the booted VMs on again
 # (gptrim_power_on_after), from their disks; vCenter logged nothing for
 # bios and bystander, nor for stuck in the real and undo runs, nor for any
-# VM but stuck in the retry. Last, the dry run's ISO on the datastore
-# replaced by the apply ISO's bytes: the next run reads it back, refuses to
-# start (the file and both SHA-256s named), vCenter logs nothing for any
-# VM; deleted, it is uploaded again and read back as the local ISO.
+# VM but stuck in the retry. Then two runs killed (SIGKILL) while ws2019
+# and ws2022 boot: each leaves the ISO in, the CD first and its put-back
+# record (gptrim.putback) on both; the next run (ws2019 and ws2022
+# selected) and, after the second kill, gptrim_mode=cleanup (every VM
+# vCenter shows) put both back exactly as they were (recovered), and a
+# later power-on boots their own disks; a second cleanup changes nothing.
+# Last, the dry run's ISO on the datastore replaced by the apply ISO's
+# bytes: the next run reads it back, refuses to start (the file and both
+# SHA-256s named), vCenter logs nothing for any VM; deleted, it is
+# uploaded again and read back as the local ISO.
 # Prints PASS:/FAIL:/SKIP: lines and "# fleet: ..." timings.
 set -u
 
@@ -178,8 +184,8 @@ check_same() {
 }
 
 # check_recorded WHAT SED OK BAD NAME...: `simvms.py WHAT NAME` (state:
-# power, boot order, CD drive, serial ports; events: what vCenter logged)
-# says now what it said after the setup, edited by the sed script SED.
+# power, boot order, CD drive, serial ports, the playbook's settings) says
+# now what it said after the setup, edited by the sed script SED.
 check_recorded() {
 	_what=$1 _sed=$2 _ok=$3 _bad=$4
 	shift 4
@@ -195,7 +201,7 @@ check_recorded() {
 	done
 }
 check_config() {
-	check_recorded state "" "boot order, CD drive, serial ports and power as before" \
+	check_recorded state "" "boot order, CD drive, serial ports, settings and power as before" \
 		"configuration not put back" "$@"
 }
 # check_on_again NAME...: as before, but powered on again, its own disk
@@ -213,15 +219,28 @@ check_on_again() {
 		esac
 	done
 }
+# check_quiet NAME...: vCenter logged no event for NAME since NAME.events.0
+# was written: none with a key above the latest one then (the simulator
+# keeps only its last 1000 events: older ones may be gone since).
 check_quiet() {
-	check_recorded events "" \
-		"vCenter logged nothing for it (never reconfigured or powered on)" \
-		"vCenter logged events for it" "$@"
+	for _vm in "$@"; do
+		$PY "$here/simvms.py" "$URL" events "$_vm" >"$C/$_vm.events.now"
+		_last=$(sed -n 's/^latest //p' "$C/$_vm.events.0")
+		awk -v last="${_last:-x}" '$1 != "latest" && $1 + 0 > last + 0' \
+			"$C/$_vm.events.now" >"$C/$_vm.events.new"
+		if [ -n "$_last" ] && [ -s "$C/$_vm.events.now" ] && [ ! -s "$C/$_vm.events.new" ]; then
+			pass "VM $_vm: vCenter logged nothing for it (never reconfigured or powered on)"
+		else
+			fail "VM $_vm: vCenter logged events for it"
+			detail <"$C/$_vm.events.new"
+		fi
+	done
 }
 
-# without_serial: simvms.py's state JSON on stdin without its serial ports.
+# without_serial: simvms.py's state JSON on stdin without its serial ports
+# and the playbook's advanced settings.
 without_serial() {
-	$PY -c 'import json, sys; s = json.load(sys.stdin); s.pop("serial_files"); print(json.dumps(s))'
+	$PY -c 'import json, sys; s = json.load(sys.stdin); s.pop("serial_files"); s.pop("options"); print(json.dumps(s))'
 }
 
 # check_stuck: still on (left running), boot order and CD drive put back.
@@ -236,6 +255,34 @@ check_stuck() {
 		fail "VM stuck: not left running as it was"
 		{ echo "$_want"; echo "$_got"; } | detail
 	fi
+	# What is left is recorded on it, for the next run to put back.
+	judge "$C/stuck.record" \
+		"VM stuck: its put-back record stays (serial port and setting left)" \
+		"VM stuck: no put-back record for what was left" \
+		has_record stuck "$C/stuck.state.now"
+}
+
+# has_record NAME STATE [trap]: STATE (simvms.py's state JSON of VM NAME)
+# has a gptrim.putback record naming its serial port; with trap, also the
+# ISO in its CD drive, connected at power-on, and the CD first.
+has_record() {
+	$PY - "$@" <<'PYEOF'
+import json, sys
+name, s = sys.argv[1], json.load(open(sys.argv[2]))
+trap = sys.argv[3:] == ["trap"]
+r = json.loads(s["options"].get("gptrim.putback", "null"))
+bad = []
+if not isinstance(r, dict):
+    bad.append("no gptrim.putback record")
+elif r.get("serial_port") not in s["serial_files"]:
+    bad.append("the record names no serial port of the VM")
+if trap and not (s["boot_order"][:1] == ["BootableCdromDevice"] and
+                 s["cdroms"][0]["iso"] and s["cdroms"][0]["start_connected"]):
+    bad.append("not the CD first with the ISO in")
+if bad:
+    print("%s: %s: %s" % (name, "; ".join(bad), json.dumps(s)))
+    sys.exit(1)
+PYEOF
 }
 
 prereqs() {
@@ -366,6 +413,155 @@ check_untouched stuck
 cp "$C/stuck.state.setup" "$C/stuck.state.0"
 check_config stuck
 check_quiet ws2019 ws2022 norec bios damaged bystander
+# A run that dies. The control node killed (SIGKILL to ansible-playbook and
+# all it started) while a batch boots: no always: runs, the ISO stays in and
+# the CD first; what the run recorded on each VM first (gptrim.putback) is
+# all that is left to put things back. The next run, and gptrim_mode=
+# cleanup, put back every VM carrying a record exactly as it was.
+KILLED="ws2019 ws2022"
+
+# killed_run MODE: a run of ws2019 and ws2022, in a session of its own,
+# killed with its process group once the bridge boots both from the ISO;
+# then, the guests powering themselves off (gptrim --then shutdown), the
+# trap each is left in: ISO in, CD first, the record.
+vm_booted() { grep -q "^bridge: $1: powered on; boots \[" "$W/bridge.log.new"; }
+both_booted() {
+	tail -n +"$_lines" "$W/bridge.log" >"$W/bridge.log.new"
+	vm_booted ws2019 && vm_booted ws2022
+}
+both_off() {
+	for _vm in $KILLED; do
+		$PY "$here/simvms.py" "$URL" state "$_vm" | grep -q '"power": "poweredOff"' || return 1
+	done
+}
+killed_run() {
+	_lines=$(( $(wc -l <"$W/bridge.log") + 1 ))
+	ANSIBLE_LOCAL_TEMP=$W/ansible-tmp ANSIBLE_REMOTE_TEMP=$W/ansible-tmp \
+	ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_NOCOLOR=1 \
+	setsid ansible-playbook "$top/fleet/gptrim.yml" -e "@$C/vcenter.yml" \
+		-e "gptrim_mode=$1" -e '{"gptrim_vms": ["ws2019", "ws2022"]}' \
+		>"$C/$NAME-killed.ansible" 2>&1 &
+	_pid=$!
+	if poll 120 both_booted; then
+		# (dash's kill takes no "--": -PID is the process group)
+		if kill -KILL "-$_pid"; then
+			pass "ansible-playbook killed (SIGKILL, with all it started) while ws2019 and ws2022 boot the ISO"
+		else
+			fail "could not kill process group $_pid"
+		fi
+		wait "$_pid"
+	else
+		kill -KILL "-$_pid"
+		wait "$_pid"
+		fail "ws2019 and ws2022 not booted from the ISO within 120 s"
+		tail -n 20 "$C/$NAME-killed.ansible" | detail
+		return 1
+	fi
+	if poll 300 both_off; then
+		pass "ws2019 and ws2022 powered themselves off (gptrim --then shutdown)"
+	else
+		fail "ws2019 and ws2022 not off 300 s after the kill"
+	fi
+	for _vm in $KILLED; do
+		$PY "$here/simvms.py" "$URL" state "$_vm" >"$C/$_vm.state.killed"
+		judge "$C/$_vm.trap" \
+			"VM $_vm: left with the ISO in, the CD first and the run's put-back record" \
+			"VM $_vm: not the trap a dead run leaves" \
+			has_record "$_vm" "$C/$_vm.state.killed" trap
+	done
+}
+
+# check_recovered MODE NAME...: summary-MODE.json's recovered list is
+# exactly NAME... (result recovered), each put back as its record (the
+# dead run's, $C/NAME.state.killed) said: boot order, CD drive, serial
+# port, setting.
+check_recovered() {
+	judge "$C/$NAME.recovered" \
+		"summary-$1.json: $(echo "$*" | cut -d' ' -f2- ) recovered, each as its record said" \
+		"summary-$1.json: not the recovery expected" \
+		$PY - "$C/results/summary-$1.json" "$C/moids" "$C" "$@" <<'PYEOF'
+import json, sys
+got, moids, c, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[5:]
+moids = dict(l.split() for l in open(moids))
+rows = json.load(open(got))["recovered"]
+want = []
+for n in names:
+    r = json.loads(json.load(open("%s/%s.state.killed" % (c, n)))["options"]["gptrim.putback"])
+    want.append({"name": n, "moid": moids[n], "result": "recovered",
+                 "detail": "put back what an unfinished run (%s) left: boot order, CD drive, serial port, efi.serialConsole.enabled" % r["mode"],
+                 "run": r["run"], "mode": r["mode"],
+                 "put_back": {"boot_order": r["boot_order"], "cdrom": r["cdrom"],
+                              "serial_port": {"removed": r["serial_port"]},
+                              "efi.serialConsole.enabled": r["efi.serialConsole.enabled"]}})
+if rows != want:
+    print("want", json.dumps(want, indent=1))
+    print("got ", json.dumps(rows, indent=1))
+    sys.exit(1)
+PYEOF
+}
+
+# check_still NAME...: disk NAME byte-identical to NAME.undone (the image
+# after the first undo): the dry runs below write nothing.
+check_still() {
+	for _n in "$@"; do
+		judge "$C/$_n.cmp3" "disk $_n: not one byte changed" \
+			"disk $_n: changed" compare_disk "$_n" "$C/$_n.undone"
+	done
+}
+
+# on_again_both: the bridge has seen ws2019 and ws2022 powered on again.
+on_again_both() {
+	tail -n +"$_lines" "$W/bridge.log" >"$W/bridge.log.new"
+	grep -q '^bridge: ws2019: powered on' "$W/bridge.log.new" &&
+		grep -q '^bridge: ws2022: powered on' "$W/bridge.log.new"
+}
+
+NAME=killed
+for _n in $VMS bystander; do
+	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+done
+if killed_run dry-run; then
+	# The next run of the same VMs puts both back first, then boots them.
+	NAME=recovered
+	playbook dry-run -e '{"gptrim_vms": ["ws2019", "ws2022"]}'
+	check_table dry-run recovered
+	check_recovered dry-run $KILLED
+	check_config $KILLED
+	check_still $KILLED
+	check_untouched norec bios damaged stuck bystander
+	check_quiet norec bios damaged stuck bystander
+fi
+NAME=cleanup
+if killed_run dry-run; then
+	# Only the put-back, for every VM vCenter shows (no folder).
+	playbook cleanup -e '{"gptrim_folder": ""}'
+	check_table cleanup
+	check_recovered cleanup $KILLED
+	check_config $KILLED
+	check_still $KILLED
+	check_quiet norec bios damaged stuck bystander
+	# A later power-on (an ordinary reboot, weeks later) boots its disk.
+	_lines=$(( $(wc -l <"$W/bridge.log") + 1 ))
+	for _vm in $KILLED; do
+		$PY "$here/simvms.py" "$URL" poweron "$_vm"
+	done
+	poll 30 on_again_both || fail "the bridge did not see ws2019 and ws2022 powered on"
+	check_on_again $KILLED
+	for _vm in $KILLED; do
+		$PY "$here/simvms.py" "$URL" poweroff "$_vm"
+	done
+fi
+# A second cleanup: no record left anywhere, nothing changed.
+NAME=cleanup-again
+for _n in $VMS bystander; do
+	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+done
+playbook cleanup -e '{"gptrim_folder": ""}'
+check_table cleanup cleanup-again
+check_quiet $VMS bystander
+
 # The dry run's ISO on the datastore replaced by other bytes, the apply
 # ISO's (one that writes, under the report-only one's name): the next dry
 # run reads it back, refuses to start, names the file and both SHA-256s,
@@ -416,7 +612,7 @@ else
 fi
 grep -h '^bridge: ' "$W/bridge.log" | sed 's/^/# /' >>"$C/result"
 cat "$C/result"
-echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s, undo $UNDO s, second undo $AGAIN s, retry $RETRY s; suite $(( $(date +%s) - start )) s"
+echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s, undo $UNDO s, second undo $AGAIN s, retry $RETRY s, two killed runs and their put-back; suite $(( $(date +%s) - start )) s"
 if [ "$FAILED" = 0 ] && [ -z "${FLEET_KEEP:-}" ]; then
 	rm -rf "$W/ds" "$C"/*.orig "$C"/*.new
 fi

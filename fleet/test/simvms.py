@@ -11,11 +11,16 @@ vCenter (pyvmomi), and what vCenter recorded about them afterwards.
       beside a VMFS descriptor NAME.vmdk that names it, as ESXi keeps a
       thick disk. Prints the flat file's path.
   simvms.py URL events NAME
-      the VM's events as vCenter logged them, one type name a line
-      (VmPoweredOnEvent, VmReconfiguredEvent, ...).
+      "latest KEY", the key of vCenter's latest event (of any VM), then the
+      VM's events as vCenter logged them, one a line: its key (keys grow)
+      and type name (VmPoweredOnEvent, VmReconfiguredEvent, ...).
   simvms.py URL state NAME
       one JSON object: power state, boot order, CD drives (ISO, connected,
-      start connected) and serial ports (file) as vCenter has them.
+      start connected), serial ports (file) and the advanced settings the
+      playbook sets (efi.serialConsole.enabled, gptrim.putback) as vCenter
+      has them.
+  simvms.py URL poweron NAME
+      power the VM on if it is off (an administrator's later power-on).
   simvms.py URL poweroff NAME
       power the VM off if it is on (the suite's teardown, and an
       administrator's shutdown between two runs).
@@ -47,6 +52,8 @@ RW {sectors} VMFS "{flat}"
 ddb.adapterType = "lsilogic"
 ddb.virtualHWVersion = "14"
 """
+
+OPTIONS = ("efi.serialConsole.enabled", "gptrim.putback")
 
 CONTROLLERS = {
     "sata": vim.vm.device.VirtualAHCIController,
@@ -114,13 +121,29 @@ def create(si, a):
     print(os.path.join(local_dir, flat))
 
 
+def kept(em, spec):
+    """The events spec selects, of all the simulator keeps (its last 1000),
+    oldest first. Not QueryEvents: the simulator answers it with one page
+    of 10, so a VM's later events went unseen once it had 10."""
+    c = em.CreateCollectorForEvents(spec)
+    try:
+        c.SetCollectorPageSize(1000)
+        return sorted(c.latestPage, key=lambda e: e.key)
+    finally:
+        c.DestroyCollector()
+
+
 def events(si, a):
     vm = find_vm(si, a.name)
     em = si.RetrieveContent().eventManager
     spec = vim.event.EventFilterSpec(
         entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self"))
-    for e in sorted(em.QueryEvents(spec), key=lambda e: e.key):
-        print(type(e).__name__.split(".")[-1])
+    mine = kept(em, spec)
+    # (the simulator's latestEvent is unset)
+    print("latest", max([e.key for e in
+                         kept(em, vim.event.EventFilterSpec()) + mine] + [0]))
+    for e in mine:
+        print(e.key, type(e).__name__.split(".")[-1])
 
 
 def state(si, a):
@@ -136,8 +159,22 @@ def state(si, a):
                         "start_connected": d.connectable.startConnected})
         elif isinstance(d, vim.vm.device.VirtualSerialPort):
             serials.append(getattr(d.backing, "fileName", None))
+    # The advanced settings the playbook sets (the last value of a key: the
+    # simulator appends each one set; "" is unset).
+    opts = {}
+    for o in vm.config.extraConfig or []:
+        if o.key in OPTIONS:
+            opts[o.key] = str(o.value)
     print(json.dumps({"power": vm.runtime.powerState, "boot_order": order,
-                      "cdroms": cds, "serial_files": serials}))
+                      "cdroms": cds, "serial_files": serials,
+                      "options": {k: v for k, v in sorted(opts.items())
+                                  if v != ""}}))
+
+
+def poweron(si, a):
+    vm = find_vm(si, a.name)
+    if vm.runtime.powerState != "poweredOn":
+        task_result(vm.PowerOnVM_Task())
 
 
 def poweroff(si, a):
@@ -162,12 +199,12 @@ def main():
     c.add_argument("--controller", choices=sorted(CONTROLLERS),
                    default="sata")
     c.add_argument("--secure-boot", action="store_true")
-    for name in ("events", "state", "poweroff", "moid"):
+    for name in ("events", "state", "poweron", "poweroff", "moid"):
         sub.add_parser(name).add_argument("name")
     a = p.parse_args()
     si = connect(a.url)
     {"create": create, "events": events, "state": state,
-     "poweroff": poweroff, "moid": moid}[a.cmd](si, a)
+     "poweron": poweron, "poweroff": poweroff, "moid": moid}[a.cmd](si, a)
 
 
 if __name__ == "__main__":
