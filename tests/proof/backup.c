@@ -12,10 +12,6 @@
 #include "gpt.h"
 #include "model.h"
 
-#ifndef PROOF_BS
-#define PROOF_BS 512
-#endif
-
 int main(void)
 {
 	size_t len = Frama_C_size_t_interval(0, GPT_BACKUP_MAX_BYTES);

@@ -10,10 +10,6 @@
 #include "model.h"
 #include "report.h"
 
-#ifndef PROOF_BS
-#define PROOF_BS 512
-#endif
-
 int main(void)
 {
 	struct blockdev dev;

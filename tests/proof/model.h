@@ -12,6 +12,11 @@
 #include "blockdev.h"
 #include "report.h"
 
+/* The block size a harness analyses (proof.mk passes -DPROOF_BS=...). */
+#ifndef PROOF_BS
+#define PROOF_BS 512
+#endif
+
 /* Fill in dev: block size bs, last LBA any value in [0, 2^64-1]. */
 void proof_dev_init(struct blockdev *dev, uint32_t bs);
 /* Any bytes, n of them, into p. */
