@@ -24,7 +24,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, PUTBACK_KEY,
-                                                  connect, drive_state,
+                                                  boot_order, connect,
+                                                  drive_state, option,
                                                   vm_by_moid, wait_task)
 
 try:
@@ -33,19 +34,6 @@ except ImportError:
     pass  # connect() reports it
 
 OPTION = "efi.serialConsole.enabled"
-KINDS = {"BootableCdromDevice": "cdrom", "BootableDiskDevice": "disk",
-         "BootableEthernetDevice": "ethernet",
-         "BootableFloppyDevice": "floppy"}
-
-
-def option(vm, key):
-    value = ""
-    for opt in vm.config.extraConfig or []:
-        if opt.key.lower() == key.lower():
-            value = str(opt.value)
-    return value
-
-
 def record_of(vm):
     raw = option(vm, PUTBACK_KEY)
     if raw == "":
@@ -55,11 +43,6 @@ def record_of(vm):
     except ValueError:
         return {}
     return r if isinstance(r, dict) else {}
-
-
-def boot_kinds(vm):
-    return [KINDS.get(type(b).__name__.split(".")[-1], "other")
-            for b in vm.config.bootOptions.bootOrder or []]
 
 
 def boot_devices(vm, kinds):
@@ -112,7 +95,7 @@ def restore(module, si):
     spec = vim.vm.ConfigSpec(deviceChange=[], extraConfig=[
         vim.option.OptionValue(key=PUTBACK_KEY, value="")])
     put_back = {}
-    if boot_kinds(vm) != r["boot_order"]:
+    if boot_order(vm) != r["boot_order"]:
         spec.bootOptions = vim.vm.BootOptions(
             bootOrder=boot_devices(vm, r["boot_order"]))
         put_back["boot_order"] = r["boot_order"]

@@ -22,7 +22,8 @@ only (by instance UUID it looks up a kind of ID its helper does not know;
 by moid it needs pyVmomi > 6.7.1)."""
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, PUTBACK_KEY,
-                                                  connect, drive_state,
+                                                  boot_order, connect,
+                                                  drive_state, option,
                                                   vm_by_moid)
 
 
@@ -34,25 +35,6 @@ def busy_tasks(vm):
             busy.append("%s (%s)" % (info.descriptionId or info.name,
                                      info.state))
     return busy
-
-
-BOOT_KINDS = {"BootableCdromDevice": "cdrom", "BootableDiskDevice": "disk",
-              "BootableEthernetDevice": "ethernet",
-              "BootableFloppyDevice": "floppy"}
-
-
-def boot_order(vm):
-    return [BOOT_KINDS.get(type(b).__name__.split(".")[-1], "other")
-            for b in vm.config.bootOptions.bootOrder or []]
-
-
-def option(vm, key):
-    """An advanced setting's value ("" when unset; the last of several)."""
-    value = ""
-    for opt in vm.config.extraConfig or []:
-        if opt.key.lower() == key.lower():
-            value = str(opt.value)
-    return value
 
 
 def main():

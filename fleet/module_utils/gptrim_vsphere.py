@@ -97,3 +97,24 @@ def drive_state(cd):
     """What the playbook changes of a CD/DVD drive, and puts back."""
     return {"iso": getattr(cd.backing, "fileName", None),
             "start_connected": bool(cd.connectable.startConnected)}
+
+
+BOOT_KINDS = {"BootableCdromDevice": "cdrom", "BootableDiskDevice": "disk",
+              "BootableEthernetDevice": "ethernet",
+              "BootableFloppyDevice": "floppy"}
+
+
+def boot_order(vm):
+    """The VM's boot order as kinds ("cdrom", "disk", ...), as recorded and
+    compared by the put-back."""
+    return [BOOT_KINDS.get(type(b).__name__.split(".")[-1], "other")
+            for b in vm.config.bootOptions.bootOrder or []]
+
+
+def option(vm, key):
+    """An advanced setting's value ("" when unset; the last of several)."""
+    value = ""
+    for opt in vm.config.extraConfig or []:
+        if opt.key.lower() == key.lower():
+            value = str(opt.value)
+    return value
