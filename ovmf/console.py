@@ -22,6 +22,9 @@ ovmf/boot.sh builds the QEMU command line; this program runs it:
     says "blkdebug: Suspended request 'TAG'") after the previous one ran,
     then runs its QMP command(s) synchronously, before any key of the same
     output is typed; each reply goes to stderr as "console.py: qmp ...";
+    a command with "until": TEXT (and "within": SECONDS, default 30) is
+    repeated until its reply contains TEXT or the time is out, and its
+    reply carries "tries";
   - --blockstats FILE: for QEMU run with -no-shutdown (boot.sh adds it):
     when the guest powers off, writes {"shutdown_s": seconds after QEMU
     started, "reason": ..., "blockstats": query-blockstats' return} to FILE

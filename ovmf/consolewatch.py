@@ -37,13 +37,34 @@ class Reactions:
 
     def run_qmp(self, cmds, why):
         for c in cmds:
-            r = self.qmp.call(c["execute"], **c.get("arguments", {}))
+            if "until" in c:
+                r = self.poll_qmp(c)
+            else:
+                r = self.qmp.call(c["execute"], **c.get("arguments", {}))
             ok = r is not None and "error" not in r
             print("console.py: qmp (%s) %s -> %s" % (
                 why, json.dumps(c), json.dumps(r) if r is not None
                 else "no reply"), file=sys.stderr)
             if not ok:
                 self.qmp_failed.append(c)
+
+    def poll_qmp(self, c):
+        """A command with "until": TEXT and "within": SECONDS (default 30)
+        runs again until its reply contains TEXT or the time is out; the
+        last reply is returned, with the number of tries added (a state
+        the guest reaches a little after its console says so, e.g. the
+        CPU halted after the line before the hlt)."""
+        end = time.monotonic() + float(c.get("within", 30))
+        tries = 0
+        while True:
+            r = self.qmp.call(c["execute"], **c.get("arguments", {}))
+            tries += 1
+            if (r is None or "error" in r or c["until"] in
+                    json.dumps(r.get("return")) or time.monotonic() >= end):
+                break
+        if r is not None:
+            r = dict(r, tries=tries)
+        return r
 
     def run_qmp_steps(self):
         # Each step matches only what its source printed after the
