@@ -13,6 +13,7 @@
 enum opt_id {
 	O_APPLY, O_REPAIR, O_DISK, O_TYPE, O_NO_BACKUP, O_RESTORE, O_THEN,
 	O_HELP, O_VERSION, O_SECTOR_SIZE, O_BACKUP_DIR, O_REMOVABLE, O_UNDO,
+	O_TOP_ONLY,
 };
 
 #define FE_ALL (OPT_FRONTEND_HOST | OPT_FRONTEND_EFI)
@@ -37,6 +38,7 @@ static const struct opt_def opt_defs[] = {
 	{ "version", O_VERSION, false, FE_ALL },
 	{ "sector-size", O_SECTOR_SIZE, true, OPT_FRONTEND_HOST },
 	{ "backup-dir", O_BACKUP_DIR, true, OPT_FRONTEND_HOST },
+	{ "top-only", O_TOP_ONLY, false, OPT_FRONTEND_HOST },
 	/* Firmware only: the host tool accepts and ignores them, alike. */
 	{ "removable", O_REMOVABLE, false, FE_ALL },
 };
@@ -191,6 +193,7 @@ static enum gpt_status apply_opt(struct gptrim_options *o,
 	case O_VERSION: o->version = true; break;
 	case O_REMOVABLE: o->removable = true; break;
 	case O_UNDO: o->undo = true; break;
+	case O_TOP_ONLY: o->top_only = true; break;
 	case O_DISK: return add_disk(o, v, why);
 	case O_TYPE: return add_type(o, v, why);
 	case O_THEN: return set_then(o, v, why);

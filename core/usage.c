@@ -56,9 +56,13 @@ USAGE_COMMON
 "                    .1.gpt, .2.gpt ... (default: beside the image;\n"
 "                    required for block devices); --undo takes the\n"
 "                    highest-numbered backup of the disk from there\n"
+"  --top-only        a qcow2 with a backing file or internal snapshots, a\n"
+"                    VMDK delta: write the top image's current state only\n"
 USAGE_HELP
 "\n"
-"IMAGE is a raw disk image, a VMware -flat.vmdk or a fixed VHD.\n"
+"IMAGE is a raw disk image, a VMware -flat.vmdk, a VHD, a VHDX, a qcow2\n"
+"or a VMDK (an OVA or streamOptimized VMDK: report only); containers go\n"
+"through qemu-storage-daemon's FUSE export.\n"
 USAGE_EXIT;
 
 static const char usage_efi[] =

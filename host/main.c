@@ -12,11 +12,13 @@
 
 #include "backup_file.h"
 #include "blockdev_posix.h"
+#include "container_disk.h"
 #include "gptrim.h"
 #include "version.h"
 
 struct host_disk {
 	struct posix_disk pd;
+	struct container_disk ct; /* a container's export, if any */
 	uint32_t number; /* 1-based position on the command line */
 	bool opened;
 };
@@ -36,19 +38,81 @@ static void print_line(void *ctx, enum report_level level, const char *text)
 	fprintf(ctx, "%s%s%s\n", on, text, *on ? "\033[0m" : "");
 }
 
-static void close_disks(void)
+static void print_error(const char *text)
 {
-	for (size_t i = 0; i < OPT_MAX_PATHS; i++)
+	fprintf(stderr, "gptrim: %s%s%s\n", use_colour ? "\033[1;31m" : "",
+		text, use_colour ? "\033[0m" : "");
+}
+
+/* Close every disk and stop every export; GPTRIM_EXIT_IO when an export
+ * did not close its image cleanly (a change may not have reached it). */
+static enum gptrim_exit close_disks(void)
+{
+	enum gptrim_exit worst = GPTRIM_EXIT_OK;
+	struct gpt_reason why;
+
+	for (size_t i = 0; i < OPT_MAX_PATHS; i++) {
 		if (disks[i].opened)
 			posix_disk_close(&disks[i].pd);
+		disks[i].opened = false;
+		if (container_disk_close(&disks[i].ct, &why) != GPT_OK) {
+			print_error(why.text);
+			worst = GPTRIM_EXIT_IO;
+		}
+	}
+	return worst;
 }
 
 static enum gptrim_exit fail(enum gptrim_exit code, const char *text)
 {
-	fprintf(stderr, "gptrim: %s%s%s\n", use_colour ? "\033[1;31m" : "",
-		text, use_colour ? "\033[0m" : "");
-	close_disks();
-	return code;
+	print_error(text);
+	return gptrim_exit_worst(code, close_disks());
+}
+
+/* Test hook: with GPTRIM_TEST_EXPORT_FIFO set, tell the FIFO where the
+ * export is and which daemon serves it, then wait for a signal, so that a
+ * test can kill gptrim while an export is up (tests/host/containers.sh). */
+static void test_hold_export(const struct container_disk *c)
+{
+	const char *fifo = getenv("GPTRIM_TEST_EXPORT_FIFO");
+	FILE *f;
+
+	if (!fifo || !c->exported || !(f = fopen(fifo, "w")))
+		return;
+	fprintf(f, "%s %ld\n", c->qsd.mountpoint, (long)c->qsd.pid);
+	fclose(f);
+	for (;;)
+		pause();
+}
+
+/* Open d as the disk at path: a container through its export (named by
+ * path in every message and backup), anything else directly. */
+static enum gpt_status open_one(struct host_disk *d, const char *path,
+				const struct gptrim_options *o, bool writes,
+				struct gpt_reason *why)
+{
+	struct container_request req = { writes, o->top_only };
+	struct stat st;
+	enum gpt_status rc;
+
+	rc = container_disk_open(&d->ct, path, &req, why);
+	if (rc != GPT_OK) {
+		if (d->ct.hint[0])
+			fprintf(stderr, "%s\n", d->ct.hint);
+		return rc;
+	}
+	test_hold_export(&d->ct);
+	rc = posix_disk_open(&d->pd, container_disk_path(&d->ct, path),
+			     writes, o->sector_size, why);
+	if (rc != GPT_OK || !d->ct.exported)
+		return rc;
+	/* The container file is the disk's name and identity. */
+	d->pd.path = path;
+	if (stat(path, &st) == 0) {
+		d->pd.st_dev = st.st_dev;
+		d->pd.st_ino = st.st_ino;
+	}
+	return GPT_OK;
 }
 
 /* Open every selected disk, read-only unless something will be written,
@@ -66,8 +130,7 @@ static enum gptrim_exit open_disks(const struct gptrim_options *o)
 		d->number = i + 1;
 		if (!options_disk_selected(o, d->number))
 			continue;
-		if (posix_disk_open(&d->pd, o->paths[i], writes, o->sector_size,
-				    &why) != GPT_OK)
+		if (open_one(d, o->paths[i], o, writes, &why) != GPT_OK)
 			return fail(gptrim_exit_for_status(why.status), why.text);
 		d->opened = true;
 		bs = posix_disk_other_sector_size(&d->pd);
@@ -155,6 +218,7 @@ int main(int argc, char **argv)
 	uint32_t n = 0, undone = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	qsd_install_signal_teardown();
 	use_colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 		     !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	if (options_parse(argc - 1, argv + 1, OPT_FRONTEND_HOST, &o, &why) !=
@@ -197,7 +261,7 @@ int main(int argc, char **argv)
 		       o.apply ? ": restored" :
 				 " (report only): would restore",
 		       undone, n, n == 1 ? "" : "s");
-	close_disks();
+	worst = gptrim_exit_worst(worst, close_disks());
 	free(restore);
 	return worst;
 }

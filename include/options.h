@@ -15,7 +15,8 @@
 #define OPT_MAX_ARGS 64u
 
 enum opt_frontend {
-	OPT_FRONTEND_HOST = 1, /* adds --sector-size, --backup-dir, paths */
+	OPT_FRONTEND_HOST = 1, /* adds --sector-size, --backup-dir,
+				* --top-only, paths */
 	OPT_FRONTEND_EFI = 2,  /* --then and --removable act */
 };
 
@@ -38,6 +39,7 @@ struct gptrim_options {
 	enum then_action then;
 	uint32_t sector_size;     /* host: 0 = detect */
 	const char *backup_dir;   /* host: NULL = beside the image */
+	bool top_only;            /* host: write a chain's top image */
 	const char *ignored;      /* host: a firmware-only option given */
 	uint32_t npaths;          /* host: images and devices */
 	const char *paths[OPT_MAX_PATHS];
