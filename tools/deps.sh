@@ -10,7 +10,7 @@ case "${1:-build}" in
 build) pkgs="$base mtools xorriso dosfstools" ;;
 check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   libcmocka-dev clang libclang-rt-14-dev llvm ovmf qemu-system-x86 \
-  qemu-utils sbsigntool openssl u-boot-qemu \
+  qemu-utils qemu-system-common sbsigntool openssl u-boot-qemu \
   ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev" ;;
 bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
   qemu-system-x86 qemu-utils valgrind" ;;

@@ -1,0 +1,295 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Containers: VHD (fixed, dynamic), VHDX, qcow2 and VMDK (monolithicSparse,
+# twoGbMaxExtentSparse, a descriptor of a flat extent) made by qemu-img
+# convert from sgdisk-made Windows layouts, 512-byte and 4Kn. After
+# --apply: qemu-img check clean, the disk converted back to raw judged by
+# sgdisk -v, sfdisk and gptcheck.py (only the recovery entry gone, every
+# byte outside the GPT unchanged); --undo and --restore give back the
+# original bytes. Refused, nothing written: streamOptimized VMDK and OVA
+# (--apply), a qcow2 with a snapshot or a backing file (without
+# --top-only), a VMDK parent of a delta, VMware's .lck, QEMU's lock. A
+# killed or interrupted run leaves no mount and no daemon.
+# shellcheck source=tests/host/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v qemu-img >/dev/null || ! command -v qemu-storage-daemon \
+	>/dev/null; then
+	skip "containers" "qemu-img (qemu-utils) or qemu-storage-daemon" \
+		"(qemu-system-common) not installed"
+	finish
+	exit
+fi
+if [ ! -w /dev/fuse ]; then
+	skip "containers" "no /dev/fuse"
+	finish
+	exit
+fi
+
+SIZE=64M
+# A Windows Server 2019 layout small enough for a fast suite.
+raw_small() {
+	new_disk "$1" "$SIZE"
+	# shellcheck disable=SC2046
+	sg -n1:0:+20M $(winre 1) \
+	   -n2:0:+10M -t2:ef00 -c2:"EFI system partition" \
+	   -n3:0:+8M -t3:0c01 -c3:"Microsoft reserved partition" \
+	   -n4:0:0 -t4:0700 -c4:"Basic data partition" "$1"
+}
+# mk_orig IMG BS: the layout with BS-byte sectors (sgdisk through a loop
+# device for 4Kn), marked so that a moved or lost byte shows.
+mk_orig() {
+	local rc=0
+	if [ "$2" = 512 ]; then
+		raw_small "$1" || return 1
+	else
+		truncate -s "$SIZE" "$1"
+		loop_attach "$1" "$2" || return 1
+		raw_small "$LOOP" || rc=1
+		loop_detach "$LOOP"
+	fi
+	[ $rc = 0 ] && $CHECK marks "$1" --bs "$2" >&2
+}
+
+# The formats: name, qemu-img's -O and -o, the file gptrim is given.
+FORMATS=(
+	"vhd-fixed|vpc|subformat=fixed,force_size=on|disk.vhd"
+	"vhd-dynamic|vpc|subformat=dynamic,force_size=on|disk.vhd"
+	"vhdx|vhdx||disk.vhdx"
+	"qcow2|qcow2||disk.qcow2"
+	"vmdk-monolithicSparse|vmdk|subformat=monolithicSparse|disk.vmdk"
+	"vmdk-twoGbMaxExtentSparse|vmdk|subformat=twoGbMaxExtentSparse|disk.vmdk"
+	"vmdk-flat-descriptor|vmdk|subformat=monolithicFlat|disk.vmdk"
+)
+# VHD has 512-byte sectors only; qemu-img cannot make a VHDX with 4096-byte
+# logical sectors. The others hold any sector size.
+has_4kn() { case $1 in vhd* | vhdx) return 1 ;; esac; }
+
+# to_raw FMT IMG OUT: the disk inside IMG, as qemu-img reads it.
+to_raw() { qemu-img convert -f "$1" -O raw "$2" "$3" >&2; }
+# qemu_check FMT IMG: qemu-img check clean (63: the format has no check).
+qemu_check() {
+	qemu-img check -f "$1" "$2" >&2
+	case $? in 0 | 63) return 0 ;; *) return 1 ;; esac
+}
+same_disk() { cmp -s "$1" "$2"; }
+
+# format_case SPEC BS: apply, judge; undo, judge; apply, restore, judge.
+format_case() {
+	local name fmt opts file bs=$2 d img bk
+	IFS='|' read -r name fmt opts file <<<"$1"
+	d=$WORK/$name-$bs img=$WORK/$name-$bs/$file bk=$WORK/$name-$bs/bk
+	begin "$name ($bs-byte sectors): apply, undo, restore"
+	mkdir -p "$bk"
+	mk_orig "$d/orig.img" "$bs" || flunk "fixture"
+	qemu-img convert -f raw -O "$fmt" ${opts:+-o "$opts"} "$d/orig.img" \
+		"$img" >&2 || flunk "qemu-img convert -O $fmt"
+	run_gptrim 1 --sector-size "$bs" "$img"
+	out_has "would remove 1"
+	run_gptrim 0 --apply --sector-size "$bs" --backup-dir "$bk" "$img"
+	out_has "disk 1 $img: removed 1, healthy"
+	expect "qemu-img check clean after --apply" qemu_check "$fmt" "$img"
+	to_raw "$fmt" "$img" "$d/after.img" || flunk "qemu-img reads it back"
+	judge_removed "$d/orig.img" "$d/after.img" "$bs" 1
+	run_gptrim 0 --apply --undo --sector-size "$bs" --backup-dir "$bk" "$img"
+	out_has "undone: restored 1 entry"
+	to_raw "$fmt" "$img" "$d/undone.img"
+	expect "--undo: the original disk byte for byte" \
+		same_disk "$d/orig.img" "$d/undone.img"
+	run_gptrim 0 --apply --sector-size "$bs" --backup-dir "$bk" "$img"
+	run_gptrim 0 --apply --sector-size "$bs" --backup-dir "$bk" \
+		--restore "$(ls "$bk"/*.2.gpt)" "$img"
+	to_raw "$fmt" "$img" "$d/restored.img"
+	expect "--restore: the original disk byte for byte" \
+		same_disk "$d/orig.img" "$d/restored.img"
+	expect "qemu-img check clean at the end" qemu_check "$fmt" "$img"
+	[ -z "$(ls "$TMPDIR")" ] || flunk "left in TMPDIR: $(ls "$TMPDIR")"
+	end
+	rm -rf "$d"
+}
+
+# Exports go to a private TMPDIR: whatever is left there is a leak.
+export TMPDIR=$WORK/tmp
+mkdir -p "$TMPDIR"
+
+for spec in "${FORMATS[@]}"; do
+	format_case "$spec" 512
+done
+for spec in "${FORMATS[@]}"; do
+	name=${spec%%|*}
+	if ! has_4kn "$name"; then
+		skip "$name (4096-byte sectors)" "the format or qemu-img has 512 only"
+	elif have_loop; then
+		format_case "$spec" 4096
+	else
+		skip "$name (4096-byte sectors)" "needs root and loop devices"
+	fi
+done
+
+# --- refusals ---------------------------------------------------------
+R=$WORK/refuse; mkdir -p "$R"
+mk_orig "$R/orig.img" 512 || flunk "fixture"
+
+# The digest of every file in DIR (a .lck directory is no file).
+files_digest() { find "$1" -maxdepth 1 -type f -exec sha256sum {} + | sort; }
+# refused RC WORD IMG [ARGS...]: gptrim --apply ARGS IMG exits RC, says
+# WORD, and writes nothing: IMG and every file beside it as they were, no
+# backup.
+refused() {
+	local rc=$1 word=$2 img=$3 before
+	shift 3
+	before=$(files_digest "$(dirname "$img")")
+	run_gptrim "$rc" --apply "$@" "$img"
+	out_has "$word"
+	[ "$(files_digest "$(dirname "$img")")" = "$before" ] ||
+		flunk "a file beside $(basename "$img") changed or appeared"
+}
+
+begin "streamOptimized VMDK: reported; --apply refused with the commands"
+d=$R/so; mkdir -p "$d"
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$R/orig.img" \
+	"$d/disk.vmdk" >&2 || flunk "qemu-img convert"
+run_gptrim 1 "$d/disk.vmdk"
+out_has "would remove 1"
+refused 2 "streamOptimized VMDK" "$d/disk.vmdk"
+out_has "qemu-img convert -f vmdk -O vmdk -o subformat=monolithicSparse"
+out_has "re-compression"
+end
+
+begin "OVA: its VMDK reported; --apply refused with the commands"
+d=$R/ova; mkdir -p "$d/src"
+printf '<?xml version="1.0"?>\n<Envelope/>\n' > "$d/src/t.ovf"
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$R/orig.img" \
+	"$d/src/t-disk1.vmdk" >&2 || flunk "qemu-img convert"
+tar -C "$d/src" --format=ustar -cf "$d/t.ova" t.ovf t-disk1.vmdk
+rm -rf "$d/src"
+run_gptrim 1 "$d/t.ova"
+out_has "would remove 1"
+refused 2 "is an OVA" "$d/t.ova"
+out_has "tar -xf"
+end
+
+begin "qcow2 with an internal snapshot: refused; --top-only changes the current state only"
+d=$R/snap; mkdir -p "$d"
+qemu-img convert -f raw -O qcow2 "$R/orig.img" "$d/disk.qcow2" >&2
+qemu-img snapshot -c before "$d/disk.qcow2" >&2 || flunk "qemu-img snapshot"
+refused 2 "1 internal snapshot" "$d/disk.qcow2"
+run_gptrim 0 --apply --top-only "$d/disk.qcow2"
+expect "qemu-img check clean" qemu_check qcow2 "$d/disk.qcow2"
+to_raw qcow2 "$d/disk.qcow2" "$d/after.img"
+judge_removed "$R/orig.img" "$d/after.img" 512 1
+qemu-img convert -f qcow2 -O raw -l snapshot.name=before "$d/disk.qcow2" \
+	"$d/snap.img" >&2 || flunk "qemu-img reads the snapshot"
+expect "the snapshot still holds the original disk" \
+	same_disk "$R/orig.img" "$d/snap.img"
+end
+
+begin "qcow2 with a backing file: refused; --top-only writes the top only"
+d=$R/backing; mkdir -p "$d"
+qemu-img convert -f raw -O qcow2 "$R/orig.img" "$d/base.qcow2" >&2
+qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 "$d/top.qcow2" >&2
+refused 2 "--top-only" "$d/top.qcow2"
+base=$(sha256sum < "$d/base.qcow2")
+run_gptrim 0 --apply --top-only "$d/top.qcow2"
+[ "$(sha256sum < "$d/base.qcow2")" = "$base" ] || flunk "the backing file changed"
+expect "qemu-img check clean" qemu_check qcow2 "$d/top.qcow2"
+to_raw qcow2 "$d/top.qcow2" "$d/after.img"
+judge_removed "$R/orig.img" "$d/after.img" 512 1
+end
+
+begin "VMDK parent of a snapshot delta (sparse and flat): refused"
+d=$R/parent; mkdir -p "$d"
+qemu-img convert -f raw -O vmdk "$R/orig.img" "$d/base.vmdk" >&2
+qemu-img create -q -f vmdk -b base.vmdk -F vmdk "$d/base-000001.vmdk" >&2
+grep -a -q 'parentFileNameHint="base.vmdk"' "$d/base-000001.vmdk" ||
+	flunk "qemu-img wrote no parentFileNameHint"
+refused 4 "parent of the snapshot delta" "$d/base.vmdk"
+refused 2 "--top-only" "$d/base-000001.vmdk"
+qemu-img convert -f raw -O vmdk -o subformat=monolithicFlat "$R/orig.img" \
+	"$d/flat.vmdk" >&2
+qemu-img create -q -f vmdk -b flat.vmdk -F vmdk "$d/flat-000001.vmdk" >&2
+refused 4 "parent of the snapshot delta" "$d/flat.vmdk"
+refused 4 "parent of the snapshot delta" "$d/flat-flat.vmdk"
+end
+
+begin "in use: VMware's .lck beside the VMDK, QEMU's lock on a qcow2"
+d=$R/inuse; mkdir -p "$d"
+qemu-img convert -f raw -O vmdk "$R/orig.img" "$d/disk.vmdk" >&2
+mkdir "$d/disk.vmdk.lck"
+refused 4 "VMware's lock" "$d/disk.vmdk"
+qemu-img convert -f raw -O qcow2 "$R/orig.img" "$d/disk.qcow2" >&2
+qemu-storage-daemon --blockdev driver=file,node-name=f,filename="$d/disk.qcow2" \
+	--blockdev driver=qcow2,node-name=q,file=f --pidfile "$d/holder.pid" &
+holder=$!
+# The pid file appears once the image is open and locked: poll for it,
+# 10 s at most.
+for _ in $(seq 200); do
+	[ -s "$d/holder.pid" ] && break
+	sleep 0.05
+done
+[ -s "$d/holder.pid" ] || flunk "the holding daemon did not start"
+rm -f "$d/holder.pid"
+refused 4 "in use" "$d/disk.qcow2"
+kill "$holder"; wait "$holder" 2>/dev/null
+end
+
+begin "a missing qemu-storage-daemon is named with its package"
+OUT=$(PATH=/nonexistent "$GPTRIM" "$R/so/disk.vmdk" 2>&1)
+rc=$?
+printf '%s\n' "$OUT" >&2
+[ $rc = 2 ] || flunk "exit $rc, expected 2"
+out_has "qemu-system-common"
+end
+
+# --- teardown ---------------------------------------------------------
+# no_export MNT PID: the mount MNT is gone from the mount table, process
+# PID is gone (or a zombie: exited, its mounts and files released).
+no_export() {
+	local state
+	grep -q " $1 " /proc/self/mountinfo && { flunk "stale mount $1"; return; }
+	state=$(awk '/^State:/ {print $2}' "/proc/$2/status" 2>/dev/null)
+	[ -z "$state" ] || [ "$state" = Z ] ||
+		flunk "stale qemu-storage-daemon $2 ($state)"
+}
+# wait_gone MNT PID: poll, 10 s at most, for no_export.
+wait_gone() {
+	local end=$((SECONDS + 10)) state
+	while [ $SECONDS -lt $end ]; do
+		state=$(awk '/^State:/ {print $2}' "/proc/$2/status" 2>/dev/null)
+		if ! grep -q " $1 " /proc/self/mountinfo &&
+			{ [ -z "$state" ] || [ "$state" = Z ]; }; then
+			return
+		fi
+		sleep 0.05 # the poll interval, not a wait for an event
+	done
+}
+
+# killed SIGNAL: gptrim --apply stopped by SIGNAL while its export is up
+# (the test hook tells where and waits).
+killed() {
+	local sig=$1 d=$R/kill-$1 gp mnt qpid
+	begin "gptrim killed by SIG$sig with the export up: no mount, no daemon"
+	mkdir -p "$d"
+	qemu-img convert -f raw -O qcow2 "$R/orig.img" "$d/disk.qcow2" >&2
+	mkfifo "$d/fifo"
+	GPTRIM_TEST_EXPORT_FIFO=$d/fifo "$GPTRIM" --apply "$d/disk.qcow2" \
+		>&2 2>&1 &
+	gp=$!
+	read -r mnt qpid < "$d/fifo"
+	grep -q " $mnt " /proc/self/mountinfo || flunk "the export is not mounted"
+	kill -0 "$qpid" || flunk "no daemon"
+	kill -"$sig" "$gp"
+	wait "$gp"
+	[ "$sig" = KILL ] && wait_gone "$mnt" "$qpid"
+	no_export "$mnt" "$qpid"
+	expect "qemu-img check clean" qemu_check qcow2 "$d/disk.qcow2"
+	to_raw qcow2 "$d/disk.qcow2" "$d/after.img"
+	expect "nothing written" same_disk "$R/orig.img" "$d/after.img"
+	end
+}
+killed TERM
+killed INT
+killed KILL
+rm -rf "$TMPDIR"/gptrim-export.*
+
+finish
