@@ -297,8 +297,9 @@ enum gpt_status container_identify(const char *path,
 	int fd;
 
 	memset(ci, 0, sizeof(*ci));
-	/* Devices, directories, missing files: posix_disk_open's to name. */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Devices, directories, missing files: posix_disk_open's to name.
+	 * O_NONBLOCK: a FIFO beside an image must not block the scan. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return GPT_OK;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
