@@ -264,10 +264,23 @@ wait_gone() {
 	done
 }
 
+# exits_within PID: poll, 10 s at most, for PID to exit.
+exits_within() {
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -lt $end ]; do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05 # the poll interval, not a wait for an event
+	done
+	return 1
+}
+
 # killed SIGNAL: gptrim --apply stopped by SIGNAL while its export is up
-# (the test hook tells where and waits).
+# (the test hook tells where and waits). SIGTERM and SIGINT: gptrim's own
+# handler stops the daemon (reaped, not left to init) and removes the
+# export's directory before it dies of the signal; SIGKILL: the daemon
+# gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and unmounts.
 killed() {
-	local sig=$1 d=$R/kill-$1 gp mnt qpid
+	local sig=$1 d=$R/kill-$1 gp mnt qpid rc
 	begin "gptrim killed by SIG$sig with the export up: no mount, no daemon"
 	mkdir -p "$d"
 	qemu-img convert -f raw -O qcow2 "$R/orig.img" "$d/disk.qcow2" >&2
@@ -279,8 +292,20 @@ killed() {
 	grep -q " $mnt " /proc/self/mountinfo || flunk "the export is not mounted"
 	kill -0 "$qpid" || flunk "no daemon"
 	kill -"$sig" "$gp"
+	if ! exits_within "$gp"; then
+		flunk "gptrim did not exit on SIG$sig"
+		kill -KILL "$gp"
+	fi
 	wait "$gp"
-	[ "$sig" = KILL ] && wait_gone "$mnt" "$qpid"
+	rc=$?
+	[ $rc -gt 128 ] && [ "$(kill -l $((rc - 128)))" = "$sig" ] ||
+		flunk "gptrim exited $rc, not by SIG$sig"
+	if [ "$sig" = KILL ]; then
+		wait_gone "$mnt" "$qpid"
+	else
+		[ ! -e "/proc/$qpid" ] || flunk "the daemon was not reaped by gptrim"
+		[ ! -e "$(dirname "$mnt")" ] || flunk "the export's directory is left"
+	fi
 	no_export "$mnt" "$qpid"
 	expect "qemu-img check clean" qemu_check qcow2 "$d/disk.qcow2"
 	to_raw qcow2 "$d/disk.qcow2" "$d/after.img"
