@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The POSIX block device: whole blocks through pread/pwrite on an image file
  * or a block device, flushed with fsync. A fixed VHD is a raw disk followed
- * by a 512-byte footer: the footer is outside the disk and never touched. */
+ * by a 512-byte footer: the footer is outside the disk and never touched.
+ * Other containers never get here as themselves (container_disk.h). */
 #include "blockdev_posix.h"
 
 #include "gpt.h"
@@ -152,35 +153,6 @@ static enum gpt_status read_at(struct posix_disk *d, uint64_t off, void *buf,
 	return GPT_OK;
 }
 
-/* Formats that look like a disk image but are not raw: refuse them by
- * name rather than report "no GPT" on their metadata. */
-static enum gpt_status check_not_container(struct posix_disk *d,
-					   struct gpt_reason *why)
-{
-	static const struct { const char *magic; size_t len; const char *what;
-	} known[] = {
-		{ "KDMV", 4, "a sparse VMDK (give the -flat.vmdk file)" },
-		{ "# Disk DescriptorFile", 21,
-		  "a VMDK descriptor (give its -flat.vmdk file)" },
-		{ "QFI\xfb", 4, "a qcow image" },
-		{ "vhdxfile", 8, "a VHDX image" },
-	};
-	uint8_t head[32];
-
-	if (d->bytes < sizeof(head))
-		return GPT_OK;
-	if (read_at(d, 0, head, sizeof(head), why) != GPT_OK)
-		return why->status;
-	/* A usage error, like a wrong path: the file to give is another. */
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (memcmp(head, known[i].magic, known[i].len) == 0)
-			return gpt_fail(why, GPT_E_ARG,
-					"%s is %s; convert it to raw first "
-					"(qemu-img convert -O raw)", d->path,
-					known[i].what);
-	return GPT_OK;
-}
-
 /* A VHD footer: "conectix" cookie, a one's complement checksum over the
  * other bytes, and the disk type. Only fixed disks are raw underneath. */
 static enum gpt_status check_vhd(struct posix_disk *d, struct gpt_reason *why)
@@ -249,9 +221,7 @@ static enum gpt_status size_disk(struct posix_disk *d, const struct stat *st,
 		d->bytes = (uint64_t)st->st_size;
 		if (sector_size == 0)
 			sector_size = 512;
-		rc = check_not_container(d, why);
-		if (rc == GPT_OK)
-			rc = check_vhd(d, why);
+		rc = check_vhd(d, why);
 	} else {
 		return gpt_fail(why, GPT_E_ARG,
 				"%s is neither an image file nor a block device",

@@ -27,10 +27,10 @@ struct posix_disk {
 };
 
 /* Open path as a disk. sector_size 0 means: the device's logical block
- * size, or 512 for files. GPT_E_ARG when path is not a usable disk or is
- * a container to convert first (dynamic VHD, sparse VMDK, qcow2, VHDX),
- * GPT_E_UNSUPPORTED for a VHD footer with a bad checksum or an odd sector
- * size, GPT_E_NOMEM, GPT_E_IO otherwise. */
+ * size, or 512 for files. GPT_E_ARG when path is not a usable disk or ends
+ * in a VHD footer that is not a fixed disk's, GPT_E_UNSUPPORTED for a VHD
+ * footer with a bad checksum or an odd sector size, GPT_E_NOMEM, GPT_E_IO
+ * otherwise. Containers are identified before (container_disk.h). */
 enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 				bool writable, uint32_t sector_size,
 				struct gpt_reason *why);

@@ -68,12 +68,19 @@ static bool read_at(int fd, uint64_t off, void *buf, size_t len)
 	return true;
 }
 
+/* The line after l, or NULL after the last. */
+static const char *next_line(const char *l)
+{
+	l = strchr(l, '\n');
+	return l && l[1] ? l + 1 : NULL;
+}
+
 bool vmdk_descriptor_value(const char *text, const char *key, char *out,
 			   size_t cap)
 {
 	size_t klen = strlen(key);
 
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l) {
+	for (const char *l = *text ? text : NULL; l; l = next_line(l)) {
 		const char *v = l, *end;
 
 		while (*v == ' ' || *v == '\t')
@@ -99,7 +106,7 @@ bool vmdk_descriptor_value(const char *text, const char *key, char *out,
 /* Extent lines: ACCESS SECTORS TYPE "FILE" [OFFSET]. */
 static void vmdk_extents(const char *text, struct container_info *ci)
 {
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l) {
+	for (const char *l = *text ? text : NULL; l; l = next_line(l)) {
 		const char *q;
 		size_t n;
 
@@ -302,10 +309,12 @@ enum gpt_status container_identify(const char *path,
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return GPT_OK;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
 		close(fd);
 		return GPT_OK;
 	}
+	ci->block_device = S_ISBLK(st.st_mode);
 	head = malloc(HEAD_BYTES);
 	if (!head) {
 		close(fd);

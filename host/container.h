@@ -29,6 +29,7 @@ struct container_info {
 	const char *driver;     /* QEMU block driver of the disk */
 	const char *what;       /* "a VHDX", "a sparse VMDK (...)", ... */
 	bool read_only;         /* a format QEMU cannot write in place */
+	bool block_device;      /* found on a block device, not a file */
 	bool has_parent;        /* backing file, differencing VHD, delta */
 	char parent[CONTAINER_NAME_MAX]; /* its name as the image gives it */
 	uint32_t snapshots;     /* qcow2: internal snapshots */
@@ -41,8 +42,9 @@ struct container_info {
 	uint32_t nmembers;
 };
 
-/* What path is, from its first bytes (and, for an OVA, its tar headers).
- * CONTAINER_NONE for anything to open directly (raw, fixed VHD, device).
+/* What path (a file or a block device) is, from its first bytes (and, for
+ * an OVA, its tar headers). CONTAINER_NONE for anything to open directly
+ * (raw, fixed VHD, a device that is a disk).
  * GPT_E_IO when it cannot be read, GPT_E_UNSUPPORTED for a container whose
  * metadata gptrim cannot make sense of (refused, never read as raw). */
 enum gpt_status container_identify(const char *path,

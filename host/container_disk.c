@@ -213,6 +213,12 @@ enum gpt_status container_disk_open(struct container_disk *c,
 
 	memset(c, 0, sizeof(*c));
 	rc = container_identify(path, &c->ci, why);
+	if (rc == GPT_OK && c->ci.format != CONTAINER_NONE &&
+	    c->ci.block_device)
+		return gpt_fail(why, GPT_E_ARG, "%s holds %s, not a disk; "
+				"gptrim opens containers in files only (or "
+				"copy it out: qemu-img convert -O raw)", path,
+				c->ci.what);
 	if (rc == GPT_OK && req->writes)
 		rc = check_rules(c, path, req, why);
 	if (rc != GPT_OK || c->ci.format == CONTAINER_NONE)

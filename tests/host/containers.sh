@@ -27,25 +27,18 @@ if [ ! -w /dev/fuse ]; then
 fi
 
 SIZE=64M
-# A Windows Server 2019 layout small enough for a fast suite.
-raw_small() {
-	new_disk "$1" "$SIZE"
-	# shellcheck disable=SC2046
-	sg -n1:0:+20M $(winre 1) \
-	   -n2:0:+10M -t2:ef00 -c2:"EFI system partition" \
-	   -n3:0:+8M -t3:0c01 -c3:"Microsoft reserved partition" \
-	   -n4:0:0 -t4:0700 -c4:"Basic data partition" "$1"
-}
+# The Windows Server 2019 layout, small enough for a fast suite.
+WS2019_SIZES="20M 10M 8M"
 # mk_orig IMG BS: the layout with BS-byte sectors (sgdisk through a loop
 # device for 4Kn), marked so that a moved or lost byte shows.
 mk_orig() {
 	local rc=0
 	if [ "$2" = 512 ]; then
-		raw_small "$1" || return 1
+		raw_ws2019 "$1" "$SIZE" || return 1
 	else
 		truncate -s "$SIZE" "$1"
 		loop_attach "$1" "$2" || return 1
-		raw_small "$LOOP" || rc=1
+		raw_ws2019 "$LOOP" "$SIZE" || rc=1
 		loop_detach "$LOOP"
 	fi
 	[ $rc = 0 ] && $CHECK marks "$1" --bs "$2" >&2

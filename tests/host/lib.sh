@@ -191,13 +191,16 @@ sg() { sgdisk "$@" >/dev/null 2>&1; }
 new_disk() { [ -e "$1" ] || truncate -s "${2:-1G}" "$1"; }
 winre() { echo "-t$1:2700" "-c$1:Recovery" "-A$1:set:0" "-A$1:set:63"; }
 
-# Windows Server 2016/2019 Setup: Recovery, ESP, MSR, C:.
+# Windows Server 2016/2019 Setup: Recovery, ESP, MSR, C:. A suite of small
+# disks sets WS2019_SIZES="RE ESP MSR" (default "499M 99M 16M").
 raw_ws2019() {
+	local re esp msr
+	read -r re esp msr <<<"${WS2019_SIZES:-499M 99M 16M}"
 	new_disk "$1" "${2:-1G}"
 	# shellcheck disable=SC2046
-	sg -n1:0:+499M $(winre 1) \
-	   -n2:0:+99M -t2:ef00 -c2:"EFI system partition" \
-	   -n3:0:+16M -t3:0c01 -c3:"Microsoft reserved partition" \
+	sg -n1:0:+"$re" $(winre 1) \
+	   -n2:0:+"$esp" -t2:ef00 -c2:"EFI system partition" \
+	   -n3:0:+"$msr" -t3:0c01 -c3:"Microsoft reserved partition" \
 	   -n4:0:0 -t4:0700 -c4:"Basic data partition" "$1"
 }
 # Windows Server 2022 / Windows 10 2004+: ESP, MSR, C:, Recovery last.
