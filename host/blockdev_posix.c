@@ -275,16 +275,21 @@ enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 	rc = size_disk(d, &st, sector_size, why);
 	if (rc != GPT_OK)
 		goto fail;
-	/* Past the page cache, so that the core's read-back after a commit
-	 * reads the device rather than what we just wrote into memory. Our
-	 * buffers are 4 KiB aligned; keep the cached fd if refused. */
 	if (d->is_block)
-		(void)!fcntl(d->fd, F_SETFL, O_DIRECT);
+		(void)posix_disk_bypass_cache(d);
 	return GPT_OK;
 fail:
 	close(d->fd);
 	d->fd = -1;
 	return rc;
+}
+
+bool posix_disk_bypass_cache(struct posix_disk *d)
+{
+	int fl = fcntl(d->fd, F_GETFL);
+
+	return fl >= 0 && fcntl(d->fd, F_SETFL, fl | O_DIRECT) == 0 &&
+	       (fcntl(d->fd, F_GETFL) & O_DIRECT);
 }
 
 void posix_disk_close(struct posix_disk *d)

@@ -35,6 +35,11 @@ enum gpt_status posix_disk_open(struct posix_disk *d, const char *path,
 				bool writable, uint32_t sector_size,
 				struct gpt_reason *why);
 void posix_disk_close(struct posix_disk *d);
+/* Past the page cache (O_DIRECT), so that the core's read-back after a
+ * commit reads the device, or the export's daemon, rather than what was
+ * just written into memory. Buffers are 4 KiB aligned. Done at open for
+ * block devices. false when refused: the fd stays cached. */
+bool posix_disk_bypass_cache(struct posix_disk *d);
 /* The same file or device? */
 bool posix_disk_same(const struct posix_disk *a, const struct posix_disk *b);
 /* For an image file without a GPT signature at LBA 1 of its block size:

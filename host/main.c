@@ -106,6 +106,10 @@ static enum gpt_status open_one(struct host_disk *d, const char *path,
 			     writes, o->sector_size, why);
 	if (rc != GPT_OK || !d->ct.exported)
 		return rc;
+	/* The read-back must reach QEMU, not the page cache of the export. */
+	if (!posix_disk_bypass_cache(&d->pd))
+		printf("gptrim: note: %s: the export refused O_DIRECT; the "
+		       "read-back may come from the page cache\n", path);
 	/* The container file is the disk's name and identity. */
 	d->pd.path = path;
 	if (stat(path, &st) == 0) {
