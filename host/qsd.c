@@ -57,15 +57,21 @@ static bool in_path(const char *prog)
 /* What must be on this machine before a daemon is started. */
 static enum gpt_status check_prerequisites(struct gpt_reason *why)
 {
+	struct stat st;
+
 	if (!in_path(QSD_PROGRAM))
 		return gpt_fail(why, GPT_E_ARG, "containers need "
 				QSD_PROGRAM " (Debian package "
 				"qemu-system-common), not found in PATH");
-	if (access("/dev/fuse", R_OK | W_OK) != 0)
+	/* root opens /dev/fuse itself; a user goes through the set-uid
+	 * fusermount3, which does. */
+	errno = 0;
+	if (stat("/dev/fuse", &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    (geteuid() == 0 && access("/dev/fuse", R_OK | W_OK) != 0))
 		return gpt_fail(why, GPT_E_ARG, "containers need the kernel's "
-				"FUSE device: /dev/fuse: %s (modprobe fuse; in "
+				"FUSE device /dev/fuse: %s (modprobe fuse; in "
 				"a container, give it /dev/fuse)",
-				strerror(errno));
+				errno ? strerror(errno) : "not a device");
 	if (geteuid() != 0 && !in_path("fusermount3"))
 		return gpt_fail(why, GPT_E_ARG, "containers need fusermount3 "
 				"to mount as a user (Debian package fuse3), "

@@ -226,12 +226,36 @@ refused 4 "in use" "$d/disk.qcow2"
 kill "$holder"; wait "$holder" 2>/dev/null
 end
 
-begin "a missing qemu-storage-daemon is named with its package"
-OUT=$(PATH=/nonexistent "$GPTRIM" "$R/so/disk.vmdk" 2>&1)
-rc=$?
-printf '%s\n' "$OUT" >&2
-[ $rc = 2 ] || flunk "exit $rc, expected 2"
-out_has "qemu-system-common"
+# missing WHAT CMD...: CMD (a gptrim run) exits 2 naming WHAT.
+missing() {
+	local what=$1 rc
+	shift
+	OUT=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$ $*" "$OUT" "(exit $rc)" >&2
+	[ $rc = 2 ] || flunk "$* exited $rc, expected 2"
+	out_has "$what"
+}
+begin "what is missing is named: qemu-storage-daemon, /dev/fuse, fusermount3"
+img=$R/so/disk.vmdk
+missing "qemu-system-common" env PATH=/nonexistent "$GPTRIM" "$img"
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	# A mount namespace whose /dev is an empty tmpfs.
+	missing "FUSE device /dev/fuse" unshare -m sh -c \
+		'mount -t tmpfs none /dev && exec "$0" "$1"' "$GPTRIM" "$img"
+else
+	skip "no /dev/fuse" "unshare -m not allowed here"
+fi
+if [ "$(id -u)" = 0 ] && ! command -v fusermount3 >/dev/null &&
+	command -v setpriv >/dev/null; then
+	# A user needs fusermount3 (fuse3), not installed here.
+	u=$WORK/user; mkdir -p "$u"; chmod 755 "$WORK" "$u"
+	cp "$img" "$GPTRIM" "$u/" && chmod 644 "$u/disk.vmdk"
+	missing "Debian package fuse3" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$u/gptrim" "$u/disk.vmdk"
+else
+	skip "no fusermount3" "needs root, setpriv and no fusermount3 installed"
+fi
 end
 
 # --- teardown ---------------------------------------------------------
