@@ -101,6 +101,10 @@ static enum gpt_status open_one(struct host_disk *d, const char *path,
 			fprintf(stderr, "%s\n", d->ct.hint);
 		return rc;
 	}
+	if (d->ct.ci.format == CONTAINER_OVA && d->ct.ci.nmembers > 1)
+		printf("gptrim: note: %s holds %u disks; only the first, %s, "
+		       "is looked at\n", path, d->ct.ci.nmembers,
+		       d->ct.ci.member);
 	test_hold_export(&d->ct);
 	rc = posix_disk_open(&d->pd, container_disk_path(&d->ct, path),
 			     writes, o->sector_size, why);

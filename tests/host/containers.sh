@@ -154,10 +154,13 @@ d=$R/ova; mkdir -p "$d/src"
 printf '<?xml version="1.0"?>\n<Envelope/>\n' > "$d/src/t.ovf"
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$R/orig.img" \
 	"$d/src/t-disk1.vmdk" >&2 || flunk "qemu-img convert"
-tar -C "$d/src" --format=ustar -cf "$d/t.ova" t.ovf t-disk1.vmdk
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$R/orig.img" \
+	"$d/src/t-disk2.vmdk" >&2
+tar -C "$d/src" --format=ustar -cf "$d/t.ova" t.ovf t-disk1.vmdk t-disk2.vmdk
 rm -rf "$d/src"
 run_gptrim 1 "$d/t.ova"
 out_has "would remove 1"
+out_has "holds 2 disks; only the first, t-disk1.vmdk"
 refused 2 "is an OVA" "$d/t.ova"
 out_has "tar -xf"
 end
@@ -190,14 +193,21 @@ to_raw qcow2 "$d/top.qcow2" "$d/after.img"
 judge_removed "$R/orig.img" "$d/after.img" 512 1
 end
 
-begin "VMDK parent of a snapshot delta (sparse and flat): refused"
+begin "VMDK parent of a snapshot delta (sparse and flat): refused; the delta with --top-only"
 d=$R/parent; mkdir -p "$d"
 qemu-img convert -f raw -O vmdk "$R/orig.img" "$d/base.vmdk" >&2
 qemu-img create -q -f vmdk -b base.vmdk -F vmdk "$d/base-000001.vmdk" >&2
 grep -a -q 'parentFileNameHint="base.vmdk"' "$d/base-000001.vmdk" ||
 	flunk "qemu-img wrote no parentFileNameHint"
 refused 4 "parent of the snapshot delta" "$d/base.vmdk"
+refused 4 "parent of the snapshot delta" "$d/base.vmdk" --top-only
 refused 2 "--top-only" "$d/base-000001.vmdk"
+# The delta itself, named with --top-only: the change lands in it only.
+base=$(sha256sum < "$d/base.vmdk")
+run_gptrim 0 --apply --top-only "$d/base-000001.vmdk"
+[ "$(sha256sum < "$d/base.vmdk")" = "$base" ] || flunk "the parent changed"
+to_raw vmdk "$d/base-000001.vmdk" "$d/after.img"
+judge_removed "$R/orig.img" "$d/after.img" 512 1
 qemu-img convert -f raw -O vmdk -o subformat=monolithicFlat "$R/orig.img" \
 	"$d/flat.vmdk" >&2
 qemu-img create -q -f vmdk -b flat.vmdk -F vmdk "$d/flat-000001.vmdk" >&2
