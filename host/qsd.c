@@ -185,7 +185,8 @@ static enum gpt_status refused(const struct qsd_export *x, const char *image,
 	if (strstr(x->err, " lock"))
 		return gpt_fail(why, GPT_E_UNSUPPORTED, "%s is in use: another "
 				"process holds QEMU's lock on it (a running "
-				"VM?); nothing written", image);
+				"VM, or the image given twice?); nothing "
+				"written", image);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == QSD_EXEC_FAILED)
 		return gpt_fail(why, GPT_E_ARG, "cannot run " QSD_PROGRAM
 				" (Debian package qemu-system-common): %s",
