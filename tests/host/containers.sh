@@ -56,7 +56,7 @@ FORMATS=(
 )
 # VHD has 512-byte sectors only; qemu-img cannot make a VHDX with 4096-byte
 # logical sectors. The others hold any sector size.
-has_4kn() { case $1 in vhd* | vhdx) return 1 ;; esac; }
+has_4kn() { case $1 in vhd*) return 1 ;; esac; }
 
 # to_raw FMT IMG OUT: the disk inside IMG, as qemu-img reads it.
 to_raw() { qemu-img convert -f "$1" -O raw "$2" "$3" >&2; }
@@ -251,6 +251,7 @@ img=$R/so/disk.vmdk
 missing "qemu-system-common" env PATH=/nonexistent "$GPTRIM" "$img"
 if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
 	# A mount namespace whose /dev is an empty tmpfs.
+	# shellcheck disable=SC2016 # $0 and $1 are the inner shell's
 	missing "FUSE device /dev/fuse" unshare -m sh -c \
 		'mount -t tmpfs none /dev && exec "$0" "$1"' "$GPTRIM" "$img"
 else
@@ -325,8 +326,9 @@ killed() {
 	fi
 	wait "$gp"
 	rc=$?
-	[ $rc -gt 128 ] && [ "$(kill -l $((rc - 128)))" = "$sig" ] ||
+	if [ $rc -le 128 ] || [ "$(kill -l $((rc - 128)))" != "$sig" ]; then
 		flunk "gptrim exited $rc, not by SIG$sig"
+	fi
 	if [ "$sig" = KILL ]; then
 		wait_gone "$mnt" "$qpid"
 	else
