@@ -219,6 +219,13 @@ enum gpt_status container_disk_open(struct container_disk *c,
 				"gptrim opens containers in files only (or "
 				"copy it out: qemu-img convert -O raw)", path,
 				c->ci.what);
+	/* QEMU's vpc driver reads no parent: the child alone would show
+	 * holes where the parent's sectors are. */
+	if (rc == GPT_OK && c->ci.format == CONTAINER_VHD && c->ci.has_parent)
+		return gpt_fail(why, GPT_E_UNSUPPORTED, "%s is a differencing "
+				"VHD: QEMU cannot read its parent, so neither "
+				"can gptrim; merge it into its parent first "
+				"(nothing written)", path);
 	if (rc == GPT_OK && req->writes)
 		rc = check_rules(c, path, req, why);
 	if (rc != GPT_OK || c->ci.format == CONTAINER_NONE)

@@ -215,6 +215,19 @@ refused 4 "parent of the snapshot delta" "$d/flat.vmdk"
 refused 4 "parent of the snapshot delta" "$d/flat-flat.vmdk"
 end
 
+begin "differencing VHD (a dynamic VHD marked type 4): refused, also a report"
+d=$R/diff; mkdir -p "$d"
+qemu-img convert -f raw -O vpc -o subformat=dynamic "$R/orig.img" \
+	"$d/disk.vhd" >&2
+# The footer copy at byte 0 says "differencing" (disk type 4, big-endian).
+printf '\0\0\0\4' | dd of="$d/disk.vhd" bs=1 seek=60 conv=notrunc 2>/dev/null
+s=$(sum_of "$d/disk.vhd")
+run_gptrim 4 "$d/disk.vhd"
+out_has "differencing VHD"
+refused 4 "differencing VHD" "$d/disk.vhd" --top-only
+unchanged "$d/disk.vhd" "$s"
+end
+
 begin "in use: VMware's .lck beside the VMDK, QEMU's lock on a qcow2"
 d=$R/inuse; mkdir -p "$d"
 qemu-img convert -f raw -O vmdk "$R/orig.img" "$d/disk.vmdk" >&2
