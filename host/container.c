@@ -202,15 +202,18 @@ static enum gpt_status identify_text_vmdk(int fd, const char *path,
 	return GPT_OK;
 }
 
-static void identify_qcow(const uint8_t *h, struct container_info *ci)
+/* The header names the backing file: offset (be64 at 8), length (be32 at
+ * 16), not NUL-terminated. */
+static void identify_qcow(int fd, const uint8_t *h, struct container_info *ci)
 {
-	uint32_t version = be32(h + 4);
+	uint32_t version = be32(h + 4), len = be32(h + 16);
 
 	ci->format = CONTAINER_QCOW2;
 	ci->driver = version == 1 ? "qcow" : "qcow2";
 	ci->what = version == 1 ? "a qcow (version 1) image" : "a qcow2 image";
 	ci->has_parent = be64(h + 8) != 0;
-	if (ci->has_parent)
+	if (ci->has_parent && (len == 0 || len >= sizeof(ci->parent) ||
+			       !read_at(fd, be64(h + 8), ci->parent, len)))
 		snprintf(ci->parent, sizeof(ci->parent), "(its backing file)");
 	if (version >= 2)
 		ci->snapshots = be32(h + 60);
@@ -281,7 +284,7 @@ static enum gpt_status identify_head(int fd, const uint8_t *h,
 		*ci = (struct container_info){ .format = CONTAINER_VHDX,
 			.driver = "vhdx", .what = "a VHDX image" };
 	else if (memcmp(h, "QFI\xfb", 4) == 0)
-		identify_qcow(h, ci);
+		identify_qcow(fd, h, ci);
 	else if (memcmp(h, "KDMV", 4) == 0)
 		return identify_sparse_vmdk(fd, h, path, ci, why);
 	else if (memcmp(h, "COWD", 4) == 0)

@@ -122,7 +122,8 @@ static bool scan_dir(const char *path, char *hit, size_t cap,
 			continue;
 		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
 		if (container_identify(full, &ci, &ignored) == GPT_OK &&
-		    ci.format == CONTAINER_VMDK && fn(&ci, e->d_name, arg)) {
+		    (ci.format == CONTAINER_VMDK ||
+		     ci.format == CONTAINER_QCOW2) && fn(&ci, e->d_name, arg)) {
 			snprintf(hit, cap, "%s", full);
 			found = true;
 		}
@@ -165,9 +166,10 @@ static bool names_as_parent(const struct container_info *ci,
 	return false;
 }
 
-/* A VMDK that a snapshot delta in the same directory names as its parent
- * (parentFileNameHint): writing it changes what the delta shows wherever
- * the delta has no grain of its own. */
+/* An image that a snapshot delta or overlay in the same directory names
+ * as its parent (a VMDK's parentFileNameHint, a qcow2's backing file):
+ * writing it changes what the child shows wherever the child has no data
+ * of its own. */
 static enum gpt_status check_not_parent(const char *path,
 					struct gpt_reason *why)
 {
@@ -178,8 +180,8 @@ static enum gpt_status check_not_parent(const char *path,
 	if (scan_dir(path, hit, sizeof(hit), names_as_parent, &nm))
 		return gpt_fail(why, GPT_E_UNSUPPORTED, "%s is the parent of "
 				"the snapshot delta %s: writing it would change "
-				"what the snapshot shows; delete or consolidate "
-				"the snapshots first; nothing written", path,
+				"what the delta shows; delete, consolidate or "
+				"commit the deltas first; nothing written", path,
 				hit);
 	return GPT_OK;
 }

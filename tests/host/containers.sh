@@ -180,11 +180,12 @@ expect "the snapshot still holds the original disk" \
 	same_disk "$R/orig.img" "$d/snap.img"
 end
 
-begin "qcow2 with a backing file: refused; --top-only writes the top only"
+begin "qcow2 with a backing file: refused, its base too; --top-only writes the top only"
 d=$R/backing; mkdir -p "$d"
 qemu-img convert -f raw -O qcow2 "$R/orig.img" "$d/base.qcow2" >&2
 qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 "$d/top.qcow2" >&2
 refused 2 "--top-only" "$d/top.qcow2"
+refused 4 "parent of the snapshot delta" "$d/base.qcow2"
 base=$(sha256sum < "$d/base.qcow2")
 run_gptrim 0 --apply --top-only "$d/top.qcow2"
 [ "$(sha256sum < "$d/base.qcow2")" = "$base" ] || flunk "the backing file changed"
