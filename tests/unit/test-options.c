@@ -109,6 +109,9 @@ static void host_paths(void **state)
 	assert_string_equal(o.paths[0], "--odd-name.img");
 	parse_ok(HOST, &o, "--help"); /* no image needed */
 	parse_ok(HOST, &o, "--restore", "d.gpt", "--apply", "d.img");
+	assert_false(o.top_only);
+	parse_ok(HOST, &o, "--apply", "--top-only", "top.qcow2");
+	assert_true(o.top_only);
 }
 
 /* What Windows needs to start, and the ESP that holds the backups, are
@@ -176,6 +179,8 @@ static void bad_options(void **state)
 	parse_bad(EFI, "twice", "--restore", "a", "--restore", "b");
 	parse_bad(EFI, "disk.img", "disk.img");
 	parse_bad(EFI, "sector-size", "--sector-size", "512");
+	parse_bad(EFI, "top-only", "--top-only");
+	parse_bad(HOST, "top-only", "--top-only=yes", "a.img");
 	parse_bad(HOST, "image|device", "--apply");
 	parse_bad(HOST, "sector-size", "--sector-size", "1000", "a.img");
 	parse_bad(HOST, "disk", "--disk", "2", "a.img");
@@ -262,6 +267,8 @@ static void usage_text(void **state)
 	assert_non_null(strstr(e, "--removable"));
 	assert_null(strstr(e, "--sector-size"));
 	assert_non_null(strstr(h, "--sector-size"));
+	assert_null(strstr(e, "--top-only"));
+	assert_non_null(strstr(h, "--top-only"));
 	assert_non_null(strstr(h, "--removable")); /* accepted, ignored */
 	assert_non_null(strstr(h, "-h, --help"));
 	assert_non_null(strstr(h, "--undo"));
