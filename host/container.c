@@ -229,12 +229,15 @@ static void identify_vhd(const uint8_t *h, struct container_info *ci)
 		snprintf(ci->parent, sizeof(ci->parent), "(its parent VHD)");
 }
 
-/* Octal tar number field of n bytes. */
+/* Octal tar number field of n bytes (leading spaces allowed). */
 static uint64_t tar_number(const uint8_t *p, size_t n)
 {
 	uint64_t v = 0;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+	while (i < n && p[i] == ' ')
+		i++;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
 		v = v * 8 + (uint64_t)(p[i] - '0');
 	return v;
 }
@@ -246,8 +249,8 @@ static void identify_ova(int fd, const uint8_t *h, struct container_info *ci)
 	uint8_t hdr[TAR_BLOCK], magic[8];
 	uint64_t off = 0;
 
-	if (memcmp(h + 257, "ustar", 5) != 0 || memcmp(h + TAR_BLOCK, "<?xml",
-						       5) != 0)
+	if (memcmp(h + 257, "ustar", 5) != 0 ||
+	    memcmp(h + TAR_BLOCK, "<?xml", 5) != 0)
 		return;
 	for (uint32_t i = 0; i < TAR_MEMBERS_MAX; i++) {
 		uint64_t size;
@@ -263,7 +266,8 @@ static void identify_ova(int fd, const uint8_t *h, struct container_info *ci)
 			ci->member_offset = off + TAR_BLOCK;
 			ci->member_size = size;
 		}
-		off += TAR_BLOCK + (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+		off += TAR_BLOCK + (size + TAR_BLOCK - 1) / TAR_BLOCK *
+				   TAR_BLOCK;
 	}
 	if (!ci->nmembers)
 		return;
