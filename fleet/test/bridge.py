@@ -117,6 +117,7 @@ def boot_plan(vm, stores, work, opts):
         return None, "no ISO connected at power-on: its disk boots"
     iso = stores.local(iso_cd[0].backing.fileName)
     args = ["--iso", iso]
+    buses = []
     for d in devices.values():
         if not isinstance(d, vim.vm.device.VirtualDisk):
             continue
@@ -128,6 +129,7 @@ def boot_plan(vm, stores, work, opts):
                 " without --firmware (Debian's OVMF has no driver)")
         args += ["--disk", "%s:%s" % (flat_extent(
             stores.local(d.backing.fileName)), bus)]
+        buses.append(bus)
     log = os.path.join(work, vm.name + ".console")
     for d in devices.values():
         if isinstance(d, vim.vm.device.VirtualSerialPort) and isinstance(
@@ -137,9 +139,9 @@ def boot_plan(vm, stores, work, opts):
     args += ["--log", log]
     secure = bool(cfg.bootOptions.efiSecureBootEnabled)
     args += firmware_args(opts, secure)
-    return args, "boots %s%s, console to %s" % (
+    return args, "boots %s%s, console to %s; disks on %s" % (
         iso_cd[0].backing.fileName, " with Secure Boot" if secure else "",
-        log)
+        log, ", ".join(buses))
 
 
 class Boot(threading.Thread):

@@ -157,7 +157,7 @@ check_table() {
 	if [ ! -r "$_got" ]; then
 		fail "no summary file $_got"
 	elif grep -v '^#' "$_got" | diff -u "$C/$_e.expected" - >"$C/$_e.diff"; then
-		pass "the summary table is the expected one ($(grep -vc '^#\|^VM ' "$_got") VMs)"
+		pass "the summary table is the expected one ($(grep -vc '^#\|^VM \|^FAILED: ' "$_got") VMs)"
 		sed 's/^/#     /' "$C/$_e.expected" >>"$C/result"
 	else
 		fail "the summary table differs from fleet/test/expected/$_e.txt"
@@ -245,6 +245,18 @@ check_on_again() {
 		esac
 	done
 }
+# check_bus NAME BUS: the bridge booted NAME from the ISO with its disk on
+# QEMU's BUS (boot.sh's name: mptsas for mptsas1068, pvscsi, scsi for
+# virtio-scsi), in its last boot.
+check_bus() {
+	_last=$(grep "^bridge: $1: powered on; boots \[" "$W/bridge.log" | tail -n 1)
+	case $_last in
+	*"; disks on $2") pass "VM $1: its disk on QEMU's $2 (bridge: ${_last##*; })" ;;
+	*) fail "VM $1: not booted with its disk on $2"
+		echo "$_last" | detail ;;
+	esac
+}
+
 # check_quiet NAME...: vCenter logged no event for NAME since NAME.events.0
 # was written: none with a key above the latest one then (the simulator
 # keeps only its last 1000 events: older ones may be gone since).
@@ -375,6 +387,11 @@ check_untouched $VMS bystander
 check_config ws2019 ws2022 norec damaged
 check_stuck
 check_quiet bios bystander
+# VMware's controllers as QEMU emulates them, under make ovmf-vmware's
+# firmware (the disks gptrim saw, by their device paths, in the JSON above).
+check_bus ws2019 mptsas
+check_bus ws2022 pvscsi
+check_bus norec scsi
 # Left running, the stuck VM is refused by the real run: powered on. Its
 # state and events from here on must not change.
 $PY "$here/simvms.py" "$URL" state stuck >"$C/stuck.state.0"
@@ -711,6 +728,7 @@ if vm sb ws2022 pvscsi efi secure --secure-boot &&
 	check_table dry-run secure-toggle
 	check_json dry-run report secure-toggle
 	check_untouched $SB
+	check_bus sb pvscsi
 	check_config sb
 	check_sb_on sb
 	check_quiet sbtpm sbvbs
@@ -738,6 +756,7 @@ if vm sb ws2022 pvscsi efi secure --secure-boot &&
 	playbook dry-run -e "$SBSEL" -e '{"gptrim_vms": ["sbtpm"]}' \
 		-e gptrim_secure_boot=toggle -e gptrim_secure_boot_vtpm=true
 	check_table dry-run secure-vtpm
+	check_bus sbtpm mptsas
 	check_untouched $SB
 	# At the end: each as at setup, Secure Boot on.
 	for _n in $SB; do cp "$C/$_n.state.setup" "$C/$_n.state.0"; done
