@@ -183,6 +183,26 @@ private_iso() {
 	fi
 }
 
+# ------------------------------------------------------------- firmware ---
+
+# ovmf_vmware OUT: make ovmf-vmware (OVMF with the PVSCSI and LSI SAS
+# drivers, build/ovmf-vmware/OVMF_{CODE,VARS}.fd; built when missing or
+# older than its script, about 4 minutes, else nothing to do), its output
+# in OUT. Under a lock beside the firmware: the suites that boot it
+# (ovmf/vmware.sh, fleet/test/fleet.sh) may run at the same time, and the
+# second waits for the first's build instead of building into the same
+# directory. The build's summary line (or "... (up to date)") on stdout;
+# the make's status.
+ovmf_vmware() {
+	mkdir -p "$BUILD"
+	if ! flock "$BUILD/ovmf-vmware.lock" $MAKE -s --no-print-directory \
+		-C "$top" BUILD="$BUILD" ovmf-vmware >"$1" 2>&1; then
+		return 1
+	fi
+	_line=$(grep '^ovmf-vmware: built ' "$1")
+	echo "${_line:-$BUILD/ovmf-vmware/OVMF_CODE.fd (up to date)}"
+}
+
 # ---------------------------------------------------------------- suite ---
 
 # suite_entry ARGS...: the entry points of the suite's own re-runs:

@@ -111,21 +111,20 @@ run_case() {
 
 # ------------------------------------------------------------------ setup ---
 
-# firmware: make ovmf-vmware (a no-op when it is up to date); its summary
-# line, or a FAIL line with the end of its log and 1.
+# firmware: make ovmf-vmware (a no-op when it is up to date; under the lock
+# fleet/test/fleet.sh's build takes too, ovmf_vmware in lib.sh); its
+# summary line, or a FAIL line with the end of its log and 1.
 firmware() {
 	if [ -n "${VMWARE_FIRMWARE:-}" ]; then
 		echo "# firmware: $CODE $VARS (VMWARE_FIRMWARE; nothing built)"
 		return
 	fi
-	if ! $MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" ovmf-vmware \
-		>"$W/ovmf-vmware.make" 2>&1; then
+	if ! _line=$(ovmf_vmware "$W/ovmf-vmware.make"); then
 		echo "FAIL: make ovmf-vmware: OVMF with the PVSCSI and LSI SAS drivers not built"
 		tail -n 40 "$W/ovmf-vmware.make" | sed 's/^/#   /'
 		return 1
 	fi
-	_line=$(grep '^ovmf-vmware: built ' "$W/ovmf-vmware.make")
-	echo "# firmware: ${_line:-$CODE (up to date)}"
+	echo "# firmware: $_line"
 }
 
 prereqs() {

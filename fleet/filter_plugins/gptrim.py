@@ -166,6 +166,8 @@ def gptrim_rows(hosts, hostvars):
         row["put_back"] = v.get("gptrim_put_back") or {}
         row["left"] = v.get("gptrim_left") or {}
         row["powered_on_again"] = bool(v.get("gptrim_powered_on_again"))
+        if v.get("gptrim_sb_left_off"):
+            row["secure_boot_left_off"] = v["gptrim_sb_left_off"]
         rows.append(row)
     return rows
 
@@ -176,10 +178,12 @@ def gptrim_recovered(results, found, cleanup=False):
     found the records found (gptrim_putback find's vms). Each row: vm, moid,
     result (recovered, or failed), detail, run and mode (the dead run's),
     put_back. With cleanup, powered-on VMs carrying a record too, refused
-    (their record stays)."""
+    (their record stays). A row whose record says Secure Boot was on and
+    that did not turn it on again has secure_boot_left_off (the reason)."""
     what = (("boot_order", "boot order"), ("cdrom", "CD drive"),
             ("serial_port", "serial port"),
-            ("efi.serialConsole.enabled", "efi.serialConsole.enabled"))
+            ("efi.serialConsole.enabled", "efi.serialConsole.enabled"),
+            ("secure_boot", "Secure Boot"))
     rows = []
     for res in results:
         vm, rec = res["item"], res["item"].get("record") or {}
@@ -190,6 +194,8 @@ def gptrim_recovered(results, found, cleanup=False):
         if res.get("failed"):
             row.update(result="failed", detail="put-back record: " +
                        str(res.get("msg", "failed")))
+            if rec.get("secure_boot"):
+                row["secure_boot_left_off"] = row["detail"]
         else:
             done = [name for key, name in what if key in row["put_back"]]
             row.update(result="recovered", detail="put back what an "
@@ -207,7 +213,41 @@ def gptrim_recovered(results, found, cleanup=False):
                     "once it is off" % vm["power_state"],
                     "run": rec.get("run"), "mode": rec.get("mode"),
                     "put_back": {}})
+                if rec.get("secure_boot"):
+                    rows[-1]["secure_boot_left_off"] = rows[-1]["detail"]
     return rows
+
+
+def gptrim_sb_left_off(rows, recovered=(), found=()):
+    """The VMs whose Secure Boot a run turned off and that have it off
+    still: [{name, moid, reason}], sorted by name. rows (gptrim_rows) and
+    recovered (gptrim_recovered) carry secure_boot_left_off; found (the
+    records gptrim_putback find saw) adds the powered-on VMs whose record
+    says Secure Boot was on (a run can put it back only once they are
+    off)."""
+    out = {}
+    for r in list(rows) + list(recovered):
+        why = r.get("secure_boot_left_off")
+        if why:
+            if why.startswith(r["vm"] + ": "):  # a module's message
+                why = why[len(r["vm"]) + 2:]
+            out[r["vm"]] = {"name": r["vm"], "moid": r.get("moid"),
+                            "reason": why}
+    for vm in found:
+        if (vm["power_state"] != "poweredOff" and vm["name"] not in out and
+                (vm.get("record") or {}).get("secure_boot")):
+            out[vm["name"]] = {
+                "name": vm["name"], "moid": vm["moid"],
+                "reason": "%s with the record of run %s: put back once it "
+                "is off (gptrim_mode=cleanup)" % (
+                    vm["power_state"], vm["record"].get("run"))}
+    return [out[k] for k in sorted(out)]
+
+
+def gptrim_sb_alarm(left_off):
+    """The summary's first lines: one per VM of gptrim_sb_left_off."""
+    return "".join("FAILED: Secure Boot left off: %s: %s\n" % (
+        v["name"], v["reason"]) for v in left_off)
 
 
 # The fields of each VM in summary-MODE.json, in this order (docs/fleet.md).
@@ -217,10 +257,12 @@ FIELDS = ("name", "moid", "result", "detail", "exit_status", "disks",
 
 
 def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
-                retry_results=(), iso_sha256=None, recovered=()):
+                retry_results=(), iso_sha256=None, recovered=(),
+                sb_left_off=()):
     """summary-MODE.json: the run (and, for a retry, the file and the
-    results it took the VMs of), then one object per VM (sorted by name),
-    FIELDS each."""
+    results it took the VMs of), the VMs with Secure Boot left off
+    (gptrim_sb_left_off), then one object per VM (sorted by name), FIELDS
+    each."""
     vms = []
     for r in sorted(rows, key=lambda r: r["vm"]):
         o = dict(r, name=r["vm"])
@@ -231,7 +273,8 @@ def gptrim_json(rows, mode, run, iso_path, iso_sha1, retry_from="",
         empty = {"disks": [], "put_back": {}, "left": {},
                  "powered_on_again": False}
         vms.append({k: o.get(k, empty.get(k)) for k in FIELDS})
-    return json.dumps({"mode": mode, "run": run,
+    return json.dumps({"secure_boot_left_off": list(sb_left_off),
+                       "mode": mode, "run": run,
                        "iso": {"path": iso_path, "sha1": iso_sha1,
                                "sha256": iso_sha256 or None}
                        if iso_path else None,
@@ -269,5 +312,7 @@ class FilterModule:
                 "gptrim_recovered": gptrim_recovered,
                 "gptrim_retry": gptrim_retry,
                 "gptrim_rows": gptrim_rows,
+                "gptrim_sb_alarm": gptrim_sb_alarm,
+                "gptrim_sb_left_off": gptrim_sb_left_off,
                 "gptrim_select": gptrim_select,
                 "gptrim_table": gptrim_table}

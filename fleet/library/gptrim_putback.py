@@ -13,7 +13,10 @@ dies").
       one reconfiguration that also removes the record: the boot order (by
       kind, as vmware_guest_boot_manager sets it), the first CD/DVD drive
       ({iso, start_connected}), the serial port the run added (removed),
-      efi.serialConsole.enabled (its value before, "" removes it). Returns
+      efi.serialConsole.enabled (its value before, "" removes it); Secure
+      Boot, when the record says it was on (secure_boot: true), first, in
+      a reconfiguration of its own, read back from vCenter: the record
+      stays, and the module fails, when it is not on. Returns
       run and mode (the record's) and put_back: what differed and was put
       back, keyed as summary-MODE.json's put_back. Fails on a powered-on VM
       (a serial port cannot be removed from it; it may be booting) and on
@@ -26,6 +29,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, PUTBACK_KEY,
                                                   boot_order, connect,
                                                   drive_state, option,
+                                                  secure_boot,
+                                                  set_secure_boot,
                                                   vm_by_moid, wait_task)
 
 try:
@@ -92,9 +97,16 @@ def restore(module, si):
     if not ("boot_order" in r and "cdrom" in r and "serial_port" in r):
         module.fail_json(msg="%s: %s does not say what to put back: %s"
                          % (vm.name, PUTBACK_KEY, option(vm, PUTBACK_KEY)))
+    put_back = {}
+    if r.get("secure_boot") and not secure_boot(vm):
+        error = set_secure_boot(vm, True)
+        if error or not secure_boot(vm):
+            module.fail_json(msg="%s: Secure Boot left off: %s" % (
+                vm.name, error or "read back from vCenter: off"),
+                secure_boot_left_off=True)
+        put_back["secure_boot"] = True
     spec = vim.vm.ConfigSpec(deviceChange=[], extraConfig=[
         vim.option.OptionValue(key=PUTBACK_KEY, value="")])
-    put_back = {}
     if boot_order(vm) != r["boot_order"]:
         spec.bootOptions = vim.vm.BootOptions(
             bootOrder=boot_devices(vm, r["boot_order"]))

@@ -3,7 +3,8 @@
 """gptrim_vm_facts: what the fleet playbook checks before it touches a VM
 and polls while gptrim runs, for the VM with the given managed object ID (moid).
 
-Returns firmware (efi, bios), secure_boot, boot_order (kinds, as
+Returns firmware (efi, bios), secure_boot, vtpm (a virtual TPM device),
+vbs (Virtualization Based Security on: config.flags.vbsEnabled), boot_order (kinds, as
 vmware_guest_boot_manager takes them: cdrom, disk, ethernet, floppy),
 power_state, consolidation_needed (runtime.consolidationNeeded:
 a snapshot removal left delta disks behind), busy_tasks (tasks on the VM
@@ -24,7 +25,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.gptrim_vsphere import (CONNECTION_ARGS, PUTBACK_KEY,
                                                   boot_order, connect,
                                                   drive_state, option,
-                                                  vm_by_moid)
+                                                  secure_boot, vm_by_moid)
 
 
 def busy_tasks(vm):
@@ -47,7 +48,10 @@ def main():
                if type(d).__name__.endswith("VirtualSerialPort")]
     module.exit_json(
         changed=False, name=vm.name, firmware=vm.config.firmware,
-        secure_boot=bool(vm.config.bootOptions.efiSecureBootEnabled),
+        secure_boot=secure_boot(vm),
+        vtpm=any(type(d).__name__.endswith("VirtualTPM")
+                 for d in vm.config.hardware.device),
+        vbs=bool(vm.config.flags and vm.config.flags.vbsEnabled),
         boot_order=boot_order(vm), power_state=vm.runtime.powerState,
         consolidation_needed=bool(vm.runtime.consolidationNeeded),
         busy_tasks=busy_tasks(vm), cdroms=len(cdroms),

@@ -118,3 +118,26 @@ def option(vm, key):
         if opt.key.lower() == key.lower():
             value = str(opt.value)
     return value
+
+
+def secure_boot(vm):
+    """bootOptions.efiSecureBootEnabled as vCenter has it now."""
+    return bool(vm.config.bootOptions.efiSecureBootEnabled)
+
+
+def set_secure_boot(vm, enabled):
+    """Turn Secure Boot on or off (the VM powered off: vSphere changes it
+    only then); the boot order sent along as it is (a server that takes
+    bootOptions as a whole, govmomi's simulator, would clear it). None, or
+    the failed task's message."""
+    spec = vim.vm.ConfigSpec(bootOptions=vim.vm.BootOptions(
+        efiSecureBootEnabled=enabled,
+        bootOrder=list(vm.config.bootOptions.bootOrder or [])))
+    try:
+        task_result(vm.ReconfigVM_Task(spec))
+    except vim.fault.InvalidPowerState as e:
+        return "vCenter refuses it while the VM is %s" % e.existingState
+    except Exception as e:  # the task's fault, raised
+        return str(getattr(e, "msg", None) or e)
+    return None
+

@@ -4,7 +4,7 @@
 into real QEMU + OVMF boots (ovmf/boot.sh) of the VMs' disk images.
 
   bridge.py URL --boot ovmf/boot.sh --work DIR [--jobs 2] [--timeout S]
-            [--hang NAME]...
+            [--hang NAME]... [--firmware CODE VARS --secure-vars VARS]
 
 It watches every VM's runtime.powerState through the property collector
 (WaitForUpdatesEx: vCenter tells it of each change, nothing is polled) and,
@@ -13,9 +13,14 @@ when a VM is powered on, looks at the VM as ESXi would at power-on:
     connected at power-on: boots QEMU + OVMF with that ISO (from the
     datastore's directory) and the VM's disks: each VirtualDisk's VMFS
     descriptor names its flat extent, the raw image; a SATA controller
-    becomes QEMU's AHCI, NVMe NVMe, any SCSI controller virtio-scsi
-    (Debian's OVMF has no PVSCSI or LSI drivers). Secure Boot on: OVMF's
-    Secure Boot build with Debian's test keys. A serial port backed by a
+    becomes QEMU's AHCI, NVMe NVMe, VMware Paravirtual (PVSCSI) QEMU's
+    pvscsi, LSI Logic SAS mptsas1068, any other SCSI controller
+    virtio-scsi. The firmware: with --firmware, that OVMF (make
+    ovmf-vmware's, with drivers for pvscsi and mptsas1068), its variables
+    VARS, or with Secure Boot on SECURE-VARS (Debian's, with its test keys
+    enrolled: Secure Boot enforced); without, Debian's OVMF (Secure Boot
+    on: its Secure Boot build with the test keys), which drives no pvscsi
+    or mptsas1068 disk: such a VM is not booted. A serial port backed by a
     file gets the firmware's console, written as it arrives; without one
     the console goes to DIR/NAME.console, where vCenter cannot see it.
     When the guest powers itself off, the bridge powers the simulated VM
@@ -41,11 +46,16 @@ import threading
 from vsim import connect, own_collector
 from pyVmomi import vim, vmodl
 
+# The first class that fits (both VMware controllers are SCSI controllers).
 BUSES = (
     (vim.vm.device.VirtualAHCIController, "sata"),
     (vim.vm.device.VirtualNVMEController, "nvme"),
+    (vim.vm.device.ParaVirtualSCSIController, "pvscsi"),
+    (vim.vm.device.VirtualLsiLogicSASController, "mptsas"),
     (vim.vm.device.VirtualSCSIController, "scsi"),
 )
+# Buses only make ovmf-vmware's firmware drives.
+VMWARE_BUSES = ("pvscsi", "mptsas")
 EXTENT = re.compile(r'^RW \d+ (?:VMFS|FLAT) "([^"]+)"', re.M)
 
 out_lock = threading.Lock()
@@ -81,7 +91,15 @@ def flat_extent(descriptor):
     return os.path.join(os.path.dirname(descriptor), m.group(1))
 
 
-def boot_plan(vm, stores, work):
+def firmware_args(opts, secure_boot):
+    """boot.sh's firmware arguments (see the module's help)."""
+    if opts.firmware:
+        code, vars_ = opts.firmware
+        return ["--firmware", code, opts.secure_vars if secure_boot else vars_]
+    return ["--secboot"] if secure_boot else []
+
+
+def boot_plan(vm, stores, work, opts):
     """boot.sh's arguments for this VM, or (None, why not)."""
     cfg = vm.config
     if cfg.firmware != "efi":
@@ -99,15 +117,19 @@ def boot_plan(vm, stores, work):
         return None, "no ISO connected at power-on: its disk boots"
     iso = stores.local(iso_cd[0].backing.fileName)
     args = ["--iso", iso]
+    buses = []
     for d in devices.values():
         if not isinstance(d, vim.vm.device.VirtualDisk):
             continue
         ctrl = devices[d.controllerKey]
         bus = next((b for cls, b in BUSES if isinstance(ctrl, cls)), None)
-        if bus is None:
-            return None, "disk on a %s: not mapped" % type(ctrl).__name__
+        if bus is None or (bus in VMWARE_BUSES and not opts.firmware):
+            return None, "disk on a %s: not mapped%s" % (
+                type(ctrl).__name__, "" if bus is None else
+                " without --firmware (Debian's OVMF has no driver)")
         args += ["--disk", "%s:%s" % (flat_extent(
             stores.local(d.backing.fileName)), bus)]
+        buses.append(bus)
     log = os.path.join(work, vm.name + ".console")
     for d in devices.values():
         if isinstance(d, vim.vm.device.VirtualSerialPort) and isinstance(
@@ -115,9 +137,11 @@ def boot_plan(vm, stores, work):
             log = stores.local(d.backing.fileName)
             break
     args += ["--log", log]
-    if cfg.bootOptions.efiSecureBootEnabled:
-        args.append("--secboot")
-    return args, "boots %s, console to %s" % (iso_cd[0].backing.fileName, log)
+    secure = bool(cfg.bootOptions.efiSecureBootEnabled)
+    args += firmware_args(opts, secure)
+    return args, "boots %s%s, console to %s; disks on %s" % (
+        iso_cd[0].backing.fileName, " with Secure Boot" if secure else "",
+        log, ", ".join(buses))
 
 
 class Boot(threading.Thread):
@@ -210,7 +234,7 @@ def on_power(vm, state, opts, boots, slots):
     if vm.name in opts.hang:
         say(vm.name, "powered on; --hang: nothing booted, it never powers off")
         return
-    args, why = boot_plan(vm, opts.stores, opts.work)
+    args, why = boot_plan(vm, opts.stores, opts.work, opts)
     say(vm.name, "powered on; " + why)
     if args:
         boots[vm._moId] = Boot(opts, vm, args, slots)
@@ -225,7 +249,11 @@ def main():
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--timeout", type=int, default=300)
     p.add_argument("--hang", action="append", default=[])
+    p.add_argument("--firmware", nargs=2, metavar=("CODE", "VARS"))
+    p.add_argument("--secure-vars", metavar="VARS")
     opts = p.parse_args()
+    if opts.firmware and not opts.secure_vars:
+        p.error("--firmware needs --secure-vars")
     os.makedirs(opts.work, exist_ok=True)
     si = connect(opts.url)
     opts.stores = Datastores(si)

@@ -4,7 +4,13 @@
 # vCenter (govmomi's simulator, fleet/test/vcsim) whose VMs boot for real:
 # fleet/test/bridge.py boots each powered-on VM's disk image with the ISO
 # attached to it under QEMU + OVMF (ovmf/boot.sh) and powers the VM off
-# when the guest does; the firmware console is the VM's serial file.
+# when the guest does; the firmware console is the VM's serial file. The
+# firmware is make ovmf-vmware's (built first when missing, under the lock
+# ovmf/vmware.sh takes too), which drives VMware's controllers as QEMU
+# emulates them: PVSCSI as pvscsi, LSI Logic SAS as mptsas1068 (any other
+# SCSI controller is virtio-scsi); a VM with Secure Boot on boots it with
+# Debian's variables that enrol its test keys, so Secure Boot is enforced
+# and the unsigned ISO refused.
 #
 # Usage: fleet/test/fleet.sh
 # Environment: BUILD (build), MAKE (make), FLEET_DIR ($BUILD/fleet-test),
@@ -12,9 +18,10 @@
 #   keeps the images.
 #
 # The VMs, in folder /DC0/vm/fleet, selected by that folder, batches of 2:
-#   ws2019  WS2019 layout on SATA          dry run: would fix; then fixed
-#   ws2022  WS2022 layout on NVMe          dry run: would fix; then fixed
-#   norec   no recovery partition, PVSCSI  nothing to do, twice
+#   ws2019  WS2019 layout on LSI Logic SAS dry run: would fix; then fixed
+#   ws2022  WS2022 layout on PVSCSI        dry run: would fix; then fixed
+#   norec   no recovery partition, on LSI  nothing to do, twice
+#           Logic (parallel: virtio-scsi)
 #   bios    WS2019 layout, BIOS firmware   refused by the playbook, never
 #                                          powered on or reconfigured
 #   damaged copies that disagree           refused by gptrim (exit 4)
@@ -51,6 +58,21 @@
 # bytes: the next run reads it back, refuses to start (the file and both
 # SHA-256s named), vCenter logs nothing for any VM; deleted, it is
 # uploaded again and read back as the local ISO.
+# Last, Secure Boot (folder /DC0/vm/secure, dry runs): sb (WS2022 layout,
+# PVSCSI), sbtpm (WS2019, LSI Logic SAS, a virtual TPM), sbvbs (WS2019,
+# SATA, Virtualization Based Security on) and sbhang (WS2022, SATA; the
+# bridge never boots it), all with Secure Boot on. With the default
+# (gptrim_secure_boot skip) all four are refused, nothing logged by
+# vCenter. With toggle: sb would fix (booted with Secure Boot off: with
+# it on, the firmware refuses the unsigned ISO), sbtpm refused (virtual
+# TPM), sbvbs refused (VBS) with nothing logged by vCenter, sbhang timed
+# out and left running, so vCenter refuses to turn its Secure Boot on
+# again: the summary starts with "FAILED: Secure Boot left off: sbhang"
+# (also in summary-dry-run.json) and the run fails. sbhang powered off,
+# gptrim_mode=cleanup puts Secure Boot back from its record (recovered);
+# toggle with gptrim_secure_boot_vtpm: sbtpm would fix. At the end every
+# one of them has Secure Boot on in vCenter, its configuration as before
+# and its disk not one byte changed.
 # Prints PASS:/FAIL:/SKIP: lines and "# fleet: ..." timings.
 set -u
 
@@ -69,20 +91,23 @@ PY=/usr/bin/python3
 
 VMS="ws2019 ws2022 norec bios damaged stuck"
 
-# vm NAME LAYOUT CONTROLLER FIRMWARE [FOLDER]: the fixture (its functions
-# use _n, hence _vm here), its pristine copy and table beside it in $C, then the VM made through the API with
-# the image moved to its directory on the datastore; $C/NAME.img links to
-# it there.
+# vm NAME LAYOUT CONTROLLER FIRMWARE [FOLDER [OPTION...]]: the fixture
+# (its functions use _n, hence _vm here), its pristine copy and table
+# beside it in $C, then the VM made through the API (simvms.py create,
+# with the OPTIONs: --secure-boot, --vtpm, --vbs) with the image moved to
+# its directory on the datastore; $C/NAME.img links to it there.
 vm() {
-	_vm=$1
-	"fx_$2" "$C/$_vm.new" 512 >"$C/$_vm.fx.log" 2>&1 ||
-		{ fail "fixture $_vm ($2)"; detail <"$C/$_vm.fx.log"; return 1; }
+	_vm=$1 _layout=$2 _ctrl=$3 _fw=$4 _folder=${5:-fleet}
+	shift 4
+	[ $# -gt 0 ] && shift
+	"fx_$_layout" "$C/$_vm.new" 512 >"$C/$_vm.fx.log" 2>&1 ||
+		{ fail "fixture $_vm ($_layout)"; detail <"$C/$_vm.fx.log"; return 1; }
 	[ "$_vm" = damaged ] && python3 "$OVMF/gpttool.py" disagree "$C/$_vm.new" 512
 	echo 512 >"$C/$_vm.bs"
 	cp --sparse=always "$C/$_vm.new" "$C/$_vm.orig"
 	fx_sfdisk_json "$C/$_vm.orig" 512 >"$C/$_vm.orig.json" 2>/dev/null
 	_flat=$($PY "$here/simvms.py" "$URL" create "$_vm" "$C/$_vm.new" \
-		--folder "${5:-fleet}" --firmware "$4" --controller "$3" \
+		--folder "$_folder" --firmware "$_fw" --controller "$_ctrl" "$@" \
 		2>"$C/$_vm.create.err") ||
 		{ fail "creating VM $_vm"; detail <"$C/$_vm.create.err"; return 1; }
 	ln -sf "$_flat" "$C/$_vm.img"
@@ -92,7 +117,8 @@ vm() {
 # $C/MODE.ansible, the summary files in $C/results/summary-MODE.txt and
 # .json; T0 and T1 its start and end (seconds since the epoch). With
 # REFUSE set, the run must fail (exit 2) on the control node, its message
-# (a fatal on localhost) containing the text REFUSE.
+# (a fatal on localhost) containing the text REFUSE: a refusal to start,
+# or the failure that ends a run leaving Secure Boot off.
 playbook() {
 	_mode=$1
 	shift
@@ -109,7 +135,7 @@ playbook() {
 	if [ -n "${REFUSE:-}" ]; then
 		if [ "$_rc" = 2 ] && grep '^fatal: \[localhost\]: FAILED! => ' "$C/$_mode.ansible" |
 			grep -qF "$REFUSE"; then
-			pass "ansible-playbook refused the run (exit 2 after $SECS s): $REFUSE"
+			pass "ansible-playbook failed as it must (exit 2 after $SECS s): $REFUSE"
 		else
 			fail "ansible-playbook exit $_rc after $SECS s, not the refusal: $REFUSE"
 			grep -E '^(fatal|ERROR)|FAILED' "$C/$_mode.ansible" | head -n 20 | detail
@@ -131,7 +157,7 @@ check_table() {
 	if [ ! -r "$_got" ]; then
 		fail "no summary file $_got"
 	elif grep -v '^#' "$_got" | diff -u "$C/$_e.expected" - >"$C/$_e.diff"; then
-		pass "the summary table is the expected one ($(grep -vc '^#\|^VM ' "$_got") VMs)"
+		pass "the summary table is the expected one ($(grep -vc '^#\|^VM \|^FAILED: ' "$_got") VMs)"
 		sed 's/^/#     /' "$C/$_e.expected" >>"$C/result"
 	else
 		fail "the summary table differs from fleet/test/expected/$_e.txt"
@@ -219,6 +245,18 @@ check_on_again() {
 		esac
 	done
 }
+# check_bus NAME BUS: the bridge booted NAME from the ISO with its disk on
+# QEMU's BUS (boot.sh's name: mptsas for mptsas1068, pvscsi, scsi for
+# virtio-scsi), in its last boot.
+check_bus() {
+	_last=$(grep "^bridge: $1: powered on; boots \[" "$W/bridge.log" | tail -n 1)
+	case $_last in
+	*"; disks on $2") pass "VM $1: its disk on QEMU's $2 (bridge: ${_last##*; })" ;;
+	*) fail "VM $1: not booted with its disk on $2"
+		echo "$_last" | detail ;;
+	esac
+}
+
 # check_quiet NAME...: vCenter logged no event for NAME since NAME.events.0
 # was written: none with a key above the latest one then (the simulator
 # keeps only its last 1000 events: older ones may be gone since).
@@ -287,13 +325,13 @@ PYEOF
 
 prereqs() {
 	need_tools ansible-playbook go qemu-system-x86_64 sgdisk sfdisk mcopy \
-		xorriso mkfs.vfat fsck.fat python3 || return 1
+		xorriso mkfs.vfat fsck.fat python3 flock patch || return 1
 	$PY -c 'import pyVmomi' 2>/dev/null || { echo "no python3-pyvmomi"; return 1; }
 	[ -d /usr/lib/python3/dist-packages/ansible_collections/community/vmware ] ||
 		{ echo "no community.vmware (Debian's ansible)"; return 1; }
 	[ -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ] ||
 		{ echo "no golang-github-vmware-govmomi-dev"; return 1; }
-	need_ovmf OVMF_CODE_4M.fd OVMF_VARS_4M.fd || return 1
+	need_ovmf OVMF_VARS_4M.snakeoil.fd || return 1
 	[ "$(id -u)" = 0 ] || { echo "not root (the simulator listens on port 443)"; return 1; }
 }
 
@@ -313,10 +351,16 @@ setup() {
 	$MAKE -s --no-print-directory -C "$top" BUILD="$BUILD" fleet-isos \
 		>"$W/isos.log" 2>&1 ||
 		{ fail "make fleet-isos"; detail <"$W/isos.log"; return 1; }
+	if ! _fw=$(ovmf_vmware "$W/ovmf-vmware.make"); then
+		fail "make ovmf-vmware: OVMF with the PVSCSI and LSI SAS drivers not built"
+		tail -n 40 "$W/ovmf-vmware.make" | detail
+		return 1
+	fi
+	echo "# firmware: $_fw" >>"$C/result"
 	sim_build || return 1
 	sim_start || return 1
-	vm ws2019 ws2019 sata efi && vm ws2022 ws2022 nvme efi &&
-		vm norec data pvscsi efi && vm bios ws2019 sata bios &&
+	vm ws2019 ws2019 lsisas efi && vm ws2022 ws2022 pvscsi efi &&
+		vm norec data lsilogic efi && vm bios ws2019 sata bios &&
 		vm damaged ws2019 sata efi && vm stuck ws2022 sata efi &&
 		vm bystander ws2019 sata efi elsewhere || return 1
 	for _n in $VMS bystander; do
@@ -343,6 +387,11 @@ check_untouched $VMS bystander
 check_config ws2019 ws2022 norec damaged
 check_stuck
 check_quiet bios bystander
+# VMware's controllers as QEMU emulates them, under make ovmf-vmware's
+# firmware (the disks gptrim saw, by their device paths, in the JSON above).
+check_bus ws2019 mptsas
+check_bus ws2022 pvscsi
+check_bus norec scsi
 # Left running, the stuck VM is refused by the real run: powered on. Its
 # state and events from here on must not change.
 $PY "$here/simvms.py" "$URL" state stuck >"$C/stuck.state.0"
@@ -610,9 +659,113 @@ if [ "$(echo "$_dsiso" | wc -l)" = 1 ] && [ -f "$_dsiso" ]; then
 else
 	fail "not one gptrim-dry-run-*.iso in the simulator's datastore: $_dsiso"
 fi
+
+# Secure Boot. Four VMs with Secure Boot on in a folder of their own; the
+# bridge hangs sbhang. Dry runs: the images must not change.
+SB="sb sbtpm sbvbs sbhang"
+SBSEL='{"gptrim_folder": "/DC0/vm/secure"}'
+
+# check_sb_on NAME...: vCenter has Secure Boot on for NAME (simvms.py
+# state, read through the API).
+check_sb_on() {
+	for _vm in "$@"; do
+		if $PY "$here/simvms.py" "$URL" state "$_vm" | grep -q '"secure_boot": true'; then
+			pass "VM $_vm: Secure Boot on in vCenter"
+		else
+			fail "VM $_vm: Secure Boot not on in vCenter"
+			$PY "$here/simvms.py" "$URL" state "$_vm" | detail
+		fi
+	done
+}
+# sb_snapshot NAME...: their state and events now, to compare with later.
+sb_snapshot() {
+	for _n in "$@"; do
+		$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+		$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+	done
+}
+# check_sb_hung: sbhang left running, Secure Boot off, its boot order and
+# CD drive put back, the record saying Secure Boot goes back on.
+check_sb_hung() {
+	$PY "$here/simvms.py" "$URL" state sbhang >"$C/sbhang.state.hung"
+	judge "$C/sbhang.hung" \
+		"VM sbhang: left running with Secure Boot off, its record saying it goes back on" \
+		"VM sbhang: not left as a timed-out toggled VM" \
+		$PY -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+r = json.loads(s["options"].get("gptrim.putback", "null") or "null")
+ok = (s["power"] == "poweredOn" and s["secure_boot"] is False and
+      isinstance(r, dict) and r.get("secure_boot") is True and
+      s["boot_order"] == [] and s["cdroms"][0]["iso"] is None)
+print(json.dumps(s)); sys.exit(0 if ok else 1)' "$C/sbhang.state.hung"
+}
+
+NAME=secure-setup
+bridge_stop
+bridge_start --hang sbhang
+if vm sb ws2022 pvscsi efi secure --secure-boot &&
+	vm sbtpm ws2019 lsisas efi secure --secure-boot --vtpm &&
+	vm sbvbs ws2019 sata efi secure --secure-boot --vbs &&
+	vm sbhang ws2022 sata efi secure --secure-boot; then
+	for _n in $SB; do
+		echo "$_n $($PY "$here/simvms.py" "$URL" moid "$_n")" >>"$C/moids"
+	done
+	sb_snapshot $SB
+	for _n in $SB; do cp "$C/$_n.state.0" "$C/$_n.state.setup"; done
+
+	# The default: gptrim_secure_boot skip. All refused, none touched.
+	NAME=secure-skip
+	playbook dry-run -e "$SBSEL"
+	check_table dry-run secure-skip
+	check_quiet $SB
+
+	# toggle: sb booted with Secure Boot off and put back; the vTPM and the
+	# VBS VM refused; sbhang timed out, its Secure Boot left off.
+	NAME=secure-toggle
+	REFUSE="FAILED: Secure Boot left off: sbhang: turning Secure Boot on: vCenter refuses it while the VM is poweredOn"
+	playbook dry-run -e "$SBSEL" -e gptrim_secure_boot=toggle
+	REFUSE=
+	check_table dry-run secure-toggle
+	check_json dry-run report secure-toggle
+	check_untouched $SB
+	check_bus sb pvscsi
+	check_config sb
+	check_sb_on sb
+	check_quiet sbtpm sbvbs
+	check_sb_hung
+	if grep -q '^bridge: sb: powered on; boots \[LocalDS_0\] gptrim-dry-run-[0-9a-f]*\.iso, console' "$W/bridge.log"; then
+		pass "VM sb: the bridge booted it with Secure Boot off (it refuses the unsigned ISO with it on)"
+	else
+		fail "VM sb: not booted with Secure Boot off"
+		grep '^bridge: sb:' "$W/bridge.log" | detail
+	fi
+
+	# sbhang off (its administrator), cleanup: Secure Boot back on from
+	# its record.
+	NAME=secure-cleanup
+	$PY "$here/simvms.py" "$URL" poweroff sbhang
+	playbook cleanup -e "$SBSEL" -e '{"gptrim_vms": ["sbhang"]}'
+	check_table cleanup secure-cleanup
+	cp "$C/sbhang.state.setup" "$C/sbhang.state.0"
+	check_config sbhang
+	check_sb_on sbhang
+
+	# toggle with gptrim_secure_boot_vtpm: sbtpm booted too.
+	NAME=secure-vtpm
+	sb_snapshot sbtpm
+	playbook dry-run -e "$SBSEL" -e '{"gptrim_vms": ["sbtpm"]}' \
+		-e gptrim_secure_boot=toggle -e gptrim_secure_boot_vtpm=true
+	check_table dry-run secure-vtpm
+	check_bus sbtpm mptsas
+	check_untouched $SB
+	# At the end: each as at setup, Secure Boot on.
+	for _n in $SB; do cp "$C/$_n.state.setup" "$C/$_n.state.0"; done
+	check_config $SB
+	check_sb_on $SB
+fi
 grep -h '^bridge: ' "$W/bridge.log" | sed 's/^/# /' >>"$C/result"
 cat "$C/result"
-echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s, undo $UNDO s, second undo $AGAIN s, retry $RETRY s, two killed runs and their put-back; suite $(( $(date +%s) - start )) s"
+echo "# fleet: 6 VMs in batches of 2 (gptrim_timeout $TIMEOUT s): dry run $DRY s (one timeout), real run $APPLY s, undo $UNDO s, second undo $AGAIN s, retry $RETRY s, two killed runs and their put-back, Secure Boot; suite $(( $(date +%s) - start )) s"
 if [ "$FAILED" = 0 ] && [ -z "${FLEET_KEEP:-}" ]; then
 	rm -rf "$W/ds" "$C"/*.orig "$C"/*.new
 fi

@@ -2,10 +2,12 @@
 # The fleet suite's simulated vCenter and bridge: build, start, stop.
 # Sourced by fleet/test/fleet.sh (needs here, top, OVMF, BUILD, W, PY).
 #   sim_build            $BUILD/fleet/vcsim from fleet/test/vcsim/main.go
-#                        (GOPATH mode, Debian's govmomi; cached)
+#                        (GOPATH mode, Debian's govmomi, its simulator
+#                        patched by fleet/test/vcsim/simulator.patch; cached)
 #   sim_start            the simulator on 127.X.Y.1:443; sets URL, HOST
 #   bridge_start ARGS... fleet/test/bridge.py watching it, its log
-#                        $W/bridge.log (appended to)
+#                        $W/bridge.log (appended to), booting make
+#                        ovmf-vmware's firmware
 #   bridge_stop          stop the bridge (and its boots)
 #   sim_vars             the playbook's vCenter variables, as YAML
 #   sim_stop             stop the bridge (and its boots), then the simulator
@@ -28,18 +30,37 @@ poll() {
 	return 1
 }
 
+# sim_patched: Debian's govmomi in $BUILD/fleet/gopath (first in GOPATH)
+# as symbolic links, but for the simulator's files that
+# fleet/test/vcsim/simulator.patch changes (Secure Boot as vSphere keeps
+# it: left as it is by a spec that does not set it, changed only while
+# the VM is off): copies, patched.
+sim_patched() {
+	_gv=$BUILD/fleet/gopath/src/github.com/vmware/govmomi
+	rm -rf "$_gv"
+	mkdir -p "${_gv%/*}"
+	cp -rs /usr/share/gocode/src/github.com/vmware/govmomi "$_gv" || return 1
+	for _f in $(sed -n 's|^+++ b/\([^	 ]*\).*|\1|p' "$top/fleet/test/vcsim/simulator.patch"); do
+		rm "$_gv/$_f" && cp "/usr/share/gocode/src/github.com/vmware/govmomi/$_f" "$_gv/$_f" ||
+			return 1
+	done
+	patch -s -d "$_gv" -p1 <"$top/fleet/test/vcsim/simulator.patch"
+}
+
 sim_build() {
 	_src=$top/fleet/test/vcsim/main.go
-	if [ -x "$SIM_BIN" ] && [ "$SIM_BIN" -nt "$_src" ]; then
+	if [ -x "$SIM_BIN" ] && [ "$SIM_BIN" -nt "$_src" ] &&
+		[ "$SIM_BIN" -nt "$top/fleet/test/vcsim/simulator.patch" ]; then
 		return 0
 	fi
 	mkdir -p "$BUILD/fleet/gopath"
 	_t0=$(date +%s)
 	# GOENV=off: no per-user go.env (CI may have no HOME).
-	if GO111MODULE=off GOENV=off GOPATH="$BUILD/fleet/gopath:/usr/share/gocode" \
+	if sim_patched >"$W/go-build.log" 2>&1 &&
+		GO111MODULE=off GOENV=off GOPATH="$BUILD/fleet/gopath:/usr/share/gocode" \
 		GOCACHE="$BUILD/fleet/gocache" go build -o "$SIM_BIN" "$_src" \
-		>"$W/go-build.log" 2>&1; then
-		pass "the simulator built from Debian's govmomi $(dpkg-query -W -f '${Version}' golang-github-vmware-govmomi-dev 2>/dev/null) in $(( $(date +%s) - _t0 )) s"
+		>>"$W/go-build.log" 2>&1; then
+		pass "the simulator built from Debian's govmomi $(dpkg-query -W -f '${Version}' golang-github-vmware-govmomi-dev 2>/dev/null), patched (fleet/test/vcsim/simulator.patch), in $(( $(date +%s) - _t0 )) s"
 	else
 		fail "go build of fleet/test/vcsim"
 		detail <"$W/go-build.log"
@@ -77,10 +98,16 @@ bridge_up() {
 	[ "$(bridge_starts)" -gt "$_starts" ] || ! kill -0 "$BRIDGE_PID" 2>/dev/null
 }
 
+# The bridge's firmware: make ovmf-vmware's (its drivers for pvscsi and
+# mptsas1068), with Debian's variables that enrol its test keys for a VM
+# with Secure Boot on.
+BRIDGE_FIRMWARE="--firmware $BUILD/ovmf-vmware/OVMF_CODE.fd $BUILD/ovmf-vmware/OVMF_VARS.fd --secure-vars /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
+
 bridge_start() {
 	_starts=$(bridge_starts)
+	# shellcheck disable=SC2086 # BRIDGE_FIRMWARE: its words
 	$PY "$here/bridge.py" "$URL" --boot "$OVMF/boot.sh" --work "$W/bridge" \
-		--jobs 2 --timeout 300 "$@" >>"$W/bridge.log" 2>&1 &
+		--jobs 2 --timeout 300 $BRIDGE_FIRMWARE "$@" >>"$W/bridge.log" 2>&1 &
 	BRIDGE_PID=$!
 	poll 30 bridge_up
 	[ "$(bridge_starts)" -gt "$_starts" ] && return 0

@@ -4,10 +4,14 @@
 vCenter (pyvmomi), and what vCenter recorded about them afterwards.
 
   simvms.py URL create NAME IMAGE --folder F --firmware efi|bios
-            [--controller sata|nvme|pvscsi] [--secure-boot]
+            [--controller sata|nvme|pvscsi|lsisas|lsilogic] [--secure-boot]
+            [--vtpm] [--vbs]
       a VM in folder F (made when missing) of the first datacenter, on its
-      first datastore, with an IDE CD drive (client device, disconnected)
-      and one disk: IMAGE is moved to the VM's directory as NAME-flat.vmdk
+      first datastore, with an IDE CD drive (client device, disconnected),
+      with --vtpm a virtual TPM (VirtualTPM), with --vbs Virtualization
+      Based Security on (config.flags.vbsEnabled), and one disk on a
+      controller (pvscsi: VMware Paravirtual, lsisas: LSI Logic SAS,
+      lsilogic: LSI Logic parallel): IMAGE is moved to the VM's directory as NAME-flat.vmdk
       beside a VMFS descriptor NAME.vmdk that names it, as ESXi keeps a
       thick disk. Prints the flat file's path.
   simvms.py URL events NAME
@@ -15,8 +19,9 @@ vCenter (pyvmomi), and what vCenter recorded about them afterwards.
       VM's events as vCenter logged them, one a line: its key (keys grow)
       and type name (VmPoweredOnEvent, VmReconfiguredEvent, ...).
   simvms.py URL state NAME
-      one JSON object: power state, boot order, CD drives (ISO, connected,
-      start connected), serial ports (file) and the advanced settings the
+      one JSON object: power state, boot order, Secure Boot
+      (bootOptions.efiSecureBootEnabled), CD drives (ISO, connected, start
+      connected), serial ports (file) and the advanced settings the
       playbook sets (efi.serialConsole.enabled, gptrim.putback) as vCenter
       has them.
   simvms.py URL poweron NAME
@@ -59,6 +64,8 @@ CONTROLLERS = {
     "sata": vim.vm.device.VirtualAHCIController,
     "nvme": vim.vm.device.VirtualNVMEController,
     "pvscsi": vim.vm.device.ParaVirtualSCSIController,
+    "lsisas": vim.vm.device.VirtualLsiLogicSASController,
+    "lsilogic": vim.vm.device.VirtualLsiLogicController,
 }
 
 
@@ -92,11 +99,15 @@ def create(si, a):
     ctrl = CONTROLLERS[a.controller](key=-3, busNumber=0)
     if isinstance(ctrl, vim.vm.device.VirtualSCSIController):
         ctrl.sharedBus = "noSharing"
+    devices = [device_add(cd), device_add(ctrl)]
+    if a.vtpm:
+        devices.append(device_add(vim.vm.device.VirtualTPM(key=-5)))
     spec = vim.vm.ConfigSpec(
         name=a.name, guestId="windows2019srv_64Guest", numCPUs=2,
         memoryMB=4096, firmware=a.firmware, bootOptions=boot,
+        flags=vim.vm.FlagInfo(vbsEnabled=True) if a.vbs else None,
         files=vim.vm.FileInfo(vmPathName="[%s]" % ds.name),
-        deviceChange=[device_add(cd), device_add(ctrl)])
+        deviceChange=devices)
     task_result(folder_named(dc, a.folder).CreateVM_Task(spec, pool))
     vm = find_vm(si, a.name)
     # The VM's directory on the datastore, as a local path: the simulated
@@ -166,6 +177,8 @@ def state(si, a):
         if o.key in OPTIONS:
             opts[o.key] = str(o.value)
     print(json.dumps({"power": vm.runtime.powerState, "boot_order": order,
+                      "secure_boot": bool(
+                          vm.config.bootOptions.efiSecureBootEnabled),
                       "cdroms": cds, "serial_files": serials,
                       "options": {k: v for k, v in sorted(opts.items())
                                   if v != ""}}))
@@ -199,6 +212,8 @@ def main():
     c.add_argument("--controller", choices=sorted(CONTROLLERS),
                    default="sata")
     c.add_argument("--secure-boot", action="store_true")
+    c.add_argument("--vtpm", action="store_true")
+    c.add_argument("--vbs", action="store_true")
     for name in ("events", "state", "poweron", "poweroff", "moid"):
         sub.add_parser(name).add_argument("name")
     a = p.parse_args()

@@ -9,7 +9,8 @@ What differs from run to run is checked here, then replaced by a
 placeholder: the ISO's SHA-1 (the local ISO's, SHA1) by @SHA1@ and its
 first 12 digits in the datastore path by @SHA12@; its SHA-256 (SHA256)
 by @SHA256@; in each "recovered" entry, the run its record names (a run
-before this one) by @RUN_RECORD@ and the VM's moid by @MOID@; the run's name
+before this one) by @RUN_RECORD@ and the VM's moid by @MOID@, in each
+"secure_boot_left_off" entry the VM's moid by @MOID@; the run's name
 (YYYYMMDD-HHMMSS) by @RUN@, wherever it appears; each VM's moid (the one
 vCenter has for that name, FILE: "NAME MOID" lines) by @MOID@; start and
 end (ISO 8601 UTC, start <= end, both within the playbook's run, t0..t1 in
@@ -84,6 +85,9 @@ def normalize(got, a, moids, notes):
                                  name, times[0], times[1],
                                  time.strftime("%H:%M:%S", time.gmtime(a.t0)),
                                  time.strftime("%H:%M:%S", time.gmtime(a.t1))))
+    for v in got.get("secure_boot_left_off") or []:
+        if v.get("moid") is not None and v.get("moid") == moids.get(v.get("name")):
+            v["moid"] = "@MOID@"
     # A record's run (a run that died, or timed out, before this one).
     for rec in got.get("recovered") or []:
         if rec.get("moid") is not None and rec.get("moid") == moids.get(rec.get("name")):
