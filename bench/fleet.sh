@@ -41,6 +41,8 @@ MATRIX=${BENCH_FLEET:-25:20 25:50 25:100 25:200 5:200 50:200}
 JOBS=${BENCH_FLEET_JOBS:-8}
 MAKE=${MAKE:-make}
 PY=/usr/bin/python3
+# C, NAME, FAILED: ovmf/lib.sh's result lines; TIMEOUT: sim_vars' gptrim_timeout.
+# shellcheck disable=SC2034
 W=$OUT/fleet C=$W NAME=fleet FAILED=0 TIMEOUT=120
 . "$top/ovmf/lib.sh"
 . "$top/ovmf/fixtures.sh"
@@ -132,7 +134,7 @@ run() {
 	_s0=$(cpu_of "$SIM_PID")
 	_t0=$(date +%s.%N)
 	/usr/bin/time -f '%U %S' -o "$W/$_l.cpu" \
-	env ANSIBLE_LOCAL_TEMP=$W/ansible-tmp ANSIBLE_REMOTE_TEMP=$W/ansible-tmp \
+	env ANSIBLE_LOCAL_TEMP="$W/ansible-tmp" ANSIBLE_REMOTE_TEMP="$W/ansible-tmp" \
 	ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_NOCOLOR=1 \
 	ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks \
 	PROFILE_TASKS_TASK_OUTPUT_LIMIT=10000 PROFILE_TASKS_SORT_ORDER=none \
