@@ -1,6 +1,7 @@
 # Benchmarks (not part of make check): boot-to-fixed time, I/O, size and
 # scale of gptrim against an empty app and a Linux peer (bench/README.md).
 #   make bench          every part; table on stdout and in build/bench/results.md
+#   make bench-fleet    the fleet part alone (BENCH_PARTS=fleet; root)
 #   make ovmf-empty     build/bench/empty.iso (also used by ovmf/e2e.sh)
 # The baseline apps are built exactly like gptrim.efi (efi/efi.mk's flags,
 # link line and section list; no --gc-sections: it drops crt0's .reloc),
@@ -27,7 +28,7 @@ bench-profile-efi:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_DIR)/profile EFI_PROFILE=1 \
 		$(BENCH_DIR)/profile/gptrim.efi
 
-.PHONY: bench ovmf-empty
+.PHONY: bench bench-fleet ovmf-empty
 ovmf-empty: $(BENCH_DIR)/empty.iso
 check-build: $(BENCH_DIR)/empty.iso
 
@@ -36,3 +37,6 @@ bench:
 	@$(MAKE) --no-print-directory all $(BENCH_APPS:%=$(BENCH_DIR)/%.iso) \
 		bench-profile-efi
 	@BUILD=$(BUILD) bench/bench.sh $(BENCH_ARGS)
+
+bench-fleet:
+	@$(MAKE) --no-print-directory bench BENCH_PARTS=fleet

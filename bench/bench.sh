@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # make bench: what fixing a VM costs, against what else it could cost.
-# Parts (BENCH_PARTS, default all, in this order):
+# Parts (BENCH_PARTS; default all but fleet, in this order):
 #   boot   QEMU + OVMF (TCG), one 1 GiB WS2019 disk on virtio-blk, rounds
 #          interleaved: the empty app (floor), the connect-only app (the
 #          firmware connecting every controller), gptrim's unattended ISO (with
@@ -15,11 +15,16 @@
 #          step of a disk (read, ESP backup, commit, firmware re-read, log)
 #   table  callgrind instruction counts per GPT entry (bench/table.sh)
 #   size   gptrim.efi and the ISO against their targets
+#   fleet  not in the default list (needs root): the fleet playbook against
+#          a simulated vCenter with 200 VMs whose boots the host tool stands
+#          in for (bench/fleet.sh); its overhead per VM by fleet size and
+#          gptrim_batch, and where the time goes
 # Results: the table on stdout and in build/bench/results.md; every boot's
 # console, QMP numbers and the per-run table stay in build/bench/runs/.
 # Environment: BENCH_ROUNDS (5), BENCH_SCALE ("1 8 32 64"),
 # BENCH_SCALE_ROUNDS (3), BENCH_SCALE_MEM (MiB, 1024), BENCH_PROFILE_DISKS
-# (8), BENCH_PARTS, BENCH_KINDS (the boot part's runs:
+# (8), BENCH_FLEET and BENCH_FLEET_JOBS (bench/fleet.sh), BENCH_PARTS,
+# BENCH_KINDS (the boot part's runs:
 # "floor connect gptrim nobackup linux"), BUILD (build).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -239,14 +244,15 @@ done
 mkdir -p "$RUNS"
 # Only this run's numbers in the report (the table part's too).
 rm -f "$RUNS"/*.tsv "$RUNS"/*.json "$RUNS"/*.log "$RUNS"/*.err \
-	"$OUT/table/table.md"
+	"$RUNS/fleet.md" "$OUT/table/table.md"
 start=$(date +%s)
 make_isos
 make_disk
 for p in $PARTS; do
 	case $p in
 	boot|scale|profile|table|size) "part_$p" ;;
-	*) die "unknown part '$p' (boot scale profile table size)" ;;
+	fleet) "$here/fleet.sh" "$RUNS" || die "bench/fleet.sh failed" ;;
+	*) die "unknown part '$p' (boot scale profile table size fleet)" ;;
 	esac
 done
 rm -f "$RUNS"/disk*.img

@@ -337,6 +337,11 @@ def report(runs_dir, table_md, footer):
             out.extend(line.rstrip("\n") for line in f)
         out.append("")
     size_section(runs_dir, out)
+    fleet_md = os.path.join(runs_dir, "fleet.md")  # bench/fleet.sh's
+    if os.path.exists(fleet_md):
+        with open(fleet_md) as f:
+            out.extend(line.rstrip("\n") for line in f)
+        out.append("")
     out.append("_%s_" % footer)
     print("\n".join(out))
 

@@ -13,7 +13,8 @@ check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
   qemu-utils qemu-system-common sbsigntool openssl u-boot-qemu \
   ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev" ;;
 bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
-  qemu-system-x86 qemu-utils valgrind" ;;
+  qemu-system-x86 qemu-utils valgrind \
+  ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev" ;;
 # make proof (tests/proof/): Frama-C's Eva and WP, WP's provers.
 proof) pkgs="$base frama-c-base why3 z3 cvc4" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;

@@ -4,8 +4,11 @@
 (state=powered-on), ask its guest OS to shut down through VMware Tools
 (state=shutdown-guest), or wait until it is powered off, by itself or
 otherwise (state=wait-off, at most timeout seconds: the property
-collector reports each change of runtime.powerState, nothing is polled).
-Returns power_state, and for wait-off powered_off and seconds.
+collector reports each change of runtime.powerState, nothing is polled);
+state=boot is powered-on then wait-off in one call (one module run less a
+VM: make bench's fleet part). Returns power_state, and for wait-off and
+boot powered_off and seconds; boot also powered_on (true once the power-on
+succeeded, also when the wait then failed).
 
 Plain pyVmomi: vmware_guest_powerstate fails on Debian's pyVmomi 6.7.1
 (module_utils/gptrim_vsphere.py)."""
@@ -58,13 +61,25 @@ def wait_off(vm, timeout):
 def main():
     args = dict(CONNECTION_ARGS)
     args.update(state=dict(choices=["powered-on", "shutdown-guest",
-                                    "wait-off"], required=True),
+                                    "wait-off", "boot"], required=True),
                 timeout=dict(type="int", default=600))
     module = AnsibleModule(argument_spec=args)
     p = module.params
     si = connect(module)
     vm = vm_by_moid(module, si)
     power = vm.runtime.powerState
+    if p["state"] == "boot":
+        if power != "poweredOn":
+            wait_task(module, vm.PowerOnVM_Task(), "%s: power on" % vm.name)
+        try:
+            secs = wait_off(vm, p["timeout"])
+        except Exception as e:  # a fault or a lost connection
+            module.fail_json(msg="%s: waiting for the power-off: %s" % (
+                vm.name, getattr(e, "msg", None) or e), powered_on=True)
+        module.exit_json(changed=True, powered_on=True,
+                         powered_off=secs is not None,
+                         seconds=round(secs or p["timeout"], 1),
+                         power_state=vm.runtime.powerState)
     if p["state"] == "wait-off":
         secs = wait_off(vm, p["timeout"])
         module.exit_json(changed=False, powered_off=secs is not None,
