@@ -19,7 +19,7 @@ PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
 # apart by the status it returns, so that a caller's 'st == GPT_OK' also
 # knows what GPT_OK implies (gpt_load: the MBR block was allocated).
 PROOF_EVA  := -eva-precision 1 -eva-split-return auto \
-              -eva-slevel-function mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100
+              -eva-slevel-function mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100,str_len:600,str_equal:300,str_starts_with:300,parse_long:300,parse_u32:300
 
 # Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
