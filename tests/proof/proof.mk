@@ -18,8 +18,10 @@ PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
 # and the GUID loops. -eva-split-return auto keeps a function's states
 # apart by the status it returns, so that a caller's 'st == GPT_OK' also
 # knows what GPT_OK implies (gpt_load: the MBR block was allocated).
-PROOF_EVA  := -eva-precision 1 -eva-split-return auto \
-              -eva-slevel-function mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100,str_len:600,str_equal:300,str_starts_with:300,parse_long:300,parse_u32:300
+PROOF_EVA  := -eva-precision 1 -eva-split-return auto
+PROOF_SLEVEL := mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100,str_len:600,str_equal:300,str_starts_with:300
+# The option parser's own scans, for the harnesses that link it.
+PROOF_SLEVEL_OPT := parse_long:300,parse_u32:300
 
 # Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
@@ -29,11 +31,13 @@ PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c
 
 $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
-	case $$name in cmdline|cfgfile) extra="$(PROOF_OPT_CORE)";; \
+	slevel=$(PROOF_SLEVEL); \
+	case $$name in cmdline|cfgfile) extra="$(PROOF_OPT_CORE)"; \
+		slevel=$$slevel,$(PROOF_SLEVEL_OPT);; \
 	*) extra=;; esac; \
 	PROOF_CPP=-DPROOF_BS=$$bs tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $(PROOF_CORE) \
-		$$extra -- $(PROOF_EVA)
+		$$extra -- $(PROOF_EVA) -eva-slevel-function $$slevel
 	@touch $@
 
 .PHONY: proof proof-deps proof-list $(PROOF_HARNESSES:%=proof-%)
