@@ -11,16 +11,7 @@
 
 #define PROOF_ARG_MAX 256
 
-/* One array per argument, not one array of rows: each string is then its
- * own base to Eva, and a scan to a NUL is known to stay in its string. */
-#define ARG(n) static char arg##n[PROOF_ARG_MAX];
-#define ROW(n) &arg##n[0],
-#define EIGHT(X, p) X(p##0) X(p##1) X(p##2) X(p##3) X(p##4) X(p##5) \
-	X(p##6) X(p##7)
-#define ALL(X) EIGHT(X, 0) EIGHT(X, 1) EIGHT(X, 2) EIGHT(X, 3) \
-	EIGHT(X, 4) EIGHT(X, 5) EIGHT(X, 6) EIGHT(X, 7)
-ALL(ARG)
-static char *const args[OPT_MAX_ARGS] = { ALL(ROW) };
+static char args[OPT_MAX_ARGS][PROOF_ARG_MAX];
 
 int main(void)
 {
