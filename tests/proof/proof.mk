@@ -47,7 +47,17 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 		$$extra -- $(PROOF_EVA) -eva-slevel-function $(PROOF_SLEVEL)
 	@touch $@
 
-.PHONY: proof proof-deps proof-list $(PROOF_HARNESSES:%=proof-%)
+# Injected bugs (tests/proof/mutants/*.patch), each applied to a copy of
+# the tree: the load-512 harness must report an alarm where it says.
+PROOF_MUTANTS := $(wildcard tests/proof/mutants/*.patch)
+proof-mutants: proof-deps
+	@rc=0; for p in $(PROOF_MUTANTS); do \
+		PROOF_CPP=-DPROOF_BS=512 tests/proof/mutant.sh $(PROOF_DIR) $$p \
+		load-512 -- tests/proof/load.c tests/proof/model.c \
+		$(PROOF_CORE) -- $(PROOF_EVA) \
+		-eva-slevel-function $(PROOF_SLEVEL) || rc=1; done; exit $$rc
+
+.PHONY: proof proof-deps proof-list proof-mutants $(PROOF_HARNESSES:%=proof-%)
 proof-list:
 	@echo $(PROOF_HARNESSES)
 proof-deps:
