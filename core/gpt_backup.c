@@ -212,7 +212,6 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 	struct gpt_reason dec;
 	const struct gpt_copy *c;
 	const struct gpt_header *g, *m;
-	size_t at;
 
 	if (gpt_backup_decode(buf, len, &b, &dec) != GPT_OK)
 		return gpt_fail(why, GPT_E_IO, "the backup just encoded does "
@@ -238,11 +237,18 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 				le32(&m->num_partition_entries),
 				le32(&m->size_of_partition_entry),
 				c->num_entries, c->entry_size);
-	for (at = 0; at < b.array_bytes && b.array[at] == c->array[at]; at++)
-		;
-	if (at < b.array_bytes)
-		return gpt_fail(why, GPT_E_IO, "the backup just encoded differs "
-				"from the disk's entry array at byte %zu (entry "
-				"%zu)", at, at / c->entry_size + 1);
+	/* Entry by entry, byte by byte: no division by entry_size, which
+	 * is only known to be non-zero for a valid copy. */
+	for (uint32_t i = 0; i < c->num_entries; i++)
+		for (uint32_t k = 0; k < c->entry_size; k++) {
+			size_t at = (size_t)i * c->entry_size + k;
+
+			if (b.array[at] != c->array[at])
+				return gpt_fail(why, GPT_E_IO,
+						"the backup just encoded "
+						"differs from the disk's entry "
+						"array at byte %zu (entry %u)",
+						at, i + 1);
+		}
 	return GPT_OK;
 }

@@ -4,6 +4,7 @@
  * Sorting keeps this O(n log n) for hostile 32768-entry arrays. */
 #include "gpt_internal.h"
 
+/*@ assigns \nothing; */
 const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i)
 {
 	if (!c || !c->array || i >= c->num_entries)
@@ -13,6 +14,7 @@ const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i)
 								c->entry_size);
 }
 
+/*@ assigns \nothing; */
 bool gpt_entry_used(const struct gpt_entry *e)
 {
 	return !guid_is_zero(&e->type_guid);
@@ -20,6 +22,7 @@ bool gpt_entry_used(const struct gpt_entry *e)
 
 typedef int (*entry_cmp)(const struct gpt_copy *c, uint32_t a, uint32_t b);
 
+/*@ assigns \nothing; */
 static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
 {
 	uint64_t x = le64(&gpt_copy_entry(c, a)->starting_lba);
@@ -28,24 +31,40 @@ static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
 	return x < y ? -1 : x > y;
 }
 
+/*@ assigns \nothing; */
 static int cmp_unique(const struct gpt_copy *c, uint32_t a, uint32_t b)
 {
 	return mem_compare(gpt_copy_entry(c, a)->unique_guid.b,
 			   gpt_copy_entry(c, b)->unique_guid.b, 16);
 }
 
+/* The heap is v[0 .. n - 1]; cmp reads the entries, never v. */
+/*@ requires \valid(v + (0 .. n - 1)) && root < n;
+    requires cmp == cmp_start || cmp == cmp_unique;
+    assigns v[0 .. n - 1];
+*/
 static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
 		      const struct gpt_copy *c, entry_cmp cmp)
 {
+	/*@ loop invariant root < n;
+	    loop assigns root, v[0 .. n - 1];
+	*/
 	for (;;) {
 		uint32_t child = 2 * root + 1;
 		uint32_t t;
+		int order;
 
 		if (child >= n)
 			return;
-		if (child + 1 < n && cmp(c, v[child], v[child + 1]) < 0)
-			child++;
-		if (cmp(c, v[root], v[child]) >= 0)
+		if (child + 1 < n) {
+			/*@ calls cmp_start, cmp_unique; */
+			order = cmp(c, v[child], v[child + 1]);
+			if (order < 0)
+				child++;
+		}
+		/*@ calls cmp_start, cmp_unique; */
+		order = cmp(c, v[root], v[child]);
+		if (order >= 0)
 			return;
 		t = v[root];
 		v[root] = v[child];
@@ -54,11 +73,21 @@ static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
 	}
 }
 
+/*@ requires \valid(v + (0 .. n - 1));
+    requires cmp == cmp_start || cmp == cmp_unique;
+    assigns v[0 .. n - 1];
+*/
 static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
 		      entry_cmp cmp)
 {
+	/*@ loop invariant i <= n / 2;
+	    loop assigns i, v[0 .. n - 1];
+	*/
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(v, i, n, c, cmp);
+	/*@ loop invariant end <= n;
+	    loop assigns end, v[0 .. n - 1];
+	*/
 	for (uint32_t end = n; end-- > 1;) {
 		uint32_t t = v[0];
 
@@ -68,15 +97,24 @@ static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
 	}
 }
 
+/* At most one index per entry goes into used[0 .. num_entries - 1]. The
+ * count and the bound are locals: a store into used cannot change them. */
+/*@ requires \valid(used + (0 .. c->num_entries - 1)) && \valid(count);
+    ensures \result == GPT_OK ==> \valid(used + (0 .. *count - 1));
+*/
 static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
 				    uint32_t *count, struct gpt_reason *why)
 {
 	const struct gpt_header *h = GPT_HDR(c->header);
 	uint64_t first = le64(&h->first_usable_lba);
 	uint64_t last = le64(&h->last_usable_lba);
+	uint32_t num = c->num_entries, n = 0;
 
 	*count = 0;
-	for (uint32_t i = 0; i < c->num_entries; i++) {
+	/*@ loop invariant i <= num && n <= i;
+	    loop assigns i, n, used[0 .. num - 1];
+	*/
+	for (uint32_t i = 0; i < num; i++) {
 		const struct gpt_entry *e = gpt_copy_entry(c, i);
 		uint64_t s = le64(&e->starting_lba), t = le64(&e->ending_lba);
 
@@ -95,16 +133,21 @@ static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
 					(unsigned long long)t,
 					(unsigned long long)first,
 					(unsigned long long)last);
-		used[(*count)++] = i;
+		used[n++] = i;
 	}
+	*count = n;
 	return GPT_OK;
 }
 
+/*@ requires \valid(used + (0 .. n - 1)); */
 static enum gpt_status check_overlaps(const struct gpt_copy *c,
 				      uint32_t *used, uint32_t n,
 				      struct gpt_reason *why)
 {
 	heap_sort(used, n, c, cmp_start);
+	/*@ loop invariant 1 <= k;
+	    loop assigns k;
+	*/
 	for (uint32_t k = 1; k < n; k++) {
 		const struct gpt_entry *a = gpt_copy_entry(c, used[k - 1]);
 		const struct gpt_entry *b = gpt_copy_entry(c, used[k]);
@@ -120,6 +163,9 @@ static enum gpt_status check_overlaps(const struct gpt_copy *c,
 					(unsigned long long)le64(&b->ending_lba));
 	}
 	heap_sort(used, n, c, cmp_unique);
+	/*@ loop invariant 1 <= k;
+	    loop assigns k;
+	*/
 	for (uint32_t k = 1; k < n; k++) {
 		uint32_t a = used[k - 1], b = used[k];
 

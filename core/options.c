@@ -67,6 +67,13 @@ static bool parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
+/* The disks named so far: never more than the array holds, whatever the
+ * count says (options_disk_selected takes any struct from its caller). */
+static uint32_t disks_named(const struct gptrim_options *o)
+{
+	return o->ndisks < OPT_MAX_DISKS ? o->ndisks : OPT_MAX_DISKS;
+}
+
 static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -76,7 +83,7 @@ static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 		return gpt_fail(why, GPT_E_ARG,
 				"--disk '%s': expected a disk number 1, 2, ...",
 				v);
-	for (uint32_t i = 0; i < o->ndisks; i++)
+	for (uint32_t i = 0; i < disks_named(o); i++)
 		if (o->disks[i] == n)
 			return gpt_fail(why, GPT_E_ARG,
 					"--disk %u given twice", n);
@@ -306,7 +313,7 @@ static enum gpt_status check_combination(const struct gptrim_options *o,
 	if (fe == OPT_FRONTEND_HOST && ndisks == 0)
 		return gpt_fail(why, GPT_E_ARG,
 				"no image or device given (see --help)");
-	for (uint32_t i = 0; ndisks && i < o->ndisks; i++)
+	for (uint32_t i = 0; ndisks && i < disks_named(o); i++)
 		if (o->disks[i] > ndisks)
 			return gpt_fail(why, GPT_E_ARG,
 					"--disk %u: only %u disk(s) given",
@@ -385,7 +392,7 @@ bool options_disk_selected(const struct gptrim_options *o, uint32_t disk)
 {
 	if (o->ndisks == 0)
 		return true;
-	for (uint32_t i = 0; i < o->ndisks; i++)
+	for (uint32_t i = 0; i < disks_named(o); i++)
 		if (o->disks[i] == disk)
 			return true;
 	return false;

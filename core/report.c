@@ -9,14 +9,10 @@
 
 #define REPORT_COLUMNS 79
 
-/* Columns of UTF-8 text: count every byte that starts a character. */
-static size_t columns(const char *s, size_t n)
+/* Does byte c start a character (count it as a column)? */
+static bool starts_column(char c)
 {
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((uint8_t)s[i] & 0xC0) != 0x80;
-	return c;
+	return ((uint8_t)c & 0xC0) != 0x80;
 }
 
 /* Hand text to the sink in lines of at most 79 columns, broken at spaces;
@@ -24,7 +20,9 @@ static size_t columns(const char *s, size_t n)
  * cut (an LBA, a GUID, a path stays whole for grep): one longer than the
  * room gets a line of its own, longer than 79 columns. Warnings and
  * errors say so in words after the indentation, so they stand out on a
- * serial console without colour; the sink may add colour only. */
+ * serial console without colour; the sink may add colour only. Every
+ * position is an index into tagged below its length (no pointer that
+ * moves while a length shrinks), which Frama-C Eva can bound. */
 static void report_emit(const struct report_sink *out, enum report_level level,
 			const char *text)
 {
@@ -33,7 +31,7 @@ static void report_emit(const struct report_sink *out, enum report_level level,
 		[REPORT_WARN] = "warning: ", [REPORT_ERROR] = "error: ",
 	};
 	char tagged[2 * GPT_REASON_MAX], line[2 * GPT_REASON_MAX + 16];
-	size_t indent = 0, len;
+	size_t indent = 0, len, at = 0;
 	struct strbuf sb;
 
 	while (text[indent] == ' ' && indent < 8)
@@ -43,31 +41,37 @@ static void report_emit(const struct report_sink *out, enum report_level level,
 		sb_putc(&sb, ' ');
 	sb_puts(&sb, tag[level]);
 	sb_puts(&sb, text + indent);
-	text = tagged;
-	len = sb.len;
-	for (bool first = true; len; first = false) {
-		size_t pad = first ? 0 : indent + 4, cut = 0, brk = 0;
+	/* sb keeps len below its capacity; said again so that the bound is
+	 * visible to the proof (tests/proof/). */
+	len = sb.len < sizeof(tagged) ? sb.len : sizeof(tagged) - 1;
+	for (bool first = true; at < len; first = false) {
+		size_t pad = first ? 0 : indent + 4, end = at, brk = 0, cols = 0;
 		size_t room = REPORT_COLUMNS - pad;
 
-		while (cut < len && columns(text, cut + 1) <= room &&
-		       pad + cut + 1 < sizeof(line))
-			if (text[cut++] == ' ')
-				brk = cut;
-		if (cut < len && brk > (first ? indent : 0))
-			cut = brk;
+		/* Take characters while they fit: tagged[at .. end - 1]. */
+		while (end < len && pad + (end - at) + 1 < sizeof(line)) {
+			size_t c = cols + starts_column(tagged[end]);
+
+			if (c > room)
+				break;
+			cols = c;
+			if (tagged[end++] == ' ')
+				brk = end;
+		}
+		if (end < len && brk > at + (first ? indent : 0))
+			end = brk;
 		else
-			while (cut < len && text[cut] != ' ' &&
-			       pad + cut + 1 < sizeof(line))
-				cut++;
+			while (end < len && tagged[end] != ' ' &&
+			       pad + (end - at) + 1 < sizeof(line))
+				end++;
 		sb_init(&sb, line, sizeof(line));
 		sb_pad_to(&sb, pad);
-		for (size_t i = 0; i < cut; i++)
-			sb_putc(&sb, text[i]);
+		for (size_t i = at; i < end; i++)
+			sb_putc(&sb, tagged[i]);
 		out->line(out->ctx, level, line);
-		text += cut;
-		len -= cut;
-		while (len && *text == ' ')
-			text++, len--;
+		at = end;
+		while (at < len && tagged[at] == ' ')
+			at++;
 	}
 }
 

@@ -22,6 +22,7 @@ void mem_zero(void *dst, size_t n)
 int mem_compare(const void *a, const void *b, size_t n)
 {
 	const uint8_t *x = a, *y = b;
+	/*@ loop assigns n, x, y; */
 	for (; n; n--, x++, y++)
 		if (*x != *y)
 			return *x < *y ? -1 : 1;
@@ -31,6 +32,7 @@ int mem_compare(const void *a, const void *b, size_t n)
 int mem_is_zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;
+	/*@ loop assigns n, b; */
 	while (n--)
 		if (*b++)
 			return 0;

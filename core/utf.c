@@ -3,6 +3,7 @@
 #include "utf.h"
 
 #include "gpt_ondisk.h"
+#include "strbuf.h"
 
 size_t utf16_decode(uint16_t unit, uint16_t next, uint32_t *cp)
 {
@@ -79,13 +80,15 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		       unsigned flags)
 {
 	const uint8_t *p = in;
-	size_t n = 0;
+	struct strbuf sb;
 
 	if (cap == 0)
 		return 0;
+	/* The builder bounds every byte and the NUL by cap itself. */
+	sb_init(&sb, out, cap);
 	for (size_t i = 0; p && i < units && le16(p + 2 * i); ) {
 		uint16_t next = i + 1 < units ? le16(p + 2 * (i + 1)) : 0;
-		uint8_t b[UTF8_SEQ_MAX];
+		uint8_t b[UTF8_SEQ_MAX] = { 0 };
 		uint32_t cp;
 		size_t len;
 
@@ -95,13 +98,12 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		     (cp < 0x20 || cp == 0x7F)))
 			cp = '?';
 		len = utf8_encode(cp, b);
-		if (n + len >= cap)
+		if (sb.len + len >= cap)
 			break;
 		for (size_t k = 0; k < len; k++)
-			out[n++] = (char)b[k];
+			sb_putc(&sb, (char)b[k]);
 	}
-	out[n] = '\0';
-	return n;
+	return sb.len;
 }
 
 void utf8_to_utf16le(const char *in, void *out, size_t cap)

@@ -48,6 +48,11 @@ enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
 enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 			   const void *buf, struct gpt_reason *why);
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
+/* The allocator's contract: the one assumption the proof makes of it
+ * (tests/proof/README.md). */
+/*@ assigns \nothing;
+    ensures \result == \null || \valid((char *)\result + (0 .. size - 1));
+*/
 void *bdev_alloc(struct blockdev *dev, size_t size);
 void bdev_free(struct blockdev *dev, void *buf, size_t size);
 /* The block sizes gptrim handles: a power of two in [512, 4096] (disks

@@ -15,6 +15,7 @@ extern const struct gpt_guid GPT_TYPE_WINDOWS_RE;
 extern const struct gpt_guid GPT_TYPE_EFI_SYSTEM;
 
 bool guid_equal(const struct gpt_guid *a, const struct gpt_guid *b);
+/*@ assigns \nothing; */
 bool guid_is_zero(const struct gpt_guid *g);
 /* Registry form "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", either case,
  * exactly 36 characters (an optional pair of braces is accepted). */

@@ -45,7 +45,9 @@ struct size_str size_str(uint64_t bytes);
 /* Freestanding memory and string helpers (core may not use libc). */
 void mem_copy(void *dst, const void *src, size_t n);
 void mem_zero(void *dst, size_t n);
+/*@ assigns \nothing; */
 int mem_compare(const void *a, const void *b, size_t n);
+/*@ assigns \nothing; */
 int mem_is_zero(const void *p, size_t n);
 size_t str_len(const char *s);
 int str_equal(const char *a, const char *b);

@@ -5,6 +5,7 @@
  * in); nondet forks the analysis. calloc is Eva's allocation built-in,
  * which may return NULL: an allocation failure is always possible. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "__fc_builtin.h"
 #include "model.h"
@@ -78,14 +79,13 @@ void proof_dev_init(struct blockdev *dev, uint32_t bs)
 	dev->last_lba = Frama_C_unsigned_long_long_interval(0, UINT64_MAX);
 }
 
+/* strlen is Eva's built-in: it finds the first NUL in what the core
+ * handed over and requires one within the buffer (valid_read_string). */
 static void sink_line(void *ctx, enum report_level level, const char *text)
 {
-	size_t n = 0;
-
 	(void)ctx;
 	(void)level;
-	while (text[n])
-		n++;
+	(void)strlen(text);
 }
 
 const struct report_sink proof_sink = { sink_line, 0 };

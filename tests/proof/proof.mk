@@ -14,12 +14,23 @@ PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
 # iteration of loops whose count is known at the call: the byte loops of
 # mem_zero (structs up to struct gpt_table), the format loop of
 # sb_vprintf (one state per conversion, so each va_arg reads the argument
-# the call passed), the digit loop of sb_put_uint (at most 20 digits)
-# and the GUID loops. -eva-split-return auto keeps a function's states
+# the call passed), the digit loop of sb_put_uint (at most 20 digits),
+# the GUID loops and str_len (a name or reason of a few hundred bytes
+# scanned to its NUL). -eva-split-return auto keeps a function's states
 # apart by the status it returns, so that a caller's 'st == GPT_OK' also
 # knows what GPT_OK implies (gpt_load: the MBR block was allocated).
-PROOF_EVA  := -eva-precision 1 -eva-split-return auto \
-              -eva-slevel-function mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100
+PROOF_EVA  := -eva-precision 1 -eva-split-return auto
+PROOF_SLEVEL := mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100,str_len:600
+
+# WP after Eva, in two passes: every contract of the core (requires at
+# each call, ensures, assigns, loop invariants, calls) in every function;
+# then Eva's alarms inside the functions whose contracts make them
+# provable. Typed+cast: the core reads on-disk structures through byte
+# pointers.
+PROOF_WP_FCT := sift_down,heap_sort,check_ranges,check_overlaps,gpt_check_entries
+PROOF_WP := -wp-prop=-@assert -wp-model Typed+cast -wp-prover z3,cvc4 \
+            -wp-timeout 10 -wp-par 1 -then -wp-prop=@assert \
+            -wp-fct $(PROOF_WP_FCT)
 
 # Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
@@ -31,12 +42,22 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
 	case $$name in cmdline|cfgfile) extra="$(PROOF_OPT_CORE)";; \
 	*) extra=;; esac; \
-	PROOF_CPP=-DPROOF_BS=$$bs tests/proof/run.sh $(PROOF_DIR) $* \
+	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$(PROOF_WP)" tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $(PROOF_CORE) \
-		$$extra -- $(PROOF_EVA)
+		$$extra -- $(PROOF_EVA) -eva-slevel-function $(PROOF_SLEVEL)
 	@touch $@
 
-.PHONY: proof proof-deps proof-list $(PROOF_HARNESSES:%=proof-%)
+# Injected bugs (tests/proof/mutants/*.patch), each applied to a copy of
+# the tree: the load-512 harness must report an alarm where it says.
+PROOF_MUTANTS := $(wildcard tests/proof/mutants/*.patch)
+proof-mutants: proof-deps
+	@rc=0; for p in $(PROOF_MUTANTS); do \
+		PROOF_CPP=-DPROOF_BS=512 tests/proof/mutant.sh $(PROOF_DIR) $$p \
+		load-512 -- tests/proof/load.c tests/proof/model.c \
+		$(PROOF_CORE) -- $(PROOF_EVA) \
+		-eva-slevel-function $(PROOF_SLEVEL) || rc=1; done; exit $$rc
+
+.PHONY: proof proof-deps proof-list proof-mutants $(PROOF_HARNESSES:%=proof-%)
 proof-list:
 	@echo $(PROOF_HARNESSES)
 proof-deps:
