@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 
-from simvms import CONTROLLERS, DESCRIPTOR, device_add
+from simvms import CONTROLLERS, DESCRIPTOR, device_add, empty_cdrom
 from vsim import connect, task_result
 from pyVmomi import vim
 
@@ -32,12 +32,7 @@ def folder_path(dc, path):
 
 
 def create(dc, ds, pool, folder, name, image):
-    cd = vim.vm.device.VirtualCdrom(
-        key=-2, controllerKey=200, unitNumber=0,
-        backing=vim.vm.device.VirtualCdrom.RemotePassthroughBackingInfo(
-            deviceName="", exclusive=False),
-        connectable=vim.vm.device.VirtualDevice.ConnectInfo(
-            connected=False, startConnected=False, allowGuestControl=True))
+    cd = empty_cdrom()
     ctrl = CONTROLLERS["sata"](key=-3, busNumber=0)
     spec = vim.vm.ConfigSpec(
         name=name, guestId="windows2019srv_64Guest", numCPUs=2,

@@ -84,18 +84,23 @@ def device_add(dev, file_op=None):
     return spec
 
 
+def empty_cdrom():
+    """A CD drive on the IDE controller (key 200), nothing in it."""
+    return vim.vm.device.VirtualCdrom(
+        key=-2, controllerKey=200, unitNumber=0,
+        backing=vim.vm.device.VirtualCdrom.RemotePassthroughBackingInfo(
+            deviceName="", exclusive=False),
+        connectable=vim.vm.device.VirtualDevice.ConnectInfo(
+            connected=False, startConnected=False, allowGuestControl=True))
+
+
 def create(si, a):
     content = si.RetrieveContent()
     dc = content.rootFolder.childEntity[0]
     ds = dc.datastore[0]
     pool = dc.hostFolder.childEntity[0].resourcePool
     boot = vim.vm.BootOptions(efiSecureBootEnabled=a.secure_boot)
-    cd = vim.vm.device.VirtualCdrom(
-        key=-2, controllerKey=200, unitNumber=0,
-        backing=vim.vm.device.VirtualCdrom.RemotePassthroughBackingInfo(
-            deviceName="", exclusive=False),
-        connectable=vim.vm.device.VirtualDevice.ConnectInfo(
-            connected=False, startConnected=False, allowGuestControl=True))
+    cd = empty_cdrom()
     ctrl = CONTROLLERS[a.controller](key=-3, busNumber=0)
     if isinstance(ctrl, vim.vm.device.VirtualSCSIController):
         ctrl.sharedBus = "noSharing"
