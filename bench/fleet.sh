@@ -108,6 +108,9 @@ $PY "$here/simfleet.py" "$URL" "$W/ws2019.img" b200:100 b200/b100:50 \
 # --boot and --jobs win (argparse).
 FASTBOOT_GPTRIM=$BUILD/gptrim
 export FASTBOOT_GPTRIM
+# The bench's VMs are all on SATA, which Debian's OVMF drives, and the fast
+# mode boots no firmware: no ovmf-vmware build (sim.sh's default).
+BRIDGE_FIRMWARE=
 bridge_start --boot "$here/fastboot.sh" --jobs "$JOBS" || die "starting the bridge"
 sim_vars >"$W/vcenter.yml"
 
