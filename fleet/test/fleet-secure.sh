@@ -82,6 +82,25 @@ if vm sb ws2022 pvscsi efi secure --secure-boot &&
 		grep '^bridge: sb:' "$W/bridge.log" | detail
 	fi
 
+	# cleanup while sbhang still runs: refused (its serial port and its
+	# Secure Boot cannot change while it is on), the record kept, nothing
+	# changed, Secure Boot still reported left off, and the run fails.
+	NAME=secure-cleanup-on
+	sb_snapshot sbhang
+	cp "$C/sbhang.state.0" "$C/sbhang.state.before-cleanup"
+	REFUSE="FAILED: Secure Boot left off: sbhang: poweredOn: its put-back record stays"
+	playbook cleanup -e "$SBSEL" -e '{"gptrim_vms": ["sbhang"]}'
+	REFUSE=
+	check_table cleanup secure-cleanup-on
+	check_quiet sbhang
+	if $PY "$here/simvms.py" "$URL" state sbhang |
+		cmp -s - "$C/sbhang.state.before-cleanup"; then
+		pass "VM sbhang: cleanup left it as it was (on, Secure Boot off, its record)"
+	else
+		fail "VM sbhang: cleanup changed it while it was on"
+		$PY "$here/simvms.py" "$URL" state sbhang | detail
+	fi
+
 	# sbhang off (its administrator), cleanup: Secure Boot back on from
 	# its record.
 	NAME=secure-cleanup
