@@ -150,3 +150,16 @@ done
 playbook cleanup -e '{"gptrim_folder": ""}'
 check_table cleanup cleanup-again
 check_quiet $VMS bystander
+
+# A record the put-back cannot follow (another tool's, or cut short): on
+# norec, off. cleanup reports it failed, with the module's reason, and
+# leaves the VM and its record as they are.
+NAME=cleanup-bad-record
+$PY "$here/simvms.py" "$URL" option norec gptrim.putback '{"run": "20261203-000000", "mode": "apply"}'
+$PY "$here/simvms.py" "$URL" state norec >"$C/norec.state.0"
+$PY "$here/simvms.py" "$URL" events norec >"$C/norec.events.0"
+playbook cleanup -e '{"gptrim_vms": ["norec"]}'
+check_table cleanup cleanup-bad-record
+check_quiet norec
+check_config norec
+$PY "$here/simvms.py" "$URL" option norec gptrim.putback ""

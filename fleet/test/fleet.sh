@@ -53,7 +53,9 @@
 # record (gptrim.putback) on both; the next run (ws2019 and ws2022
 # selected) and, after the second kill, gptrim_mode=cleanup (every VM
 # vCenter shows) put both back exactly as they were (recovered), and a
-# later power-on boots their own disks; a second cleanup changes nothing.
+# later power-on boots their own disks; a second cleanup changes nothing;
+# a record the put-back cannot follow (set on norec by hand): cleanup
+# reports it failed, with the reason, and changes nothing.
 # Last, the dry run's ISO on the datastore replaced by the apply ISO's
 # bytes: the next run reads it back, refuses to start (the file and both
 # SHA-256s named), vCenter logs nothing for any VM; deleted, it is
@@ -68,8 +70,10 @@
 # TPM), sbvbs refused (VBS) with nothing logged by vCenter, sbhang timed
 # out and left running, so vCenter refuses to turn its Secure Boot on
 # again: the summary starts with "FAILED: Secure Boot left off: sbhang"
-# (also in summary-dry-run.json) and the run fails. sbhang powered off,
-# gptrim_mode=cleanup puts Secure Boot back from its record (recovered);
+# (also in summary-dry-run.json) and the run fails. A cleanup while sbhang
+# still runs refuses it (its record kept, nothing changed, the run failed
+# with "Secure Boot left off"); sbhang powered off, gptrim_mode=cleanup
+# puts Secure Boot back from its record (recovered);
 # toggle with gptrim_secure_boot_vtpm: sbtpm would fix. At the end every
 # one of them has Secure Boot on in vCenter, its configuration as before
 # and its disk not one byte changed.

@@ -24,6 +24,9 @@ vCenter (pyvmomi), and what vCenter recorded about them afterwards.
       connected), serial ports (file) and the advanced settings the
       playbook sets (efi.serialConsole.enabled, gptrim.putback) as vCenter
       has them.
+  simvms.py URL option NAME KEY VALUE
+      set the VM's advanced setting KEY to VALUE ("" unsets it), as an
+      administrator or another tool might.
   simvms.py URL poweron NAME
       power the VM on if it is off (an administrator's later power-on).
   simvms.py URL poweroff NAME
@@ -201,6 +204,12 @@ def poweroff(si, a):
         task_result(vm.PowerOffVM_Task())
 
 
+def option(si, a):
+    vm = find_vm(si, a.name)
+    task_result(vm.ReconfigVM_Task(vim.vm.ConfigSpec(extraConfig=[
+        vim.option.OptionValue(key=a.key, value=a.value)])))
+
+
 def moid(si, a):
     print(find_vm(si, a.name)._moId)
 
@@ -221,10 +230,14 @@ def main():
     c.add_argument("--vbs", action="store_true")
     for name in ("events", "state", "poweron", "poweroff", "moid"):
         sub.add_parser(name).add_argument("name")
+    o = sub.add_parser("option")
+    for arg in ("name", "key", "value"):
+        o.add_argument(arg)
     a = p.parse_args()
     si = connect(a.url)
     {"create": create, "events": events, "state": state,
-     "poweron": poweron, "poweroff": poweroff, "moid": moid}[a.cmd](si, a)
+     "poweron": poweron, "poweroff": poweroff, "moid": moid,
+     "option": option}[a.cmd](si, a)
 
 
 if __name__ == "__main__":
