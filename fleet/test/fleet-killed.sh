@@ -106,10 +106,7 @@ on_again_both() {
 }
 
 NAME=killed
-for _n in $VMS bystander; do
-	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
-	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
-done
+snapshot $VMS bystander
 if killed_run dry-run; then
 	# The next run of the same VMs puts both back first, then boots them.
 	NAME=recovered
@@ -143,10 +140,7 @@ if killed_run dry-run; then
 fi
 # A second cleanup: no record left anywhere, nothing changed.
 NAME=cleanup-again
-for _n in $VMS bystander; do
-	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
-	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
-done
+snapshot $VMS bystander
 playbook cleanup -e '{"gptrim_folder": ""}'
 check_table cleanup cleanup-again
 check_quiet $VMS bystander
@@ -156,8 +150,7 @@ check_quiet $VMS bystander
 # leaves the VM and its record as they are.
 NAME=cleanup-bad-record
 $PY "$here/simvms.py" "$URL" option norec gptrim.putback '{"run": "20261203-000000", "mode": "apply"}'
-$PY "$here/simvms.py" "$URL" state norec >"$C/norec.state.0"
-$PY "$here/simvms.py" "$URL" events norec >"$C/norec.events.0"
+snapshot norec
 playbook cleanup -e '{"gptrim_vms": ["norec"]}'
 check_table cleanup cleanup-bad-record
 check_quiet norec

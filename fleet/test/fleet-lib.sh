@@ -169,6 +169,15 @@ check_bus() {
 	esac
 }
 
+# snapshot NAME...: their state and events now (NAME.state.0,
+# NAME.events.0), for check_config, check_quiet and the like to compare with.
+snapshot() {
+	for _n in "$@"; do
+		$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
+		$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
+	done
+}
+
 # check_quiet NAME...: vCenter logged no event for NAME since NAME.events.0
 # was written: none with a key above the latest one then (the simulator
 # keeps only its last 1000 events: older ones may be gone since).

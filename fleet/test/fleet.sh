@@ -158,8 +158,7 @@ check_bus ws2022 pvscsi
 check_bus norec scsi
 # Left running, the stuck VM is refused by the real run: powered on. Its
 # state and events from here on must not change.
-$PY "$here/simvms.py" "$URL" state stuck >"$C/stuck.state.0"
-$PY "$here/simvms.py" "$URL" events stuck >"$C/stuck.events.0"
+snapshot stuck
 NAME=apply
 playbook apply -e gptrim_power_on_after=true
 APPLY=$SECS
@@ -211,10 +210,7 @@ NAME=retry
 $PY "$here/simvms.py" "$URL" poweroff stuck
 bridge_stop
 bridge_start
-for _n in $VMS bystander; do
-	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
-	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
-done
+snapshot $VMS bystander
 cp "$C/results/summary-dry-run.json" "$C/dry-run-first.json"
 playbook dry-run -e gptrim_retry_from=summary-dry-run.json
 RETRY=$SECS
@@ -235,10 +231,7 @@ check_quiet ws2019 ws2022 norec bios damaged bystander
 # bridge, no summary written). Then, the file deleted, a run uploads it
 # again and reads it back as the local ISO.
 NAME=replaced
-for _n in $VMS bystander; do
-	$PY "$here/simvms.py" "$URL" state "$_n" >"$C/$_n.state.0"
-	$PY "$here/simvms.py" "$URL" events "$_n" >"$C/$_n.events.0"
-done
+snapshot $VMS bystander
 cp "$C/results/summary-dry-run.json" "$C/dry-run-retry.json"
 _boots=$(grep -c '^bridge: .*: powered on' "$W/bridge.log")
 _dsiso=$(find "$W/ds" -name 'gptrim-dry-run-*.iso')
