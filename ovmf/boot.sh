@@ -38,6 +38,10 @@
 #                       pairs are handled in order
 #   --mark TEXT         report on stderr when TEXT first appeared
 #   --quit-on TEXT      stop QEMU when TEXT appears (exit 0, reason host-qmp-quit)
+#   --pause-on TEXT SECONDS
+#                       stop reading the console for SECONDS once TEXT has
+#                       appeared (the guest runs on): a slow reader, which
+#                       must lose nothing
 #   --qmp-start JSON    QMP command(s) (object or array) before the guest runs
 #   --qmp-on SOURCE TEXT JSON
 #                       in order: when TEXT appears on SOURCE (console, or
@@ -108,6 +112,11 @@ while [ $# -gt 0 ]; do
 		shift ;;
 	--mark) add_console_arg --mark; add_console_arg "$2"; shift 2 ;;
 	--quit-on) add_console_arg --quit-on; add_console_arg "$2"; shift 2 ;;
+	--pause-on)
+		[ $# -ge 3 ] || die "--pause-on TEXT SECONDS"
+		add_console_arg --pause-on; add_console_arg "$2"
+		add_console_arg "$3"
+		shift 3 ;;
 	--qmp-start) add_console_arg --qmp-start; add_console_arg "$2"; shift 2 ;;
 	--qmp-on)
 		[ $# -ge 4 ] || die "--qmp-on SOURCE TEXT JSON"
@@ -126,7 +135,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $(quote "$2")"; shift 2 ;;
 	--dry-run) dry=1; shift ;;
-	-h|--help) sed -n '3,59p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,63p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done

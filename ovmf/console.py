@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Run one QEMU boot with its serial console and QMP on sockets we own.
+"""Run one QEMU boot with its serial console on FIFOs and QMP on a socket.
 
 ovmf/boot.sh builds the QEMU command line; this program runs it:
-  - listens on two Unix sockets that QEMU connects to as a client
-    (serial console and QMP), so nothing races a socket file appearing;
+  - makes the serial console's two FIFOs (QEMU's pipe chardev) and listens
+    on the Unix socket QEMU connects to for QMP, all before QEMU starts,
+    so nothing races a file appearing;
   - copies every byte of the serial console to --log (and with --show to
-    stdout, as it arrives);
+    stdout, as it arrives), however late it reads (see SerialFifos);
   - answers prompts: each --expect TEXT / --send KEYS pair waits, in order,
     for TEXT to appear in the console output after the previous match, then
     types KEYS ("\\r", "\\n", "\\e" escapes allowed) on the console;
@@ -29,6 +30,9 @@ ovmf/boot.sh builds the QEMU command line; this program runs it:
     when the guest powers off, writes {"shutdown_s": seconds after QEMU
     started, "reason": ..., "blockstats": query-blockstats' return} to FILE
     as JSON, then quits QEMU (the benchmark's I/O counts);
+  - --pause-on TEXT SECONDS: when TEXT first appears, stops reading the
+    console for SECONDS while the guest goes on, as a reader on a loaded
+    machine may (the suites show that no byte is lost);
   - enforces a hard --timeout: QEMU is killed when it runs out.
 Exit status: QEMU's own, 124 on timeout, 125 when QEMU could not start or an
 expectation was still pending when QEMU exited (--strict) or a QMP command
@@ -39,6 +43,7 @@ The Qmp client is in ovmf/qmp.py, what the console's text triggers in
 ovmf/consolewatch.py.
 """
 import argparse
+import fcntl
 import os
 import selectors
 import signal
@@ -69,6 +74,7 @@ def parse_args():
     p.add_argument("--blockstats", metavar="FILE")
     p.add_argument("--qmp-on", nargs=3, action="append", default=[],
                    metavar=("SOURCE", "TEXT", "JSON"))
+    p.add_argument("--pause-on", nargs=2, metavar=("TEXT", "SECONDS"))
     p.add_argument("qemu", nargs=argparse.REMAINDER)
     a = p.parse_args()
     if a.qemu and a.qemu[0] == "--":
@@ -86,6 +92,70 @@ def parse_args():
         if src not in ("console", "qemu"):
             p.error("--qmp-on SOURCE is console or qemu, not %r" % src)
     return a
+
+
+class SerialFifos:
+    """The serial console on QEMU's pipe chardev: PATH.out carries what the
+    guest writes, PATH.in what it reads. Not a Unix socket: QEMU's UART
+    sends one byte at a time, a socket charges each send a whole buffer
+    and is full after about a hundred unread bytes, and then the UART
+    drops bytes (a console read 0.5 s late kept 70 of 1400). A pipe packs
+    the bytes into its pages; at 1 MiB it outlasts any pause of ours."""
+
+    def __init__(self, path):
+        os.mkfifo(path + ".in")
+        os.mkfifo(path + ".out")
+        # O_RDWR: neither open waits for QEMU's, and a read before QEMU
+        # has written finds nothing rather than end-of-file.
+        self.out = os.open(path + ".out", os.O_RDWR | os.O_NONBLOCK)
+        self.inp = os.open(path + ".in", os.O_RDWR)
+        try:
+            fcntl.fcntl(self.out, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except OSError:
+            pass    # the default 64 KiB is still far more than a socket
+        self.path = path
+
+    def fileno(self):
+        return self.out
+
+    def read(self):
+        """What the guest wrote and we have not read, b"" when nothing."""
+        try:
+            return os.read(self.out, 65536)
+        except BlockingIOError:
+            return b""
+
+    def sendall(self, data):
+        while data:
+            data = data[os.write(self.inp, data):]
+
+    def close(self):
+        os.close(self.out)
+        os.close(self.inp)
+        for end in (".in", ".out"):
+            os.unlink(self.path + end)
+
+
+class Pause:
+    """--pause-on TEXT SECONDS: after the console data in which TEXT first
+    appears, sleep, reading nothing. Not synchronisation: a stand-in for
+    a reader slowed by a loaded machine."""
+
+    def __init__(self, opt):
+        self.text = opt[0].encode() if opt else None
+        self.seconds = float(opt[1]) if opt else 0
+        self.seen = b""
+
+    def after(self, data):
+        if self.text is None:
+            return
+        self.seen = (self.seen + data)[-65536:]
+        if self.text in self.seen:
+            print("console.py: console not read for %.1f s after %r" %
+                  (self.seconds, self.text.decode()), file=sys.stderr)
+            self.text = None
+            self.seen = b""
+            time.sleep(self.seconds)
 
 
 def drain(sock, sink):
@@ -107,14 +177,14 @@ def main():
     rundir = tempfile.mkdtemp(prefix="gptrim-console.")
     ser_path = os.path.join(rundir, "serial")
     qmp_path = os.path.join(rundir, "qmp")
+    serial = SerialFifos(ser_path)
     listeners = {}
-    for name, path in (("serial", ser_path), ("qmp", qmp_path)):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(path)
-        s.listen(1)
-        listeners[name] = s
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(qmp_path)
+    s.listen(1)
+    listeners["qmp"] = s
     cmd = list(a.qemu) + [
-        "-chardev", "socket,id=gptrim_ser,path=" + ser_path,
+        "-chardev", "pipe,id=gptrim_ser,path=" + ser_path,
         "-serial", "chardev:gptrim_ser",
         "-chardev", "socket,id=gptrim_qmp,path=" + qmp_path,
         "-mon", "chardev=gptrim_qmp,mode=control",
@@ -152,6 +222,17 @@ def main():
         os.set_blocking(qemu.stdout.fileno(), False)
         sel.register(qemu.stdout, selectors.EVENT_READ, ("pipe", "qemu"))
     r = Reactions(a, start)
+    r.serial = serial
+    sel.register(serial, selectors.EVENT_READ, ("serial", "serial"))
+    pause = Pause(a.pause_on)
+
+    def to_log(data):
+        log.write(data)
+        log.flush()
+        if a.show:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+
     started = not a.qmp_start
     timed_out = False
     rc = None
@@ -169,6 +250,13 @@ def main():
             started = True
         for key, _ in sel.select(timeout=min(0.2, deadline - now)):
             kind, name = key.data
+            if kind == "serial":
+                data = serial.read()
+                if data:
+                    to_log(data)
+                    r.console(data)
+                    pause.after(data)
+                continue
             if kind == "pipe":
                 try:
                     data = os.read(key.fileobj.fileno(), 65536)
@@ -186,10 +274,7 @@ def main():
                 conn.setblocking(False)
                 sel.unregister(key.fileobj)
                 sel.register(conn, selectors.EVENT_READ, ("conn", name))
-                if name == "serial":
-                    r.serial = conn
-                else:
-                    r.qmp = Qmp(conn)
+                r.qmp = Qmp(conn)
                 continue
             try:
                 data = key.fileobj.recv(65536)
@@ -200,18 +285,10 @@ def main():
             if not data:
                 sel.unregister(key.fileobj)
                 continue
-            if name == "qmp":
-                r.qmp.feed(data)
-                if a.blockstats and r.qmp.shutdown_at is not None:
-                    save_blockstats(r.qmp, a.blockstats, start)
-                    a.blockstats = None
-                continue
-            log.write(data)
-            log.flush()
-            if a.show:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            r.console(data)
+            r.qmp.feed(data)
+            if a.blockstats and r.qmp.shutdown_at is not None:
+                save_blockstats(r.qmp, a.blockstats, start)
+                a.blockstats = None
     if timed_out:
         qemu.terminate()
         try:
@@ -221,19 +298,19 @@ def main():
             qemu.wait()
         rc = 124
     else:
-        # Drain what QEMU wrote before it exited.
-        def to_log(data):
-            log.write(data)
-            if a.show:
-                sys.stdout.buffer.write(data)
-        sinks = {"serial": to_log, "qmp": r.qmp.feed}
+        # QEMU has exited: every byte it wrote is in the pipe already.
+        data = serial.read()
+        while data:
+            to_log(data)
+            data = serial.read()
         for key in list(sel.get_map().values()):
-            if key.data[0] == "conn" and key.data[1] in sinks:
-                drain(key.fileobj, sinks[key.data[1]])
+            if key.data == ("conn", "qmp"):
+                drain(key.fileobj, r.qmp.feed)
             elif key.data[0] == "pipe":
                 os.set_blocking(key.fileobj.fileno(), True)
                 sys.stdout.buffer.write(key.fileobj.read())
                 sys.stdout.flush()
+    serial.close()
     log.close()
     if a.show:
         sys.stdout.flush()
@@ -241,11 +318,10 @@ def main():
     reason = r.qmp.reason if r.qmp and r.qmp.reason else "none"
     if timed_out:
         reason = "timeout"
-    for p in (ser_path, qmp_path):
-        try:
-            os.unlink(p)
-        except OSError:
-            pass
+    try:
+        os.unlink(qmp_path)
+    except OSError:
+        pass
     os.rmdir(rundir)
     rc = r.report(rc, a.strict)
     print("console.py: qemu exit %d (%s) after %.1f s" % (rc, reason, elapsed),
