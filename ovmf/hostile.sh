@@ -20,7 +20,8 @@
 # "exit status 0"), the hybrid MBR reported, LBA 0 byte-identical, and the
 # disk judged as ovmf/e2e.sh judges a fix (check_fixed): sgdisk -v clean,
 # the table without its recovery entry, every byte outside the GPT copies
-# and the ESP unchanged, the ESP's backup and log.
+# and the ESP unchanged, the ESP's backup and log. slow-reader boots a
+# refusal twice, its console read at once and read 3 s late: the same text.
 # Prints "PASS: case: what" / "FAIL: case: what" / "SKIP: what (why)" lines
 # and "# ovmf-hostile: N cases in S s".
 set -u
