@@ -16,6 +16,7 @@ const struct gpt_guid GPT_TYPE_EFI_SYSTEM = { {
 static const uint8_t guid_text_order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
 					     8, 9, 10, 11, 12, 13, 14, 15 };
 
+
 bool guid_equal(const struct gpt_guid *a, const struct gpt_guid *b)
 {
 	return mem_compare(a->b, b->b, sizeof(a->b)) == 0;
@@ -26,6 +27,8 @@ bool guid_is_zero(const struct gpt_guid *g)
 	return mem_is_zero(g->b, sizeof(g->b));
 }
 
+/*@ assigns \nothing;
+    ensures -1 <= \result <= 15; */
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -41,28 +44,28 @@ bool guid_parse(const char *s, struct gpt_guid *out)
 {
 	struct gpt_guid g;
 	size_t len = str_len(s);
-	unsigned byte = 0;
+	size_t at = 0; /* where the 36 characters start: 1 after a brace */
 
 	if (len == GUID_STRING_LEN + 2 && s[0] == '{' && s[len - 1] == '}') {
-		s++;
+		at = 1;
 		len -= 2;
 	}
 	if (len != GUID_STRING_LEN)
 		return false;
-	for (size_t i = 0; i < GUID_STRING_LEN;) {
-		int hi, lo;
+	if (s[at + 8] != '-' || s[at + 13] != '-' || s[at + 18] != '-' ||
+	    s[at + 23] != '-')
+		return false;
+	/*@ loop invariant 0 <= k <= 16;
+	    loop assigns k, g; */
+	for (unsigned k = 0; k < 16; k++) {
+		/* Two digits a byte, a dash before bytes 4, 6, 8 and 10. */
+		size_t p = at + 2 * k + (k >= 4) + (k >= 6) + (k >= 8) +
+			   (k >= 10);
+		int hi = hex_value(s[p]), lo = hex_value(s[p + 1]);
 
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return false;
-			continue;
-		}
-		hi = hex_value(s[i]);
-		lo = hex_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
-		g.b[guid_text_order[byte++]] = (uint8_t)(hi << 4 | lo);
-		i += 2;
+		g.b[guid_text_order[k]] = (uint8_t)(hi << 4 | lo);
 	}
 	*out = g;
 	return true;

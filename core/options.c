@@ -44,22 +44,28 @@ static const struct opt_def opt_defs[] = {
 };
 
 /* Does the option name in arg (n bytes, not NUL-terminated) equal name? */
+/*@ assigns \nothing; */
 static bool name_is(const char *arg, size_t n, const char *name)
 {
 	return str_len(name) == n && mem_compare(arg, name, n) == 0;
 }
 
 /* Decimal only, no sign, no overflow: a disk number or a sector size. */
+/*@ requires valid_read_string(s) && \valid(out);
+    assigns *out; */
 static bool parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
+	size_t i;
 
-	if (*s == '\0')
+	if (s[0] == '\0')
 		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
+	/*@ loop invariant 0 <= i <= strlen(s) && v <= UINT32_MAX;
+	    loop assigns i, v; */
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9')
 			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 		if (v > UINT32_MAX)
 			return false;
 	}
@@ -74,6 +80,7 @@ static uint32_t disks_named(const struct gptrim_options *o)
 	return o->ndisks < OPT_MAX_DISKS ? o->ndisks : OPT_MAX_DISKS;
 }
 
+/*@ requires valid_read_string(v); */
 static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -114,6 +121,7 @@ static bool type_protected(const struct gpt_guid *g)
 	return false;
 }
 
+/*@ requires valid_read_string(v); */
 static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -146,6 +154,7 @@ static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 	return GPT_OK;
 }
 
+/*@ requires valid_read_string(v); */
 static enum gpt_status set_then(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -162,6 +171,7 @@ static enum gpt_status set_then(struct gptrim_options *o, const char *v,
 	return GPT_OK;
 }
 
+/*@ requires valid_read_string(v); */
 static enum gpt_status set_sector_size(struct gptrim_options *o,
 				       const char *v, struct gpt_reason *why)
 {
@@ -177,6 +187,7 @@ static enum gpt_status set_sector_size(struct gptrim_options *o,
 }
 
 /* A string option that may be given once, with a non-empty value. */
+/*@ requires valid_read_string(v); */
 static enum gpt_status set_once(const char **slot, const char *name,
 				const char *v, struct gpt_reason *why)
 {
@@ -188,6 +199,8 @@ static enum gpt_status set_once(const char **slot, const char *name,
 	return GPT_OK;
 }
 
+/* v is "" for an option without a value. */
+/*@ requires valid_read_string(v); */
 static enum gpt_status apply_opt(struct gptrim_options *o,
 				 const struct opt_def *d, const char *v,
 				 struct gpt_reason *why)
@@ -211,9 +224,11 @@ static enum gpt_status apply_opt(struct gptrim_options *o,
 	return GPT_OK;
 }
 
+/*@ assigns \nothing; */
 static const struct opt_def *find_opt(const char *name, size_t n,
 				      enum opt_frontend fe)
 {
+	/*@ loop assigns i; */
 	for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
 		if ((opt_defs[i].frontends & (unsigned int)fe) &&
 		    name_is(name, n, opt_defs[i].name))
@@ -221,16 +236,35 @@ static const struct opt_def *find_opt(const char *name, size_t n,
 	return NULL;
 }
 
-/* Parse argv[*i], an argument starting with "--"; consumes its value from
- * argv[*i + 1] when it is not given as --opt=value. */
-static enum gpt_status parse_long(int argc, char *const *argv, int *i,
-				  enum opt_frontend fe,
+/* The rest of s after its character at k: a string of its own (for WP,
+ * which proves that in a function this small but not inside parse_long). */
+/*@ requires valid_read_string(s) && 0 <= k < strlen(s);
+    assigns \nothing;
+    ensures valid_read_string(\result); */
+static const char *rest_after(const char *s, size_t k)
+{
+	return s + k + 1;
+}
+
+/* Parse arg, an argument starting with "--": its value follows '=' or is
+ * next, the argument after it (NULL if none), when that is not an option;
+ * *took_next then says so. */
+/*@ requires valid_read_string(arg) && arg[0] == '-' && arg[1] == '-';
+    requires next == \null || valid_read_string(next);
+    requires \valid(took_next); */
+static enum gpt_status parse_long(const char *arg, const char *next,
+				  bool *took_next, enum opt_frontend fe,
 				  struct gptrim_options *o,
 				  struct gpt_reason *why)
 {
-	const char *arg = argv[*i], *name = arg + 2, *eq = name, *v = NULL;
+	const char *name = arg + 2, *eq = name, *v = NULL;
 	const struct opt_def *d;
+	bool took = false;
+	enum gpt_status st;
 
+	/*@ loop invariant \base_addr(eq) == \base_addr(arg);
+	    loop invariant 2 <= eq - arg <= strlen(arg);
+	    loop assigns eq; */
 	while (*eq && *eq != '=')
 		eq++;
 	d = find_opt(name, (size_t)(eq - name), fe);
@@ -245,18 +279,20 @@ static enum gpt_status parse_long(int argc, char *const *argv, int *i,
 			return gpt_fail(why, GPT_E_ARG,
 					"--%s takes no value ('%s')", d->name,
 					arg);
-		return apply_opt(o, d, NULL, why);
+		return apply_opt(o, d, "", why);
 	}
 	if (*eq == '=') {
-		v = eq + 1;
-	} else if (*i + 1 < argc && !str_starts_with(argv[*i + 1], "--")) {
-		*i += 1;
-		v = argv[*i];
+		v = rest_after(arg, (size_t)(eq - arg));
+	} else if (next && !str_starts_with(next, "--")) {
+		took = true;
+		v = next;
 	}
 	if (!v || (*v == '\0' && d->id != O_RESTORE && d->id != O_BACKUP_DIR))
 		return gpt_fail(why, GPT_E_ARG, "--%s: missing value",
 				d->name);
-	return apply_opt(o, d, v, why);
+	st = apply_opt(o, d, v, why);
+	*took_next = took;
+	return st;
 }
 
 static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
@@ -366,8 +402,13 @@ enum gpt_status options_parse(int argc, char *const *argv,
 			only_paths = true;
 		else if (str_equal(arg, "-h"))
 			o->help = true;
-		else if (arg[1] == '-' && arg[2] != '\0')
-			st = parse_long(argc, argv, &i, fe, o, why);
+		else if (arg[1] == '-' && arg[2] != '\0') {
+			bool took_next = false;
+
+			st = parse_long(arg, i + 1 < argc ? argv[i + 1] : NULL,
+					&took_next, fe, o, why);
+			i += took_next;
+		}
 		else
 			st = gpt_fail(why, GPT_E_ARG,
 				      "unknown option '%s' (see --help)", arg);

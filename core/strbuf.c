@@ -42,23 +42,37 @@ int mem_is_zero(const void *p, size_t n)
 size_t str_len(const char *s)
 {
 	size_t n = 0;
+	/*@ loop invariant 0 <= n <= strlen(s);
+	    loop invariant \forall integer k; 0 <= k < n ==> s[k] != 0;
+	    loop assigns n; */
 	while (s[n])
 		n++;
 	return n;
 }
 
+/* By index, as the contracts speak of positions (strlen). */
 int str_equal(const char *a, const char *b)
 {
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
+	size_t i = 0;
+	/*@ loop invariant 0 <= i <= strlen(a) && i <= strlen(b);
+	    loop invariant \forall integer k; 0 <= k < i ==> a[k] == b[k];
+	    loop assigns i; */
+	while (a[i] && a[i] == b[i])
+		i++;
+	return a[i] == b[i];
 }
 
 int str_starts_with(const char *s, const char *prefix)
 {
-	while (*prefix)
-		if (*s++ != *prefix++)
+	size_t i = 0;
+	/*@ loop invariant 0 <= i <= strlen(prefix) && i <= strlen(s);
+	    loop invariant \forall integer k; 0 <= k < i ==> s[k] == prefix[k];
+	    loop assigns i; */
+	while (prefix[i]) {
+		if (s[i] != prefix[i])
 			return 0;
+		i++;
+	}
 	return 1;
 }
 

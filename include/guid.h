@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "gpt_ondisk.h"
+#include "strbuf.h"
 
 #define GUID_STRING_LEN 36 /* without the NUL */
 
@@ -19,6 +20,7 @@ bool guid_equal(const struct gpt_guid *a, const struct gpt_guid *b);
 bool guid_is_zero(const struct gpt_guid *g);
 /* Registry form "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", either case,
  * exactly 36 characters (an optional pair of braces is accepted). */
+/*@ requires valid_read_string(s) && \valid(out); */
 bool guid_parse(const char *s, struct gpt_guid *out);
 /* Upper-case registry form; out must hold GUID_STRING_LEN + 1 bytes. */
 void guid_format(const struct gpt_guid *g, char *out);

@@ -16,6 +16,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __FRAMAC__
+/* ACSL's strlen and valid_read_string, for the contracts below (Frama-C
+ * only: tests/proof/). */
+#include <__fc_string_axiomatic.h>
+#endif
 
 struct strbuf {
 	char *buf;
@@ -49,8 +54,17 @@ void mem_zero(void *dst, size_t n);
 int mem_compare(const void *a, const void *b, size_t n);
 /*@ assigns \nothing; */
 int mem_is_zero(const void *p, size_t n);
+/*@ requires valid_read_string(s);
+    assigns \nothing;
+    ensures \result == strlen(s); */
 size_t str_len(const char *s);
+/*@ requires valid_read_string(a);
+    requires valid_read_string(b);
+    assigns \nothing; */
 int str_equal(const char *a, const char *b);
+/*@ requires valid_read_string(s);
+    requires valid_read_string(prefix);
+    assigns \nothing; */
 int str_starts_with(const char *s, const char *prefix);
 
 #endif
