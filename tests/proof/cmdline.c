@@ -28,8 +28,11 @@ int main(void)
 		args[i][PROOF_ARG_MAX - 1] = '\0';
 		argv[i] = args[i];
 	}
+	/* argv[argc] is NULL for argc = OPT_MAX_ARGS, and a string
+	 * otherwise: the core reads argv[0 .. argc - 1] only, and a read of
+	 * argv[argc] would still be caught there. Storing NULL at argv[argc]
+	 * for an unknown argc would make every slot maybe NULL to Eva. */
 	argv[OPT_MAX_ARGS] = 0;
-	argv[argc] = 0;
 	(void)options_parse(argc, argv, fe, &o, &why);
 	return 0;
 }

@@ -1,5 +1,6 @@
 # Proof, not samples: Frama-C Eva over the core for every on-disk input
-# (tests/proof/README.md). Not yet a suite of make check.
+# (tests/proof/README.md). The harnesses without alarm (PROOF_CHECKED)
+# are the suite "proof" of make check: a change that adds one fails it.
 #   make proof            every harness; fails on any alarm
 #   make proof-load-512   one harness (see PROOF_HARNESSES)
 # Each writes $(BUILD)/proof/NAME.log (Eva), NAME.csv (every property's
@@ -20,29 +21,36 @@ PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
 # apart by the status it returns, so that a caller's 'st == GPT_OK' also
 # knows what GPT_OK implies (gpt_load: the MBR block was allocated).
 PROOF_EVA  := -eva-precision 1 -eva-split-return auto
-PROOF_SLEVEL := mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_parse:300,guid_format:100,str_len:600
+PROOF_SLEVEL := mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,report_line:100,guid_format:100,str_len:600
 
 # WP after Eva, in two passes: every contract of the core (requires at
 # each call, ensures, assigns, loop invariants, calls) in every function;
 # then Eva's alarms inside the functions whose contracts make them
 # provable. Typed+cast: the core reads on-disk structures through byte
 # pointers.
-PROOF_WP_FCT := sift_down,heap_sort,check_ranges,check_overlaps,gpt_check_entries
+PROOF_WP_FCT := sift_down,heap_sort,check_ranges,check_overlaps,gpt_check_entries,str_len,str_equal,str_starts_with,guid_parse
+# ... and in the harnesses of the option parser (core/options.c):
+PROOF_WP_FCT_OPT := parse_u32,set_once,rest_after,parse_long,apply_opt,add_disk,add_type,set_then,set_sector_size
 PROOF_WP := -wp-prop=-@assert -wp-model Typed+cast -wp-prover z3,cvc4 \
-            -wp-timeout 10 -wp-par 1 -then -wp-prop=@assert \
-            -wp-fct $(PROOF_WP_FCT)
+            -wp-timeout 10 -wp-par 1 -then -wp-prop=@assert -wp-fct
 
 # Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
 PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
                      cmdline cfgfile
 PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c
+# Those at 0 alarms, in make check (tests/proof/check.sh); a harness joins
+# when it reaches 0.
+PROOF_CHECKED     := cmdline
+CHECK_SUITES      += proof:tests/proof/check.sh
 
 $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
-	case $$name in cmdline|cfgfile) extra="$(PROOF_OPT_CORE)";; \
-	*) extra=;; esac; \
-	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$(PROOF_WP)" tests/proof/run.sh $(PROOF_DIR) $* \
+	case $$name in \
+	cmdline|cfgfile) extra="$(PROOF_OPT_CORE)" \
+		fct="$(PROOF_WP_FCT),$(PROOF_WP_FCT_OPT)";; \
+	*) extra= fct="$(PROOF_WP_FCT)";; esac; \
+	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$(PROOF_WP) $$fct" tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $(PROOF_CORE) \
 		$$extra -- $(PROOF_EVA) -eva-slevel-function $(PROOF_SLEVEL)
 	@touch $@
@@ -50,16 +58,29 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 # Injected bugs (tests/proof/mutants/*.patch), each applied to a copy of
 # the tree: the load-512 harness must report an alarm where it says.
 PROOF_MUTANTS := $(wildcard tests/proof/mutants/*.patch)
+# A patch runs the load-512 harness with Eva alone, or, with a header
+# "Harness: cmdline", the command-line harness with WP as make proof does
+# (its string scans are proven by WP, so a bug there is an alarm WP leaves).
 proof-mutants: proof-deps
 	@rc=0; for p in $(PROOF_MUTANTS); do \
+		if grep -q '^Harness: cmdline' $$p; then \
+		PROOF_WP="$(PROOF_WP) $(PROOF_WP_FCT),$(PROOF_WP_FCT_OPT)" \
+		tests/proof/mutant.sh $(PROOF_DIR) $$p cmdline -- \
+		tests/proof/cmdline.c tests/proof/model.c $(PROOF_CORE) \
+		$(PROOF_OPT_CORE) -- $(PROOF_EVA) \
+		-eva-slevel-function $(PROOF_SLEVEL) || rc=1; \
+		else \
 		PROOF_CPP=-DPROOF_BS=512 tests/proof/mutant.sh $(PROOF_DIR) $$p \
 		load-512 -- tests/proof/load.c tests/proof/model.c \
 		$(PROOF_CORE) -- $(PROOF_EVA) \
-		-eva-slevel-function $(PROOF_SLEVEL) || rc=1; done; exit $$rc
+		-eva-slevel-function $(PROOF_SLEVEL) || rc=1; \
+		fi; done; exit $$rc
 
-.PHONY: proof proof-deps proof-list proof-mutants $(PROOF_HARNESSES:%=proof-%)
+.PHONY: proof proof-deps proof-list proof-check-list proof-mutants $(PROOF_HARNESSES:%=proof-%)
 proof-list:
 	@echo $(PROOF_HARNESSES)
+proof-check-list:
+	@echo $(PROOF_CHECKED)
 proof-deps:
 	@tools/deps.sh proof
 proof: proof-deps
