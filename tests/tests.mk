@@ -15,5 +15,5 @@ check-build:
 -include tests/fuzz.mk
 -include tests/cuts.mk
 -include tests/build.mk
-# Not a suite of make check yet: make proof (tests/proof/README.md).
+# make proof; its alarm-free harnesses are the suite "proof".
 -include tests/proof/proof.mk

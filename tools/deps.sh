@@ -22,7 +22,9 @@ esac
 # make check also builds OVMF with VMware's storage drivers from Debian's
 # edk2 source (ovmf/build-ovmf-vmware.sh): apt-get source unpacks with
 # dpkg-dev; edk2 builds with g++ (BaseTools), nasm, iasl and libuuid.
-[ "${1:-build}" = check ] && pkgs="$pkgs dpkg-dev g++ nasm acpica-tools uuid-dev"
+# Its suite "proof" needs what make proof does.
+[ "${1:-build}" = check ] && pkgs="$pkgs dpkg-dev g++ nasm acpica-tools uuid-dev \
+  frama-c-base why3 z3 cvc4"
 if $list; then echo $pkgs; exit 0; fi
 missing=""
 for p in $pkgs; do

@@ -1,11 +1,19 @@
 #!/bin/sh
-# The proof as a make check suite (not registered yet; see README.md):
-# every harness of proof.mk, two at a time, one "PASS: proof NAME" or
-# "FAIL: proof NAME" line each, with the runtime, the alarm count and
-# WP's goals, then a summary line.
+# The suite "proof" of make check: the harnesses of proof.mk that have
+# reached 0 alarms (PROOF_CHECKED; all of them with --all), two at a time,
+# one "PASS: proof NAME" or "FAIL: proof NAME" line each, with the
+# runtime, the alarm count and WP's goals, then a summary line. The others
+# are named on a comment line: make proof runs them all.
 set -u
 build=${BUILD:-build}
-names=$(make -s --no-print-directory proof-list)
+if [ "${1:-}" = --all ]; then
+	names=$(make -s --no-print-directory proof-list)
+else
+	names=$(make -s --no-print-directory proof-check-list)
+	others=$(make -s --no-print-directory proof-list | tr ' ' '\n' |
+		grep -v -x -F "$(echo "$names" | tr ' ' '\n')" | tr '\n' ' ')
+	echo "# not in make check until they reach 0 alarms: ${others}(make proof)"
+fi
 tools/deps.sh proof || { echo "FAIL: proof (tools/deps.sh proof)"; exit 1; }
 start=$(date +%s)
 out=$(for n in $names; do echo "$n"; done | xargs -P 2 -I{} sh -c '
