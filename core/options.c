@@ -246,6 +246,24 @@ static const char *rest_after(const char *s, size_t k)
 	return s + k + 1;
 }
 
+/* Where the option name of s, an argument "--name[=value]", ends: at its
+ * '=' or NUL. (Scanned from s[0]: the "--" holds neither.) */
+/*@ requires valid_read_string(s) && s[0] == '-' && s[1] == '-';
+    assigns \nothing;
+    ensures 2 <= \result <= strlen(s); */
+static size_t name_end(const char *s)
+{
+	size_t n = 0;
+
+	/*@ loop invariant 0 <= n <= strlen(s);
+	    loop invariant \forall integer k; 0 <= k < n ==> s[k] != 0;
+	    loop invariant n >= 2 || s[n] == '-';
+	    loop assigns n; */
+	while (s[n] && s[n] != '=')
+		n++;
+	return n;
+}
+
 /* Parse arg, an argument starting with "--": its value follows '=' or is
  * next, the argument after it (NULL if none), when that is not an option;
  * *took_next then says so. */
@@ -257,17 +275,13 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 				  struct gptrim_options *o,
 				  struct gpt_reason *why)
 {
-	const char *name = arg + 2, *eq = name, *v = NULL;
+	const char *name = arg + 2, *v = NULL;
 	const struct opt_def *d;
+	size_t n = name_end(arg); /* arg[n]: the '=' or the NUL */
 	bool took = false;
 	enum gpt_status st;
 
-	/*@ loop invariant \base_addr(eq) == \base_addr(arg);
-	    loop invariant 2 <= eq - arg <= strlen(arg);
-	    loop assigns eq; */
-	while (*eq && *eq != '=')
-		eq++;
-	d = find_opt(name, (size_t)(eq - name), fe);
+	d = find_opt(name, n - 2, fe);
 	if (!d)
 		return gpt_fail(why, GPT_E_ARG,
 				"unknown option '%s' (see --help)", arg);
@@ -275,14 +289,14 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 	    (d->id == O_THEN || d->id == O_REMOVABLE))
 		o->ignored = d->name;
 	if (!d->takes_value) {
-		if (*eq == '=')
+		if (arg[n] == '=')
 			return gpt_fail(why, GPT_E_ARG,
 					"--%s takes no value ('%s')", d->name,
 					arg);
 		return apply_opt(o, d, "", why);
 	}
-	if (*eq == '=') {
-		v = rest_after(arg, (size_t)(eq - arg));
+	if (arg[n] == '=') {
+		v = rest_after(arg, n);
 	} else if (next && !str_starts_with(next, "--")) {
 		took = true;
 		v = next;

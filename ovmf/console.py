@@ -43,6 +43,7 @@ The Qmp client is in ovmf/qmp.py, what the console's text triggers in
 ovmf/consolewatch.py.
 """
 import argparse
+import array
 import fcntl
 import os
 import selectors
@@ -51,6 +52,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 from consolewatch import Reactions
@@ -91,6 +93,13 @@ def parse_args():
     for src, _, _ in a.qmp_on:
         if src not in ("console", "qemu"):
             p.error("--qmp-on SOURCE is console or qemu, not %r" % src)
+    if a.pause_on:
+        try:
+            a.pause_on[1] = float(a.pause_on[1])
+        except ValueError:
+            a.pause_on[1] = -1
+        if not 0 <= a.pause_on[1] <= 600:
+            p.error("--pause-on SECONDS is a number from 0 to 600")
     return a
 
 
@@ -118,6 +127,12 @@ class SerialFifos:
     def fileno(self):
         return self.out
 
+    def waiting(self):
+        """How many bytes the guest wrote that we have not read."""
+        n = array.array("i", [0])
+        fcntl.ioctl(self.out, termios.FIONREAD, n)
+        return n[0]
+
     def read(self):
         """What the guest wrote and we have not read, b"" when nothing."""
         try:
@@ -141,9 +156,10 @@ class Pause:
     appears, sleep, reading nothing. Not synchronisation: a stand-in for
     a reader slowed by a loaded machine."""
 
-    def __init__(self, opt):
+    def __init__(self, opt, serial):
         self.text = opt[0].encode() if opt else None
-        self.seconds = float(opt[1]) if opt else 0
+        self.seconds = opt[1] if opt else 0
+        self.serial = serial
         self.seen = b""
 
     def after(self, data):
@@ -151,11 +167,16 @@ class Pause:
             return
         self.seen = (self.seen + data)[-65536:]
         if self.text in self.seen:
-            print("console.py: console not read for %.1f s after %r" %
-                  (self.seconds, self.text.decode()), file=sys.stderr)
+            text = self.text.decode()
             self.text = None
             self.seen = b""
             time.sleep(self.seconds)
+            # What the guest wrote meanwhile: 0 would mean the pause
+            # tested nothing.
+            print("console.py: console not read for %.1f s after %r; "
+                  "%d bytes waiting then" % (self.seconds, text,
+                                             self.serial.waiting()),
+                  file=sys.stderr)
 
 
 def drain(sock, sink):
@@ -201,6 +222,9 @@ def main():
                                 stdout=subprocess.PIPE if pipe_out else None)
     except OSError as e:
         print("console.py: cannot start QEMU: %s" % e, file=sys.stderr)
+        serial.close()
+        os.unlink(qmp_path)
+        os.rmdir(rundir)
         return 125
 
     def stop(signum, _frame):
@@ -224,7 +248,7 @@ def main():
     r = Reactions(a, start)
     r.serial = serial
     sel.register(serial, selectors.EVENT_READ, ("serial", "serial"))
-    pause = Pause(a.pause_on)
+    pause = Pause(a.pause_on, serial)
 
     def to_log(data):
         log.write(data)
@@ -297,12 +321,13 @@ def main():
             qemu.kill()
             qemu.wait()
         rc = 124
-    else:
-        # QEMU has exited: every byte it wrote is in the pipe already.
+    # QEMU has exited: every byte it wrote is in the pipe already (the
+    # last lines before a timeout too).
+    data = serial.read()
+    while data:
+        to_log(data)
         data = serial.read()
-        while data:
-            to_log(data)
-            data = serial.read()
+    if not timed_out:
         for key in list(sel.get_map().values()):
             if key.data == ("conn", "qmp"):
                 drain(key.fileobj, r.qmp.feed)

@@ -17,7 +17,7 @@ def unescape(s):
 
 class Reactions:
     """The reactions to the console's text that the options ask for. The
-    caller sets qmp and serial once QEMU has connected."""
+    caller sets qmp once QEMU has connected, serial (the FIFOs) at once."""
 
     def __init__(self, a, start):
         self.start = start

@@ -30,7 +30,7 @@ PROOF_SLEVEL := mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,repor
 # pointers.
 PROOF_WP_FCT := sift_down,heap_sort,check_ranges,check_overlaps,gpt_check_entries,str_len,str_equal,str_starts_with,guid_parse
 # ... and in the harnesses of the option parser (core/options.c):
-PROOF_WP_FCT_OPT := parse_u32,set_once,rest_after,parse_long,apply_opt,add_disk,add_type,set_then,set_sector_size
+PROOF_WP_FCT_OPT := parse_u32,set_once,rest_after,name_end,parse_long,apply_opt,add_disk,add_type,set_then,set_sector_size
 PROOF_WP := -wp-prop=-@assert -wp-model Typed+cast -wp-prover z3,cvc4 \
             -wp-timeout 10 -wp-par 1 -then -wp-prop=@assert -wp-fct
 
