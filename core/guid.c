@@ -16,7 +16,6 @@ const struct gpt_guid GPT_TYPE_EFI_SYSTEM = { {
 static const uint8_t guid_text_order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
 					     8, 9, 10, 11, 12, 13, 14, 15 };
 
-
 bool guid_equal(const struct gpt_guid *a, const struct gpt_guid *b)
 {
 	return mem_compare(a->b, b->b, sizeof(a->b)) == 0;
