@@ -16,8 +16,11 @@ uint32_t crc32_update(uint32_t crc, const void *data, size_t len)
 	const uint8_t *p = data;
 
 	crc = ~crc;
-	while (len--) {
-		crc ^= *p++;
+	/* By index below len, as mem_compare (core/strbuf.c). */
+	/*@ loop invariant 0 <= i <= len;
+	    loop assigns i, crc; */
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
 		crc = (crc >> 4) ^ crc_nibble[crc & 15];
 		crc = (crc >> 4) ^ crc_nibble[crc & 15];
 	}

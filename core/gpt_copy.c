@@ -13,6 +13,8 @@ void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c)
 	c->array = NULL;
 }
 
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    assigns *why; */
 static enum gpt_status check_array_crc(const struct gpt_copy *c,
 				       const char *name, struct gpt_reason *why)
 {
@@ -28,14 +30,33 @@ static enum gpt_status check_array_crc(const struct gpt_copy *c,
 	return GPT_OK;
 }
 
+/* Do c's entries fit in the bytes at its array? The header checks make it
+ * so; said again where the array is bound to the geometry, so that every
+ * reader may rely on it (gpt_copy_readable, tests/proof/). */
+/*@ assigns \nothing;
+    ensures \result <==> (GPT_ENTRY_MIN_SIZE <= c->entry_size &&
+                          (integer)c->num_entries * c->entry_size <= bytes &&
+                          (integer)c->num_entries * c->entry_size <=
+                            GPT_ARRAY_MAX_BYTES);
+*/
+static bool entries_fit(const struct gpt_copy *c, uint64_t bytes)
+{
+	uint64_t need = (uint64_t)c->num_entries * c->entry_size;
+
+	return c->entry_size >= GPT_ENTRY_MIN_SIZE && need <= bytes &&
+	       need <= GPT_ARRAY_MAX_BYTES;
+}
+
+static enum gpt_status read_array(struct blockdev *dev, const char *name,
+				  struct gpt_copy *c, struct gpt_reason *why);
+
 enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 			      const char *name, struct gpt_copy *c,
 			      struct gpt_reason *why)
 {
 	enum gpt_status st;
-	size_t array_bytes;
 
-	mem_zero(c, sizeof(*c));
+	*c = (struct gpt_copy){ 0 };
 	c->lba = lba;
 	c->header = bdev_alloc(dev, dev->block_size);
 	if (!c->header)
@@ -43,11 +64,43 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 	st = bdev_read(dev, lba, 1, c->header, why);
 	if (st != GPT_OK)
 		return st;
+	/* The header is a block of its own: reading into it left c as it
+	 * was. Eva sees it; WP, which cannot follow the void * casts, takes
+	 * it from here. */
+	//@ assert c->array == \null && c->valid == 0;
 	c->present = mem_compare(c->header, GPT_HEADER_SIGNATURE, 8) == 0;
 	if (gpt_check_header(dev, c->header, lba, name, c, &c->why) != GPT_OK)
 		return GPT_OK;
+	/* Not `return read_array(...)`: returned through st, Eva keeps
+	 * the states of a failed allocation above apart from a read copy
+	 * (-eva-split-return; tests/proof/). */
+	st = read_array(dev, name, c, why);
+	return st;
+}
 
-	array_bytes = (size_t)c->array_blocks * dev->block_size;
+/* The array of a copy whose header passed: read and its CRC checked. A
+ * function of its own, so that WP's goals stay small. */
+/*@ requires \valid(c);
+    requires \valid_read(dev);
+    requires \separated(c, dev, why);
+    requires c->array == \null && c->valid == 0;
+    assigns c->array, c->valid, c->why, *why,
+            \at(c->array, Post)[0 .. (integer)c->array_blocks *
+                                     dev->block_size - 1];
+    ensures \result == GPT_OK ==> gpt_copy_readable(c); */
+static enum gpt_status read_array(struct blockdev *dev, const char *name,
+				  struct gpt_copy *c, struct gpt_reason *why)
+{
+	size_t array_bytes = (size_t)c->array_blocks * dev->block_size;
+	enum gpt_status st;
+
+	if (!entries_fit(c, array_bytes)) {
+		gpt_fail(&c->why, GPT_E_DAMAGED,
+			 "%s header: %u x %u-byte entries do not fit in %u "
+			 "blocks", name, c->num_entries, c->entry_size,
+			 c->array_blocks);
+		return GPT_OK;
+	}
 	c->array = bdev_alloc(dev, array_bytes);
 	if (!c->array)
 		return gpt_fail(why, GPT_E_NOMEM,
@@ -65,7 +118,7 @@ void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
 		    const uint8_t *array, size_t array_cap, uint64_t lba,
 		    const char *name, struct gpt_copy *c)
 {
-	mem_zero(c, sizeof(*c));
+	*c = (struct gpt_copy){ 0 };
 	c->lba = lba;
 	c->header = (uint8_t *)(uintptr_t)header;
 	c->present = mem_compare(header, GPT_HEADER_SIGNATURE, 8) == 0;
@@ -75,6 +128,12 @@ void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
 		gpt_fail(&c->why, GPT_E_DAMAGED,
 			 "%s header: entry array of %u blocks, %zu bytes at "
 			 "hand", name, c->array_blocks, array_cap);
+		return;
+	}
+	if (!entries_fit(c, array_cap)) {
+		gpt_fail(&c->why, GPT_E_DAMAGED,
+			 "%s header: %u x %u-byte entries, %zu bytes at hand",
+			 name, c->num_entries, c->entry_size, array_cap);
 		return;
 	}
 	c->array = (uint8_t *)(uintptr_t)array;
@@ -146,7 +205,14 @@ enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
 }
 
 /* The copies on a disk: one table, and arrays that do not overlap. The
- * arrays' contents may still differ. */
+ * arrays' contents may still differ. The geometry in c is the headers'
+ * (gpt_check_header), compared once more so that the entry loops below
+ * rely on what they read (tests/proof/). */
+/*@ requires \valid_read(p) && \valid_read(b);
+    requires why == \null || \separated(why, p, b);
+    assigns *why;
+    ensures \result == GPT_OK ==> p->num_entries == b->num_entries &&
+                                  p->entry_size == b->entry_size; */
 static enum gpt_status compare_headers(const struct gpt_copy *p,
 				       const struct gpt_copy *b,
 				       struct gpt_reason *why)
@@ -155,6 +221,12 @@ static enum gpt_status compare_headers(const struct gpt_copy *p,
 				    GPT_HDR(b->header), b->lba,
 				    "copies disagree", why) != GPT_OK)
 		return GPT_E_DAMAGED;
+	if (p->num_entries != b->num_entries ||
+	    p->entry_size != b->entry_size)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"copies disagree: %u x %u-byte entries vs %u x "
+				"%u", p->num_entries, p->entry_size,
+				b->num_entries, b->entry_size);
 	return gpt_check_arrays_apart(p, b, why);
 }
 
@@ -164,9 +236,12 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 {
 	if (compare_headers(p, b, why) != GPT_OK)
 		return GPT_E_DAMAGED;
+	/*@ loop invariant 0 <= i <= p->num_entries;
+	    loop assigns i; */
 	for (uint32_t i = 0; i < p->num_entries; i++) {
 		size_t off = (size_t)i * p->entry_size;
 
+		//@ assert (integer)(i + 1) * p->entry_size <= (integer)p->num_entries * p->entry_size;
 		if (mem_compare(p->array + off, b->array + off,
 				p->entry_size) != 0)
 			return gpt_fail(why, GPT_E_DAMAGED,
@@ -181,12 +256,15 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *p,
 bool gpt_copies_split_by_removal(const struct gpt_copy *p,
 				 const struct gpt_copy *b)
 {
-	size_t bytes = (size_t)p->num_entries * p->entry_size;
 	int zeroed_in = -1; /* 0: primary, 1: backup */
 
 	if (compare_headers(p, b, NULL) != GPT_OK)
 		return false;
-	for (size_t off = 0; off < bytes; off += p->entry_size) {
+	/*@ loop invariant 0 <= i <= p->num_entries;
+	    loop invariant -1 <= zeroed_in <= 1;
+	    loop assigns i, zeroed_in; */
+	for (uint32_t i = 0; i < p->num_entries; i++) {
+		size_t off = (size_t)i * p->entry_size;
 		int here;
 
 		if (mem_compare(p->array + off, b->array + off,

@@ -4,17 +4,17 @@
  * Sorting keeps this O(n log n) for hostile 32768-entry arrays. */
 #include "gpt_internal.h"
 
-/*@ assigns \nothing; */
 const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i)
 {
 	if (!c || !c->array || i >= c->num_entries)
 		return NULL;
+	/* For WP: entry i ends inside the array (the one product it needs). */
+	//@ assert (integer)(i + 1) * c->entry_size <= (integer)c->num_entries * c->entry_size;
 	return (const struct gpt_entry *)(const void *)(c->array +
 							(size_t)i *
 								c->entry_size);
 }
 
-/*@ assigns \nothing; */
 bool gpt_entry_used(const struct gpt_entry *e)
 {
 	return !guid_is_zero(&e->type_guid);
@@ -22,7 +22,14 @@ bool gpt_entry_used(const struct gpt_entry *e)
 
 typedef int (*entry_cmp)(const struct gpt_copy *c, uint32_t a, uint32_t b);
 
-/*@ assigns \nothing; */
+/* For the proof: v[0 .. n - 1] are indices of entries of c. */
+/*@ predicate indices_of(struct gpt_copy *c, uint32_t *v, integer n) =
+      \forall integer k; 0 <= k < n ==> v[k] < c->num_entries;
+*/
+
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    requires a < c->num_entries && b < c->num_entries;
+    assigns \nothing; */
 static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
 {
 	uint64_t x = le64(&gpt_copy_entry(c, a)->starting_lba);
@@ -31,7 +38,9 @@ static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
 	return x < y ? -1 : x > y;
 }
 
-/*@ assigns \nothing; */
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    requires a < c->num_entries && b < c->num_entries;
+    assigns \nothing; */
 static int cmp_unique(const struct gpt_copy *c, uint32_t a, uint32_t b)
 {
 	return mem_compare(gpt_copy_entry(c, a)->unique_guid.b,
@@ -41,12 +50,17 @@ static int cmp_unique(const struct gpt_copy *c, uint32_t a, uint32_t b)
 /* The heap is v[0 .. n - 1]; cmp reads the entries, never v. */
 /*@ requires \valid(v + (0 .. n - 1)) && root < n;
     requires cmp == cmp_start || cmp == cmp_unique;
+    requires gpt_copy_readable(c) && c->array != \null;
+    requires \separated(v + (0 .. n - 1), c);
+    requires indices_of(c, v, n);
     assigns v[0 .. n - 1];
+    ensures indices_of(c, v, n);
 */
 static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
 		      const struct gpt_copy *c, entry_cmp cmp)
 {
 	/*@ loop invariant root < n;
+	    loop invariant indices_of(c, v, n);
 	    loop assigns root, v[0 .. n - 1];
 	*/
 	for (;;) {
@@ -75,17 +89,23 @@ static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
 
 /*@ requires \valid(v + (0 .. n - 1));
     requires cmp == cmp_start || cmp == cmp_unique;
+    requires gpt_copy_readable(c) && c->array != \null;
+    requires \separated(v + (0 .. n - 1), c);
+    requires indices_of(c, v, n);
     assigns v[0 .. n - 1];
+    ensures indices_of(c, v, n);
 */
 static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
 		      entry_cmp cmp)
 {
 	/*@ loop invariant i <= n / 2;
+	    loop invariant indices_of(c, v, n);
 	    loop assigns i, v[0 .. n - 1];
 	*/
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(v, i, n, c, cmp);
 	/*@ loop invariant end <= n;
+	    loop invariant indices_of(c, v, n);
 	    loop assigns end, v[0 .. n - 1];
 	*/
 	for (uint32_t end = n; end-- > 1;) {
@@ -99,8 +119,12 @@ static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
 
 /* At most one index per entry goes into used[0 .. num_entries - 1]. The
  * count and the bound are locals: a store into used cannot change them. */
-/*@ requires \valid(used + (0 .. c->num_entries - 1)) && \valid(count);
-    ensures \result == GPT_OK ==> \valid(used + (0 .. *count - 1));
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    requires \valid(used + (0 .. c->num_entries - 1)) && \valid(count);
+    requires \separated(used + (0 .. c->num_entries - 1), count, c);
+    assigns used[0 .. c->num_entries - 1], *count, *why;
+    ensures \result == GPT_OK ==> *count <= c->num_entries &&
+                                  indices_of(c, used, *count);
 */
 static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
 				    uint32_t *count, struct gpt_reason *why)
@@ -112,6 +136,7 @@ static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
 
 	*count = 0;
 	/*@ loop invariant i <= num && n <= i;
+	    loop invariant indices_of(c, used, n);
 	    loop assigns i, n, used[0 .. num - 1];
 	*/
 	for (uint32_t i = 0; i < num; i++) {
@@ -139,7 +164,11 @@ static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
 	return GPT_OK;
 }
 
-/*@ requires \valid(used + (0 .. n - 1)); */
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    requires \valid(used + (0 .. n - 1));
+    requires \separated(used + (0 .. n - 1), c);
+    requires indices_of(c, used, n);
+    assigns used[0 .. n - 1], *why; */
 static enum gpt_status check_overlaps(const struct gpt_copy *c,
 				      uint32_t *used, uint32_t n,
 				      struct gpt_reason *why)
@@ -179,22 +208,13 @@ static enum gpt_status check_overlaps(const struct gpt_copy *c,
 	return GPT_OK;
 }
 
-enum gpt_status gpt_check_entries(struct blockdev *dev,
-				  const struct gpt_copy *c,
+enum gpt_status gpt_check_entries(const struct gpt_copy *c, uint32_t *used,
 				  struct gpt_reason *why)
 {
-	size_t bytes = (size_t)c->num_entries * sizeof(uint32_t);
-	uint32_t *used = bdev_alloc(dev, bytes);
 	uint32_t n;
-	enum gpt_status st;
+	enum gpt_status st = check_ranges(c, used, &n, why);
 
-	if (!used)
-		return gpt_fail(why, GPT_E_NOMEM,
-				"no memory to check %u entries",
-				c->num_entries);
-	st = check_ranges(c, used, &n, why);
 	if (st == GPT_OK)
 		st = check_overlaps(c, used, n, why);
-	bdev_free(dev, used, bytes);
 	return st;
 }

@@ -22,18 +22,28 @@ static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 
 /* Two copies' entry arrays must not share a block, or writing one would
  * overwrite the other. */
+/*@ assigns *why; */
 enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
 				       const struct gpt_copy *b,
 				       struct gpt_reason *why);
 
 /* Check the header in block (read from lba) against every rule of UEFI
  * §5.3.2 that needs no entry array; fill c's geometry. */
+/*@ assigns c->array_lba, c->array_blocks, c->num_entries, c->entry_size,
+            *why; */
 enum gpt_status gpt_check_header(const struct blockdev *dev,
 				 const uint8_t *block, uint64_t lba,
 				 const char *name, struct gpt_copy *c,
 				 struct gpt_reason *why);
 /* Read the header at lba and its array into c and validate both. I/O and
  * memory failures are returned; a failed check only marks c invalid. */
+/*@ requires \valid(c);
+    requires \valid_read(dev);
+    requires \separated(c, dev, why);
+    assigns *c, *why, \at(c->header, Post)[0 .. dev->block_size - 1],
+            \at(c->array, Post)[0 .. (integer)\at(c->array_blocks, Post) *
+                                     dev->block_size - 1];
+    ensures \result == GPT_OK ==> gpt_copy_readable(c); */
 enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 			      const char *name, struct gpt_copy *c,
 			      struct gpt_reason *why);
@@ -41,35 +51,61 @@ void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c);
 /* The same checks on a header block and its array already in memory (read
  * at, or to be written to, lba; array_cap bytes at array). c borrows the
  * buffers: never gpt_copy_release it. */
+/*@ requires \valid(c) && \valid_read(array + (0 .. array_cap - 1));
+    ensures gpt_copy_readable(c); */
 void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
 		    const uint8_t *array, size_t array_cap, uint64_t lba,
 		    const char *name, struct gpt_copy *c);
 /* The verdicts on a table whose copies are read: do they agree, is the
  * backup misplaced, are the entries sound. Only GPT_E_NOMEM fails. */
+/*@ requires gpt_table_readable(t);
+    requires \valid(t);
+    requires \valid_read(t->dev);
+    requires \separated(why, t);
+    ensures gpt_table_readable(t); */
 enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why);
 
 /* Entry i of copy c, or NULL when out of range. */
+/*@ requires c == \null || gpt_copy_readable(c);
+    assigns \nothing;
+    ensures \result == \null || gpt_entry_readable(\result);
+    ensures c != \null && c->array != \null && i < c->num_entries ==>
+            \result != \null; */
 const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i);
 
-/* Used entries: in range, start <= end, no overlap, unique GUIDs unique. */
-enum gpt_status gpt_check_entries(struct blockdev *dev,
-				  const struct gpt_copy *c,
+/* Used entries: in range, start <= end, no overlap, unique GUIDs unique.
+ * used: room for num_entries indices, the caller's (see
+ * gpt_table_assess). */
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    requires \valid(used + (0 .. c->num_entries - 1));
+    requires \separated(used + (0 .. c->num_entries - 1), why, c);
+    assigns used[0 .. c->num_entries - 1], *why; */
+enum gpt_status gpt_check_entries(const struct gpt_copy *c, uint32_t *used,
 				  struct gpt_reason *why);
 /* Do two headers (read at p_lba, b_lba) describe one table and point at
  * each other? who starts the reason. */
+/*@ assigns *why; */
 enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
 					uint64_t p_lba,
 					const struct gpt_header *bh,
 					uint64_t b_lba, const char *who,
 					struct gpt_reason *why);
 /* Do two valid copies agree and cross-link? */
+/*@ requires gpt_copy_readable(primary) && gpt_copy_readable(backup);
+    requires primary->array != \null && backup->array != \null;
+    requires \separated(why, primary, backup);
+    assigns *why; */
 enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
 				   const struct gpt_copy *backup,
 				   struct gpt_reason *why);
 /* Both valid, and alike but for entries one of them has zeroed: a
  * removal cut between the two copies. */
+/*@ requires gpt_copy_readable(primary) && gpt_copy_readable(backup);
+    requires primary->array != \null && backup->array != \null;
+    assigns \nothing; */
 bool gpt_copies_split_by_removal(const struct gpt_copy *primary,
 				 const struct gpt_copy *backup);
+/*@ assigns *why; */
 enum mbr_kind mbr_classify(const uint8_t *mbr, struct gpt_reason *why);
 
 /* CRC of the first size bytes of a header, its CRC field taken as zero. */

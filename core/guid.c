@@ -75,6 +75,10 @@ void guid_format(const struct gpt_guid *g, char *out)
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned pos = 0;
 
+	/*@ loop invariant 0 <= i <= 16;
+	    loop invariant pos == 2 * i + (i > 4 ? 1 : 0) + (i > 6 ? 1 : 0) +
+			     (i > 8 ? 1 : 0) + (i > 10 ? 1 : 0);
+	    loop assigns i, pos, out[0 .. GUID_STRING_LEN - 1]; */
 	for (unsigned i = 0; i < 16; i++) {
 		uint8_t v = g->b[guid_text_order[i]];
 

@@ -100,6 +100,7 @@ const char *mbr_kind_name(enum mbr_kind kind)
 	return "?";
 }
 
+/*@ assigns \nothing; */
 static void report_copy(const struct gpt_copy *c, const char *name,
 			const struct report_sink *out)
 {
@@ -115,6 +116,7 @@ static void report_copy(const struct gpt_copy *c, const char *name,
 			    c->present ? "BAD" : "missing", c->why.text);
 }
 
+/*@ assigns \nothing; */
 static bool planned(const struct gpt_plan *plan, uint32_t index)
 {
 	for (uint32_t k = 0; plan && k < plan->count; k++)
@@ -123,22 +125,34 @@ static bool planned(const struct gpt_plan *plan, uint32_t index)
 	return false;
 }
 
+/*@ requires gpt_entry_readable(e);
+    assigns \nothing; */
 static void report_entry(const struct gpt_table *t, uint32_t i,
 			 const struct gpt_entry *e, bool remove,
 			 const struct report_sink *out)
 {
 	uint64_t first = le64(&e->starting_lba), last = le64(&e->ending_lba);
+	uint64_t attributes = le64(&e->attributes);
 	uint64_t bytes = (last >= first ? last - first + 1 : 0) *
 			 (uint64_t)t->dev->block_size;
 	const char *type = gpt_type_name(&e->type_guid);
+	/* A named object, not a temporary in one arm of ?: whose lifetime
+	 * (C11 6.2.4p8) Frama-C's front end ends with that arm. */
+	struct guid_str type_guid = guid_str(&e->type_guid);
+	/* A BMP character is at most 3 bytes of UTF-8, a pair 4. */
+	char name[GPT_NAME_UNITS * 3 + 1];
 	char line[REPORT_LINE_MAX];
 	struct strbuf sb;
 
+	/* Every read of the entry comes first, before the line builders
+	 * (which change nothing it holds, but have no contract that says
+	 * so to WP; tests/proof/). */
+	utf16le_to_utf8(e->name, GPT_NAME_UNITS, name, sizeof(name),
+			UTF16_CONTROLS_AS_QMARK);
 	sb_init(&sb, line, sizeof(line));
 	sb_printf(&sb, "%4u %13llu %13llu %11s  %s", i + 1,
 		  (unsigned long long)first, (unsigned long long)last,
-		  size_str(bytes).s,
-		  type ? type : guid_str(&e->type_guid).s);
+		  size_str(bytes).s, type ? type : type_guid.s);
 	if (remove)
 		sb_puts(&sb, "  <- remove");
 	report_emit(out, remove ? REPORT_NOTE : REPORT_INFO, line);
@@ -146,50 +160,59 @@ static void report_entry(const struct gpt_table *t, uint32_t i,
 	/* Second line only when there is a name or an attribute to show. */
 	sb_init(&sb, line, sizeof(line));
 	sb_puts(&sb, "       ");
-	if (le16(&e->name[0])) {
-		/* A BMP character is at most 3 bytes of UTF-8, a pair 4. */
-		char name[GPT_NAME_UNITS * 3 + 1];
-
-		utf16le_to_utf8(e->name, GPT_NAME_UNITS, name, sizeof(name),
-				UTF16_CONTROLS_AS_QMARK);
+	if (name[0])
 		sb_printf(&sb, " name \"%s\"", name);
-	}
-	if (le64(&e->attributes))
+	if (attributes)
 		sb_printf(&sb, " attributes 0x%016llx",
-			  (unsigned long long)le64(&e->attributes));
+			  (unsigned long long)attributes);
 	if (sb.len > 7)
 		report_emit(out, REPORT_INFO, line);
 }
 
 /* A hybrid MBR record that still maps a partition being removed keeps it
  * visible to MBR-only tools; the MBR is never rewritten silently. */
+/*@ assigns \nothing; */
+static void report_records_mapping(const struct mbr *m, uint64_t first,
+				   uint64_t last, uint32_t index,
+				   const struct report_sink *out)
+{
+	for (int i = 0; i < 4; i++) {
+		const struct mbr_record *r = &m->record[i];
+		uint64_t s = le32(&r->starting_lba);
+		uint64_t n = le32(&r->size_in_lba);
+
+		if (r->os_type == 0 || r->os_type == MBR_TYPE_GPT_PROTECTIVE ||
+		    n == 0 || !ranges_overlap(s, s + n - 1, first, last))
+			continue;
+		report_line(out, REPORT_WARN,
+			    "  hybrid MBR record %d (type 0x%02x) still "
+			    "maps entry %u; the MBR is left as it is",
+			    i + 1, r->os_type, index + 1);
+	}
+}
+
+/*@ requires gpt_table_readable(t);
+    assigns \nothing; */
 static void report_hybrid_overlaps(const struct gpt_table *t,
 				   const struct gpt_plan *plan,
 				   const struct report_sink *out)
 {
 	const struct mbr *m = (const struct mbr *)(const void *)t->mbr;
 
+	/*@ loop assigns k; */
 	for (uint32_t k = 0; plan && k < plan->count; k++) {
 		const struct gpt_entry *e = gpt_entry_at(t, plan->index[k]);
 
-		for (int i = 0; i < 4; i++) {
-			const struct mbr_record *r = &m->record[i];
-			uint64_t s = le32(&r->starting_lba);
-			uint64_t n = le32(&r->size_in_lba);
-
-			if (r->os_type == 0 || r->os_type == MBR_TYPE_GPT_PROTECTIVE ||
-			    n == 0 ||
-			    !ranges_overlap(s, s + n - 1, le64(&e->starting_lba),
-					    le64(&e->ending_lba)))
-				continue;
-			report_line(out, REPORT_WARN,
-				    "  hybrid MBR record %d (type 0x%02x) still "
-				    "maps entry %u; the MBR is left as it is",
-				    i + 1, r->os_type, plan->index[k] + 1);
-		}
+		if (!e) /* a plan of another table */
+			continue;
+		report_records_mapping(m, le64(&e->starting_lba),
+				       le64(&e->ending_lba), plan->index[k],
+				       out);
 	}
 }
 
+/*@ requires gpt_table_readable(t);
+    assigns \nothing; */
 static void report_entries(const struct gpt_table *t,
 			   const struct gpt_plan *plan,
 			   const struct report_sink *out)
@@ -199,10 +222,11 @@ static void report_entries(const struct gpt_table *t,
 
 	report_line(out, REPORT_INFO, "%4s %13s %13s %11s  %s", "#",
 		    "First LBA", "Last LBA", "Size", "Type");
-	for (uint32_t i = 0; i < c->num_entries; i++) {
+	/*@ loop assigns i, used; */
+	for (uint32_t i = 0; c && i < c->num_entries; i++) {
 		const struct gpt_entry *e = gpt_entry_at(t, i);
 
-		if (!gpt_entry_used(e))
+		if (!e || !gpt_entry_used(e))
 			continue;
 		used++;
 		report_entry(t, i, e, planned(plan, i), out);

@@ -8,8 +8,10 @@ void mem_copy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
-	while (n--)
-		*d++ = *s++;
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i, d[0 .. n - 1]; */
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
 }
 
 void mem_zero(void *dst, size_t n)
@@ -19,22 +21,26 @@ void mem_zero(void *dst, size_t n)
 		*d++ = 0;
 }
 
+/* The byte loops read by index below n, not by a moving pointer and a
+ * count: WP bounds every read by the contract (include/strbuf.h). */
 int mem_compare(const void *a, const void *b, size_t n)
 {
 	const uint8_t *x = a, *y = b;
-	/*@ loop assigns n, x, y; */
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x < *y ? -1 : 1;
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i; */
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
 	return 0;
 }
 
 int mem_is_zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	/*@ loop assigns n, b; */
-	while (n--)
-		if (*b++)
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i; */
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
 			return 0;
 	return 1;
 }

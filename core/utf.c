@@ -86,6 +86,7 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		return 0;
 	/* The builder bounds every byte and the NUL by cap itself. */
 	sb_init(&sb, out, cap);
+	/*@ loop invariant 0 <= i <= units + 1; */
 	for (size_t i = 0; p && i < units && le16(p + 2 * i); ) {
 		uint16_t next = i + 1 < units ? le16(p + 2 * (i + 1)) : 0;
 		uint8_t b[UTF8_SEQ_MAX] = { 0 };

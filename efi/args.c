@@ -22,7 +22,7 @@ static char *utf8_dup(const CHAR16 *s)
 	char *out = efi_alloc(cap);
 
 	if (out)
-		utf16le_to_utf8(s, UTF16_TO_NUL, out, cap, 0);
+		utf16le_to_utf8(s, units, out, cap, 0);
 	return out;
 }
 
@@ -149,7 +149,7 @@ static enum gpt_status from_config(EFI_HANDLE image, struct gptrim_options *o,
 		mem_copy(path, root_config, sizeof(root_config));
 		err = read_config(li->DeviceHandle, path, &raw, &len);
 	}
-	utf16le_to_utf8(path, UTF16_TO_NUL, where, sizeof(where), 0);
+	utf16le_to_utf8(path, PATH_UNITS, where, sizeof(where), 0);
 	if (err == EFI_NOT_FOUND) {
 		static char *none[1];
 

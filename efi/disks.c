@@ -22,7 +22,7 @@ void device_path_text(EFI_DEVICE_PATH *path, char *out, size_t cap)
 		efi_path_nodes_text(path, out, cap);
 		return;
 	}
-	utf16le_to_utf8(text, UTF16_TO_NUL, out, cap, 0);
+	utf16le_to_utf8(text, str16_len(text), out, cap, 0);
 	efi_free(text);
 }
 

@@ -42,24 +42,37 @@ static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
 }
 
 /* Checked wrappers: they validate lba/count against the device and
- * overflow before calling the adapter. */
+ * overflow before calling the adapter. buf holds count blocks. */
+/*@ requires \valid_read(dev) &&
+             \valid((uint8_t *)buf + (0 .. (integer)count * dev->block_size - 1));
+    assigns ((uint8_t *)buf)[0 .. (integer)count * dev->block_size - 1], *why;
+*/
 enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
 			  void *buf, struct gpt_reason *why);
+/*@ requires \valid_read(dev) &&
+             \valid_read((const uint8_t *)buf +
+                         (0 .. (integer)count * dev->block_size - 1));
+    assigns *why;
+*/
 enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 			   const void *buf, struct gpt_reason *why);
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
 /* The allocator's contract: the one assumption the proof makes of it
  * (tests/proof/README.md). */
 /*@ assigns \nothing;
-    ensures \result == \null || \valid((char *)\result + (0 .. size - 1));
+    ensures \result == \null || \valid((uint8_t *)\result + (0 .. size - 1));
 */
 void *bdev_alloc(struct blockdev *dev, size_t size);
+/* The same assumption: giving a block back changes nothing the core reads
+ * (use after free is Eva's to find, not this clause's). */
+/*@ assigns \nothing; */
 void bdev_free(struct blockdev *dev, void *buf, size_t size);
 /* The block sizes gptrim handles: a power of two in [512, 4096] (disks
  * have 512 or 4096; EDK2 and Linux accept these). The one rule for the
  * core's loader and both front ends' adapters. */
 #define BDEV_BLOCK_SIZE_MIN 512u
 #define BDEV_BLOCK_SIZE_MAX 4096u
+/*@ assigns \nothing; */
 bool bdev_block_size_ok(uint32_t block_size);
 
 #endif

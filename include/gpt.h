@@ -56,6 +56,27 @@ struct gpt_table {
 	struct gpt_reason entries_why;
 };
 
+/* For the proof (tests/proof/README.md): what every reader of a copy's
+ * entries relies on. A copy whose array is set holds num_entries entries
+ * of entry_size >= 128 bytes in it; a valid copy has its array. gpt_load
+ * ensures it of both copies; the readers require it. */
+/*@ lemma gpt_mul_monotonic: \forall integer a, b, k;
+      0 <= a <= b && 0 <= k ==> a * k <= b * k;
+    predicate gpt_copy_readable(struct gpt_copy *c) =
+      \valid_read(c) &&
+      (c->valid ==> c->array != \null) &&
+      (c->array != \null ==>
+         GPT_ENTRY_MIN_SIZE <= c->entry_size &&
+         (integer)c->num_entries * c->entry_size <= GPT_ARRAY_MAX_BYTES &&
+         \valid_read(c->array +
+                     (0 .. (integer)c->num_entries * c->entry_size - 1)));
+    predicate gpt_entry_readable(struct gpt_entry *e) =
+      \valid_read((uint8_t *)e + (0 .. sizeof(struct gpt_entry) - 1));
+    predicate gpt_table_readable(struct gpt_table *t) =
+      \valid_read(t) && gpt_copy_readable(&t->primary) &&
+      gpt_copy_readable(&t->backup);
+*/
+
 /* The smallest disk that holds a GPT: the protective MBR at LBA 0, the
  * primary header at LBA 1, an entry array block, the backup header at the
  * last LBA (UEFI 2.10 §5.3.1). gpt_load calls a smaller disk GPT_E_NOT_GPT. */
@@ -70,6 +91,12 @@ void gpt_table_release(struct gpt_table *t);
 
 /* The copy that is the source of truth: primary if valid, else backup
  * (the EDK2 rule), else NULL. */
+/*@ requires gpt_table_readable(t);
+    assigns \nothing;
+    ensures \result == \null || \result == &t->primary ||
+            \result == &t->backup;
+    ensures \result != \null ==> gpt_copy_readable(\result) &&
+                                  \result->array != \null; */
 const struct gpt_copy *gpt_good_copy(const struct gpt_table *t);
 
 /* What a check or a commit may do beyond removing entries (--repair).
@@ -90,7 +117,12 @@ enum gpt_status gpt_check_table(const struct gpt_table *t,
 
 /* Used entry i of the good copy (NULL when out of range). The entry may be
  * larger than struct gpt_entry; only the first 128 bytes are described. */
+/*@ requires gpt_table_readable(t);
+    assigns \nothing;
+    ensures \result == \null || gpt_entry_readable(\result); */
 const struct gpt_entry *gpt_entry_at(const struct gpt_table *t, uint32_t i);
+/*@ requires gpt_entry_readable(e);
+    assigns \nothing; */
 bool gpt_entry_used(const struct gpt_entry *e);
 
 #define GPT_PLAN_MAX 128u
@@ -102,6 +134,10 @@ struct gpt_plan {
 };
 
 /* Select the used entries whose type is one of types[0..ntypes). */
+/*@ requires gpt_table_readable(t);
+    requires \valid_read(types + (0 .. ntypes - 1));
+    requires \valid(plan) && \separated(plan, t);
+    assigns *plan, *why; */
 enum gpt_status gpt_plan_removals(const struct gpt_table *t,
 				  const struct gpt_guid *types, size_t ntypes,
 				  struct gpt_plan *plan, struct gpt_reason *why);
@@ -124,6 +160,7 @@ struct gpt_commit_result {
 
 /* Would gpt_commit_removals write anything: entries to remove, a bad copy
  * to rebuild, a removal cut short to finish? */
+/*@ assigns \nothing; */
 bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *plan);
 
 /* Everything gpt_commit_removals checks before its first write (the table,
@@ -220,7 +257,11 @@ enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 			    struct gpt_commit_result *res,
 			    struct gpt_reason *why);
 
+/*@ requires \valid_read((const uint8_t *)data + (0 .. len - 1));
+    assigns \nothing; */
 uint32_t crc32_calc(const void *data, size_t len);
+/*@ requires \valid_read((const uint8_t *)data + (0 .. len - 1));
+    assigns \nothing; */
 uint32_t crc32_update(uint32_t crc, const void *data, size_t len);
 
 #endif

@@ -82,20 +82,23 @@ _Static_assert(sizeof(struct mbr) == 512, "MBR is 512 bytes");
 
 /* Explicit little-endian access through bytes: correct on any host and for
  * any alignment, so buffers can be cast to the packed structs above. */
-/*@ assigns \nothing; */
+/*@ requires \valid_read((const uint8_t *)p + (0 .. 1));
+    assigns \nothing; */
 static inline uint16_t le16(const void *p)
 {
 	const uint8_t *b = p;
 	return (uint16_t)(b[0] | (b[1] << 8));
 }
-/*@ assigns \nothing; */
+/*@ requires \valid_read((const uint8_t *)p + (0 .. 3));
+    assigns \nothing; */
 static inline uint32_t le32(const void *p)
 {
 	const uint8_t *b = p;
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
 	       (uint32_t)b[3] << 24;
 }
-/*@ assigns \nothing; */
+/*@ requires \valid_read((const uint8_t *)p + (0 .. 7));
+    assigns \nothing; */
 static inline uint64_t le64(const void *p)
 {
 	const uint8_t *b = p;

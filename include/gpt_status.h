@@ -33,10 +33,12 @@ struct gpt_reason {
 /* Set r (if not NULL) to status and a formatted text; returns status so a
  * caller can write `return gpt_fail(r, GPT_E_DAMAGED, "...", ...)`.
  * Formats: see strbuf.h. */
-/*@ ensures \result == status; */
+/*@ assigns *r;
+    ensures \result == status; */
 enum gpt_status gpt_fail(struct gpt_reason *r, enum gpt_status status,
 			 const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*@ assigns *r; */
 void gpt_reason_clear(struct gpt_reason *r);
 const char *gpt_status_name(enum gpt_status status);
 

@@ -45,14 +45,23 @@ void sb_pad_to(struct strbuf *sb, size_t column);
 struct size_str {
 	char s[16]; /* the longest is "1024.0 PiB" */
 };
+/*@ assigns \nothing; */
 struct size_str size_str(uint64_t bytes);
 
 /* Freestanding memory and string helpers (core may not use libc). */
+/*@ requires \valid((uint8_t *)dst + (0 .. n - 1));
+    requires \valid_read((const uint8_t *)src + (0 .. n - 1));
+    requires \separated((uint8_t *)dst + (0 .. n - 1),
+                        (const uint8_t *)src + (0 .. n - 1));
+    assigns ((uint8_t *)dst)[0 .. n - 1]; */
 void mem_copy(void *dst, const void *src, size_t n);
 void mem_zero(void *dst, size_t n);
-/*@ assigns \nothing; */
+/*@ requires \valid_read((const uint8_t *)a + (0 .. n - 1));
+    requires \valid_read((const uint8_t *)b + (0 .. n - 1));
+    assigns \nothing; */
 int mem_compare(const void *a, const void *b, size_t n);
-/*@ assigns \nothing; */
+/*@ requires \valid_read((const uint8_t *)p + (0 .. n - 1));
+    assigns \nothing; */
 int mem_is_zero(const void *p, size_t n);
 /*@ requires valid_read_string(s);
     assigns \nothing;

@@ -11,8 +11,6 @@
 #include <stdint.h>
 
 #define UTF8_SEQ_MAX 4
-/* utf16le_to_utf8's units for text that ends at its zero unit. */
-#define UTF16_TO_NUL SIZE_MAX
 
 static inline bool utf_is_surrogate(uint32_t cp)
 {
@@ -24,6 +22,9 @@ static inline bool utf_is_surrogate(uint32_t cp)
  * is one code point (returns 2 units); any other unit is itself (returns
  * 1), an unpaired surrogate included, for the caller to replace or
  * refuse. */
+/*@ requires \valid(cp);
+    assigns *cp;
+    ensures \result == 1 || \result == 2; */
 size_t utf16_decode(uint16_t unit, uint16_t next, uint32_t *cp);
 /* cp (at most U+10FFFF) as UTF-8 into out; returns its length, 1..4. */
 size_t utf8_encode(uint32_t cp, uint8_t out[UTF8_SEQ_MAX]);
@@ -40,7 +41,10 @@ enum utf16_flags {
 /* UTF-16LE text, at most `units` code units and ending early at a zero
  * unit, as UTF-8 into out (cap bytes; terminated when cap > 0). Unpaired
  * surrogates become '?'. A character that does not fit ends the text.
- * Returns the bytes written, without the NUL. */
+ * Returns the bytes written, without the NUL. in holds units units (or
+ * is NULL: no text). */
+/*@ requires in == \null ||
+             \valid_read((const uint8_t *)in + (0 .. 2 * units - 1)); */
 size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		       unsigned flags);
 /* UTF-8 text to UTF-16LE in out (cap units, the terminating zero unit

@@ -20,6 +20,7 @@
 /* Fill in dev: block size bs, last LBA any value in [0, 2^64-1]. */
 void proof_dev_init(struct blockdev *dev, uint32_t bs);
 /* Any bytes, n of them, into p. */
+/*@ requires \valid((uint8_t *)p + (0 .. n - 1)); */
 void proof_unknown(void *p, size_t n);
 /* A sink that reads each line up to its NUL. */
 extern const struct report_sink proof_sink;

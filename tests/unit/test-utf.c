@@ -92,7 +92,7 @@ static void utf16_to_utf8_text(void **state)
 	/* "Aé€😀" and the zero unit that ends it. */
 	assert_int_equal(utf16le_to_utf8(LE16(0x41, 0xE9, 0x20AC, 0xD83D,
 					      0xDE00, 0, 0x42),
-					 UTF16_TO_NUL, out, sizeof(out), 0),
+					 7, out, sizeof(out), 0),
 			 10);
 	assert_string_equal(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
 	/* A unit count ends it too, and an unpaired surrogate is '?', a
@@ -101,14 +101,13 @@ static void utf16_to_utf8_text(void **state)
 			5, out, sizeof(out), 0);
 	assert_string_equal(out, "?A?B?");
 	/* Controls stay unless a report line is being made. */
-	utf16le_to_utf8(LE16(0x41, 0x09, 0x7F, 0x42, 0), UTF16_TO_NUL, out,
+	utf16le_to_utf8(LE16(0x41, 0x09, 0x7F, 0x42, 0), 5, out,
 			sizeof(out), 0);
 	assert_string_equal(out, "A\t\x7F" "B");
-	utf16le_to_utf8(LE16(0x41, 0x09, 0x7F, 0x42, 0), UTF16_TO_NUL, out,
+	utf16le_to_utf8(LE16(0x41, 0x09, 0x7F, 0x42, 0), 5, out,
 			sizeof(out), UTF16_CONTROLS_AS_QMARK);
 	assert_string_equal(out, "A??B");
-	assert_int_equal(utf16le_to_utf8(NULL, UTF16_TO_NUL, out, sizeof(out),
-					 0), 0);
+	assert_int_equal(utf16le_to_utf8(NULL, 0, out, sizeof(out), 0), 0);
 	assert_string_equal(out, "");
 }
 
