@@ -9,6 +9,8 @@ bool bdev_block_size_ok(uint32_t bs)
 	       (bs & (bs - 1)) == 0;
 }
 
+/* Its assigns clause lets WP keep the request's bounds across the call. */
+/*@ assigns *why; */
 static enum gpt_status bdev_check_range(const struct blockdev *dev,
 					uint64_t lba, uint32_t count,
 					const char *what,

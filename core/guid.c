@@ -124,6 +124,8 @@ static const struct type_name type_names[] = {
 
 const char *gpt_type_name(const struct gpt_guid *type)
 {
+	/*@ loop invariant 0 <= i <= sizeof(type_names) / sizeof(type_names[0]);
+	    loop assigns i; */
 	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
 		struct gpt_guid g;
 

@@ -235,9 +235,14 @@ static void report_entries(const struct gpt_table *t,
 		report_line(out, REPORT_INFO, "  (no partitions)");
 }
 
-void gpt_report_table(const struct gpt_table *t, const char *disk_name,
-		      const struct gpt_plan *plan,
-		      const struct report_sink *out)
+/* The disk, its MBR and the health of both copies. Its own function, that
+ * assigns nothing, so that WP carries what gpt_report_table requires past
+ * all these lines in one step (tests/proof/). */
+/*@ requires gpt_table_readable(t);
+    assigns \nothing; */
+static void report_disk(const struct gpt_table *t, const char *disk_name,
+			const struct gpt_plan *plan,
+			const struct report_sink *out)
 {
 	const struct gpt_copy *good = gpt_good_copy(t);
 	uint64_t blocks = t->dev->last_lba + 1;
@@ -273,7 +278,14 @@ void gpt_report_table(const struct gpt_table *t, const char *disk_name,
 			    !plan ? "" : gpt_commit_needed(t, plan) ?
 			    ": the change moves it to the end" :
 			    "; nothing to change, so it stays there");
-	if (!good)
+}
+
+void gpt_report_table(const struct gpt_table *t, const char *disk_name,
+		      const struct gpt_plan *plan,
+		      const struct report_sink *out)
+{
+	report_disk(t, disk_name, plan, out);
+	if (!gpt_good_copy(t))
 		return;
 	if (!t->entries_ok && t->entries_why.text[0])
 		report_line(out, REPORT_ERROR, "  %s", t->entries_why.text);

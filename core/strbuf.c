@@ -17,8 +17,10 @@ void mem_copy(void *dst, const void *src, size_t n)
 void mem_zero(void *dst, size_t n)
 {
 	uint8_t *d = dst;
-	while (n--)
-		*d++ = 0;
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i, d[0 .. n - 1]; */
+	for (size_t i = 0; i < n; i++)
+		d[i] = 0;
 }
 
 /* The byte loops read by index below n, not by a moving pointer and a
@@ -101,10 +103,15 @@ void sb_putc(struct strbuf *sb, char c)
 	sb->buf[sb->len] = '\0';
 }
 
+/* By index below the string's length: a pointer stepped to the NUL is, to
+ * Frama-C Eva, a pointer that may step past the array into the fields
+ * after it (tests/proof/). */
 void sb_puts(struct strbuf *sb, const char *s)
 {
-	while (*s)
-		sb_putc(sb, *s++);
+	size_t n = str_len(s);
+
+	for (size_t i = 0; i < n; i++)
+		sb_putc(sb, s[i]);
 }
 
 void sb_pad_to(struct strbuf *sb, size_t column)

@@ -80,13 +80,18 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		       unsigned flags)
 {
 	const uint8_t *p = in;
-	struct strbuf sb;
+	size_t n = 0;
 
 	if (cap == 0)
 		return 0;
-	/* The builder bounds every byte and the NUL by cap itself. */
-	sb_init(&sb, out, cap);
-	/*@ loop invariant 0 <= i <= units + 1; */
+	/* Every byte defined, not only up to the NUL: a reader that scans
+	 * the text by index never meets an indeterminate byte. */
+	mem_zero(out, cap);
+	/* By index below cap, each character whole or not at all; the loop
+	 * annotations let WP bound every read and write (tests/proof/). */
+	/*@ loop invariant 0 <= i <= units + 1;
+	    loop invariant 0 <= n < cap;
+	    loop assigns i, n, out[0 .. cap - 1]; */
 	for (size_t i = 0; p && i < units && le16(p + 2 * i); ) {
 		uint16_t next = i + 1 < units ? le16(p + 2 * (i + 1)) : 0;
 		uint8_t b[UTF8_SEQ_MAX] = { 0 };
@@ -99,12 +104,16 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		     (cp < 0x20 || cp == 0x7F)))
 			cp = '?';
 		len = utf8_encode(cp, b);
-		if (sb.len + len >= cap)
+		if (len >= cap - n)
 			break;
+		/*@ loop invariant 0 <= k <= len;
+		    loop invariant n == \at(n, LoopEntry) + k;
+		    loop assigns k, n, out[0 .. cap - 1]; */
 		for (size_t k = 0; k < len; k++)
-			sb_putc(&sb, (char)b[k]);
+			out[n++] = (char)b[k];
 	}
-	return sb.len;
+	out[n] = '\0';
+	return n;
 }
 
 void utf8_to_utf16le(const char *in, void *out, size_t cap)

@@ -24,7 +24,8 @@ bool guid_equal(const struct gpt_guid *a, const struct gpt_guid *b);
 bool guid_is_zero(const struct gpt_guid *g);
 /* Registry form "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", either case,
  * exactly 36 characters (an optional pair of braces is accepted). */
-/*@ requires valid_read_string(s) && \valid(out); */
+/*@ requires valid_read_string(s) && \valid(out);
+    assigns *out; */
 bool guid_parse(const char *s, struct gpt_guid *out);
 /* Upper-case registry form; out must hold GUID_STRING_LEN + 1 bytes. */
 /*@ requires \valid_read(g->b + (0 .. 15));

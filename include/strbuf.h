@@ -55,6 +55,8 @@ struct size_str size_str(uint64_t bytes);
                         (const uint8_t *)src + (0 .. n - 1));
     assigns ((uint8_t *)dst)[0 .. n - 1]; */
 void mem_copy(void *dst, const void *src, size_t n);
+/*@ requires \valid((uint8_t *)dst + (0 .. n - 1));
+    assigns ((uint8_t *)dst)[0 .. n - 1]; */
 void mem_zero(void *dst, size_t n);
 /*@ requires \valid_read((const uint8_t *)a + (0 .. n - 1));
     requires \valid_read((const uint8_t *)b + (0 .. n - 1));

@@ -12,6 +12,7 @@
 
 #define UTF8_SEQ_MAX 4
 
+/*@ assigns \nothing; */
 static inline bool utf_is_surrogate(uint32_t cp)
 {
 	return cp >= 0xD800 && cp <= 0xDFFF;
@@ -27,6 +28,9 @@ static inline bool utf_is_surrogate(uint32_t cp)
     ensures \result == 1 || \result == 2; */
 size_t utf16_decode(uint16_t unit, uint16_t next, uint32_t *cp);
 /* cp (at most U+10FFFF) as UTF-8 into out; returns its length, 1..4. */
+/*@ requires \valid(out + (0 .. UTF8_SEQ_MAX - 1));
+    assigns out[0 .. UTF8_SEQ_MAX - 1];
+    ensures 1 <= \result <= UTF8_SEQ_MAX; */
 size_t utf8_encode(uint32_t cp, uint8_t out[UTF8_SEQ_MAX]);
 /* The well-formed UTF-8 sequence at s (at most n bytes, n > 0): its
  * length, and its code point in *cp; 0 when it is malformed (a bad lead
@@ -44,7 +48,10 @@ enum utf16_flags {
  * Returns the bytes written, without the NUL. in holds units units (or
  * is NULL: no text). */
 /*@ requires in == \null ||
-             \valid_read((const uint8_t *)in + (0 .. 2 * units - 1)); */
+             \valid_read((const uint8_t *)in + (0 .. 2 * units - 1));
+    requires \valid(out + (0 .. cap - 1));
+    assigns out[0 .. cap - 1];
+    ensures \result < cap || cap == 0; */
 size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		       unsigned flags);
 /* UTF-8 text to UTF-16LE in out (cap units, the terminating zero unit

@@ -10,8 +10,9 @@
 # core's own contracts) whose status is unknown or invalid, and those no
 # plug-in tried (-report-untried), in the functions the harness reaches.
 # Assumed, by name: the allocator's contracts on bdev_alloc and bdev_free
-# (include/blockdev.h), and the adapters' precondition adapter_buffer at
-# the call through dev->ops (tests/proof/model.c), which the adapters meet
+# (include/blockdev.h), the adapters' precondition adapter_buffer at
+# the call through dev->ops (tests/proof/model.c) and what the adapters
+# write (the assigns of bdev_read and bdev_write), which the adapters meet
 # and no tool here can check through the pointer; their unproven clauses
 # are listed as "assumed", not counted.
 set -eu
@@ -69,12 +70,16 @@ awk -F'\t' 'NR == FNR { reached[$1] = 1; next }
 	!($5 == "precondition" && $6 == "Ignored")' "$out/$name.reached" "$csv" \
 	>"$out/$name.unproven"
 # The model's assumptions, by name (tests/proof/README.md): the
-# allocator's contract (bdev_alloc, bdev_free), and the adapters'
-# precondition adapter_buffer at the call through dev->ops, the same
-# formula as the assertion just before it that WP proves.
+# allocator's contract (bdev_alloc, bdev_free); the adapters' precondition
+# adapter_buffer at the call through dev->ops, the same formula as the
+# assertion just before it that WP proves; and what the adapters change
+# (the assigns of bdev_read and bdev_write: the blocks asked for and the
+# reason), which no tool here follows through dev->ops either.
 awk -F'\t' '(($4 == "bdev_alloc" || $4 == "bdev_free") &&
 	($5 == "postcondition" || $5 == "assigns clause")) ||
-	($5 == "precondition" && $7 ~ /^adapter_buffer:/)' \
+	(($4 == "bdev_read" || $4 == "bdev_write") &&
+	 $5 == "assigns clause") ||
+	($5 ~ /^precondition/ && $7 ~ /^adapter_buffer:/)' \
 	"$out/$name.unproven" >"$out/$name.assumed"
 alarms=$(grep -v -x -F -f "$out/$name.assumed" "$out/$name.unproven" |
 	tee "$out/$name.alarms" | wc -l)
