@@ -41,11 +41,17 @@ static uint64_t backup_location(const struct gpt_table *t)
 	return t->dev->last_lba;
 }
 
-enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
+/* Do the copies agree, or differ only by a removal cut short; is the
+ * backup misplaced? Each verdict its own function with the fields it
+ * sets as its assigns clause: WP then carries gpt_table_readable(t) past
+ * it without looking inside (tests/proof/). */
+/*@ requires gpt_table_readable(t);
+    requires \valid(t);
+    requires \valid_read(t->dev);
+    assigns t->copies_agree, t->disagree, t->split_by_removal,
+            t->backup_misplaced; */
+static void judge_copies(struct gpt_table *t)
 {
-	const struct gpt_copy *good = gpt_good_copy(t);
-	enum gpt_status st;
-
 	t->copies_agree = false;
 	gpt_reason_clear(&t->disagree);
 	if (t->primary.valid && t->backup.valid)
@@ -56,14 +62,29 @@ enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
 			  gpt_copies_split_by_removal(&t->primary, &t->backup);
 	t->backup_misplaced = t->backup.valid &&
 			      t->backup.lba != t->dev->last_lba;
+}
+
+/* The entry checks on the good copy, when the copies allow it. Only
+ * GPT_E_NOMEM fails. */
+/*@ requires gpt_table_readable(t);
+    requires \valid(t);
+    requires \valid_read(t->dev);
+    requires \separated(why, t);
+    ensures gpt_table_readable(t); */
+static enum gpt_status judge_entries(struct gpt_table *t,
+				     struct gpt_reason *why)
+{
+	const struct gpt_copy *good = gpt_good_copy(t);
+	enum gpt_status st;
+
 	t->entries_ok = false;
 	gpt_reason_clear(&t->entries_why);
 	if (good && (t->copies_agree || t->split_by_removal || !t->primary.valid ||
 		     !t->backup.valid)) {
 		/* The entry checks' scratch is allocated here: a function
 		 * that fills memory it allocates has no assigns clause the
-		 * proof can check (tests/proof/README.md), and only this
-		 * function's postcondition is relied on. */
+		 * proof can check (tests/proof/README.md), so this one
+		 * ensures what its caller relies on instead. */
 		size_t bytes = (size_t)good->num_entries * sizeof(uint32_t);
 		uint32_t *used = bdev_alloc(t->dev, bytes);
 
@@ -78,6 +99,12 @@ enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
 		t->entries_ok = st == GPT_OK;
 	}
 	return GPT_OK;
+}
+
+enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
+{
+	judge_copies(t);
+	return judge_entries(t, why);
 }
 
 /* The contract is here, not in gpt.h: a prototype's contract without

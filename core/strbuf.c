@@ -97,7 +97,8 @@ void sb_init(struct strbuf *sb, char *buf, size_t cap)
 
 void sb_putc(struct strbuf *sb, char c)
 {
-	if (sb->len + 1 >= sb->cap)
+	/* Room for c and the NUL, with no sum that could wrap. */
+	if (sb->cap == 0 || sb->len >= sb->cap - 1)
 		return;
 	sb->buf[sb->len++] = c;
 	sb->buf[sb->len] = '\0';
@@ -110,6 +111,8 @@ void sb_puts(struct strbuf *sb, const char *s)
 {
 	size_t n = str_len(s);
 
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i, sb->len, sb->buf[0 .. sb->cap - 1]; */
 	for (size_t i = 0; i < n; i++)
 		sb_putc(sb, s[i]);
 }

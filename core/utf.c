@@ -106,10 +106,13 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		len = utf8_encode(cp, b);
 		if (len >= cap - n)
 			break;
+		/* n + 1 < cap holds already (len < cap - n); said again so
+		 * that Eva, which does not relate n and len, sees the last
+		 * byte kept for the NUL. */
 		/*@ loop invariant 0 <= k <= len;
 		    loop invariant n == \at(n, LoopEntry) + k;
 		    loop assigns k, n, out[0 .. cap - 1]; */
-		for (size_t k = 0; k < len; k++)
+		for (size_t k = 0; k < len && n + 1 < cap; k++)
 			out[n++] = (char)b[k];
 	}
 	out[n] = '\0';

@@ -29,7 +29,11 @@ struct strbuf {
 };
 
 void sb_init(struct strbuf *sb, char *buf, size_t cap);
+/* What they change, for WP to keep everything else (tests/proof/). */
+/*@ assigns sb->len, sb->buf[0 .. sb->cap - 1]; */
 void sb_putc(struct strbuf *sb, char c);
+/*@ requires valid_read_string(s);
+    assigns sb->len, sb->buf[0 .. sb->cap - 1]; */
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
