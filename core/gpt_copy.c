@@ -260,6 +260,10 @@ bool gpt_copies_split_by_removal(const struct gpt_copy *p,
 
 	if (compare_headers(p, b, NULL) != GPT_OK)
 		return false;
+	/* compare_headers has checked this; said again here, where WP sees
+	 * it without following a reason that is NULL (tests/proof/). */
+	if (p->num_entries != b->num_entries || p->entry_size != b->entry_size)
+		return false;
 	/*@ loop invariant 0 <= i <= p->num_entries;
 	    loop invariant -1 <= zeroed_in <= 1;
 	    loop assigns i, zeroed_in; */
@@ -267,6 +271,7 @@ bool gpt_copies_split_by_removal(const struct gpt_copy *p,
 		size_t off = (size_t)i * p->entry_size;
 		int here;
 
+		//@ assert (integer)(i + 1) * p->entry_size <= (integer)p->num_entries * p->entry_size;
 		if (mem_compare(p->array + off, b->array + off,
 				p->entry_size) == 0)
 			continue;

@@ -45,6 +45,7 @@ static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
  * overflow before calling the adapter. buf holds count blocks. */
 /*@ requires \valid_read(dev) &&
              \valid((uint8_t *)buf + (0 .. (integer)count * dev->block_size - 1));
+    requires \separated(why, dev);
     assigns ((uint8_t *)buf)[0 .. (integer)count * dev->block_size - 1], *why;
 */
 enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
@@ -52,6 +53,7 @@ enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
 /*@ requires \valid_read(dev) &&
              \valid_read((const uint8_t *)buf +
                          (0 .. (integer)count * dev->block_size - 1));
+    requires \separated(why, dev);
     assigns *why;
 */
 enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,

@@ -38,14 +38,36 @@ fi
 log=$out/$name.log csv=$out/$name.csv
 start=$(date +%s)
 rc=0
+# WP's cache: a prover's answer (proven, or not within the time limit) kept
+# by the goal's own text, so a goal another harness already put to the
+# provers, identical to the character, is not put again (most of the core's
+# goals are the same in every harness). Each run reads a copy of the
+# shared cache taken at its start and adds its new answers to it at the
+# end, a file at a time under a temporary name, so that two harnesses
+# running at once never read a file being written. PROOF_WP_CACHE=none
+# puts every goal to the provers.
+cache=$out/wp-cache own=$out/$name.wp-cache
+cacheopt=""
+if [ -n "${PROOF_WP:-}" ] && [ "${PROOF_WP_CACHE:-update}" != none ]; then
+	rm -rf "$own" && mkdir -p "$cache" "$own"
+	find "$cache" -maxdepth 1 -name '*.json' -exec cp {} "$own"/ \;
+	cacheopt="-wp-cache update -wp-cache-dir $own"
+fi
 # shellcheck disable=SC2086
 frama-c -c11 -machdep x86_64 \
 	-cpp-extra-args="-Iinclude -Icore -Itests/proof ${PROOF_CPP:-}" $srcs \
 	-kernel-msg-key pp -eva -eva-no-show-progress \
 	-eva-warn-key builtins:missing-spec=abort "$@" \
 	-then -metrics -metrics-eva-cover \
-	${PROOF_WP:+-then -wp $PROOF_WP} \
+	${PROOF_WP:+-then -wp $cacheopt $PROOF_WP} \
 	-then -report-csv "$csv" -report-no-proven -report-untried >"$log" 2>&1 || rc=$?
+if [ -n "$cacheopt" ]; then
+	for f in "$own"/*.json; do
+		[ -e "$f" ] && [ ! -e "$cache/${f##*/}" ] || continue
+		cp "$f" "$cache/.${f##*/}.$$" && mv "$cache/.${f##*/}.$$" "$cache/${f##*/}"
+	done
+	rm -rf "$own"
+fi
 secs=$(( $(date +%s) - start ))
 if [ "$rc" != 0 ] || [ ! -s "$csv" ]; then
 	echo "proof $name: frama-c failed (exit $rc) after ${secs}s; see $log" >&2
