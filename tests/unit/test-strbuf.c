@@ -134,6 +134,24 @@ static void truncation(void **state)
 	assert_int_equal(sb.len, 7);
 }
 
+/* sb_putc's room test has no sum that can wrap: a builder of capacity 0,
+ * or one whose length says SIZE_MAX (len + 1 would be 0), takes nothing
+ * and writes nothing. */
+static void putc_no_wrap(void **state)
+{
+	char buf[4] = "abc";
+	struct strbuf sb = { buf, 0, 0 };
+
+	(void)state;
+	sb_putc(&sb, 'x');
+	assert_int_equal(sb.len, 0);
+	sb.cap = sizeof(buf);
+	sb.len = SIZE_MAX;
+	sb_putc(&sb, 'x');
+	assert_true(sb.len == SIZE_MAX);
+	assert_memory_equal(buf, "abc", 4);
+}
+
 static void pad_to(void **state)
 {
 	char buf[32];
@@ -210,6 +228,7 @@ int main(void)
 		cmocka_unit_test(guid_strings),
 		cmocka_unit_test(size_strings),
 		cmocka_unit_test(truncation),
+		cmocka_unit_test(putc_no_wrap),
 		cmocka_unit_test(pad_to),
 		cmocka_unit_test(helpers),
 		cmocka_unit_test(reasons),
