@@ -15,25 +15,43 @@ void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b)
 /* Header block of one copy: its own block when valid (bytes after
  * HeaderSize stay as they are), else the good copy's, with the location
  * fields of this copy (UEFI §5.3.2, and EDK2's PartitionRestoreGptTable). */
-static void build_header(uint8_t *out, const struct gpt_copy *own,
-			 const struct gpt_copy *good, uint64_t my,
-			 uint64_t alt, uint64_t array_lba, uint64_t last_usable,
-			 const uint8_t *array, uint64_t array_bytes,
-			 uint32_t block_size)
+/*@ requires 512 <= block_size;
+    requires \valid(out + (0 .. block_size - 1));
+    requires \valid_read(own) && \valid_read(good) && good->valid;
+    requires gpt_copy_blocks(own, block_size);
+    requires gpt_copy_blocks(good, block_size);
+    requires \valid_read(array + (0 .. array_bytes - 1));
+    assigns out[0 .. block_size - 1], *why; */
+static enum gpt_status build_header(uint8_t *out, const struct gpt_copy *own,
+				    const struct gpt_copy *good, uint64_t my,
+				    uint64_t alt, uint64_t array_lba,
+				    uint64_t last_usable, const uint8_t *array,
+				    uint64_t array_bytes, uint32_t block_size,
+				    struct gpt_reason *why)
 {
-	struct gpt_header *h = (struct gpt_header *)(void *)out;
-
 	mem_copy(out, own->valid ? own->header : good->header, block_size);
-	put_le64(&h->my_lba, my);
-	put_le64(&h->alternate_lba, alt);
-	put_le64(&h->partition_entry_lba, array_lba);
-	put_le64(&h->last_usable_lba, last_usable);
-	gpt_header_seal(out, array, array_bytes);
+	/* By byte offset, not through the packed struct: WP's typed memory
+	 * then sees each write inside the block. */
+	put_le64(out + offsetof(struct gpt_header, my_lba), my);
+	put_le64(out + offsetof(struct gpt_header, alternate_lba), alt);
+	put_le64(out + offsetof(struct gpt_header, partition_entry_lba),
+		 array_lba);
+	put_le64(out + offsetof(struct gpt_header, last_usable_lba),
+		 last_usable);
+	return gpt_header_seal(out, block_size, array, array_bytes, why);
 }
 
 /* Where the backup goes: where it is when it is valid and at the end,
  * else at the end of the disk; on a grown disk LastUsableLBA follows it,
  * as gptfdisk and libfdisk do on every write. */
+/*@ requires gpt_table_loaded(t);
+    requires \valid_read(good) && good->valid;
+    requires gpt_copy_blocks(good, t->dev->block_size);
+    requires 512 <= t->dev->block_size;
+    requires \valid(tg) && \valid(last_usable) && \valid(res);
+    requires \separated(tg, last_usable, res, why);
+    assigns tg->header_lba[GPT_COPY_BACKUP], tg->array_lba[GPT_COPY_BACKUP],
+            *last_usable, *res, *why; */
 static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 				    const struct gpt_copy *good,
 				    struct gpt_target *tg, uint64_t *last_usable,
@@ -75,6 +93,14 @@ static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 /* Where each copy goes. A bad primary is rebuilt at LBA 1 with its array
  * at LBA 2 (UEFI §5.3.1). Whatever was rebuilt or moved must not land on
  * the other copy's array or header. */
+/*@ requires gpt_table_loaded(t);
+    requires \valid_read(good) && good->valid;
+    requires gpt_copy_blocks(good, t->dev->block_size);
+    requires 512 <= t->dev->block_size;
+    requires \valid(tg) && \valid(last_usable) && \valid(res);
+    requires \separated(tg, last_usable, res, why);
+    assigns tg->header_lba[0 .. 1], tg->array_lba[0 .. 1], *last_usable,
+            *res, *why; */
 static enum gpt_status place_copies(const struct gpt_table *t,
 				    const struct gpt_copy *good,
 				    struct gpt_target *tg, uint64_t *last_usable,
@@ -120,6 +146,19 @@ bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *p)
 	       t->split_by_removal;
 }
 
+/* What gpt_table_loaded(t) and a plan for its good copy give the builder;
+ * the buffers it allocates are named by their values at the end. */
+/*@ requires gpt_table_loaded(t);
+    requires plan == \null ||
+             gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
+    requires \valid(b) && \valid(tg) && \valid(res);
+    requires \separated(b, tg, res, why, t, t->dev);
+    requires plan == \null || \separated(plan, b, tg, res, why);
+    assigns *b, *tg, *res, *why,
+            \at(b->array, Post)[0 .. \at(b->array_bytes, Post) - 1],
+            \at(b->header[0], Post)[0 .. t->dev->block_size - 1],
+            \at(b->header[1], Post)[0 .. t->dev->block_size - 1];
+    ensures \result == GPT_OK ==> gpt_target_whole(tg, t->dev->block_size); */
 enum gpt_status gpt_target_build(const struct gpt_table *t,
 				 const struct gpt_plan *plan,
 				 struct gpt_target_bufs *b, struct gpt_target *tg,
@@ -131,8 +170,10 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	uint64_t last_usable, array_bytes;
 	enum gpt_status st;
 
-	mem_zero(b, sizeof(*b));
-	mem_zero(tg, sizeof(*tg));
+	/* Zeroed as structs, not as bytes: WP's typed memory then knows
+	 * every field (tg->mbr NULL: LBA 0 stays). */
+	*b = (struct gpt_target_bufs){ 0 };
+	*tg = (struct gpt_target){ 0 };
 	if (!good)
 		return gpt_fail(why, GPT_E_DAMAGED, "no valid GPT copy");
 	array_bytes = (uint64_t)good->num_entries * good->entry_size;
@@ -143,22 +184,43 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	if (!b->array || !b->header[GPT_COPY_PRIMARY] ||
 	    !b->header[GPT_COPY_BACKUP])
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
+	/* Fresh blocks (Eva): writing them leaves the table, the plan and
+	 * the caller's structures as they were (WP). */
+	/*@ assert \separated(b->array + (0 .. b->array_bytes - 1),
+	                      t, t->dev, b, tg, res, why); */
+	/*@ assert \separated(b->header[0] + (0 .. dev->block_size - 1),
+	                      t, t->dev, b, tg, res, why); */
+	/*@ assert \separated(b->header[1] + (0 .. dev->block_size - 1),
+	                      t, t->dev, b, tg, res, why); */
+	/*@ assert plan == \null ||
+	           \separated(b->array + (0 .. b->array_bytes - 1),
+	                      b->header[0] + (0 .. dev->block_size - 1),
+	                      b->header[1] + (0 .. dev->block_size - 1), plan); */
 	mem_copy(b->array, good->array, b->array_bytes);
-	for (uint32_t k = 0; plan && k < plan->count; k++)
+	/*@ loop invariant plan != \null ==> 0 <= k <= plan->count;
+	    loop assigns k, b->array[0 .. b->array_bytes - 1]; */
+	for (uint32_t k = 0; plan && k < plan->count; k++) {
+		/* Entry index[k] lies within the entries (gpt_plan_fits). */
+		//@ assert ((integer)plan->index[k] + 1) * good->entry_size <= (integer)good->num_entries * good->entry_size;
 		mem_zero(b->array + (size_t)plan->index[k] * good->entry_size,
 			 good->entry_size);
+	}
 
 	st = place_copies(t, good, tg, &last_usable, res, why);
+	if (st == GPT_OK)
+		st = build_header(b->header[GPT_COPY_PRIMARY], &t->primary,
+				  good, GPT_PRIMARY_HEADER_LBA,
+				  tg->header_lba[GPT_COPY_BACKUP],
+				  tg->array_lba[GPT_COPY_PRIMARY], last_usable,
+				  b->array, array_bytes, dev->block_size, why);
+	if (st == GPT_OK)
+		st = build_header(b->header[GPT_COPY_BACKUP], &t->backup,
+				  good, tg->header_lba[GPT_COPY_BACKUP],
+				  GPT_PRIMARY_HEADER_LBA,
+				  tg->array_lba[GPT_COPY_BACKUP], last_usable,
+				  b->array, array_bytes, dev->block_size, why);
 	if (st != GPT_OK)
 		return st;
-	build_header(b->header[GPT_COPY_PRIMARY], &t->primary, good,
-		     GPT_PRIMARY_HEADER_LBA, tg->header_lba[GPT_COPY_BACKUP],
-		     tg->array_lba[GPT_COPY_PRIMARY], last_usable, b->array,
-		     array_bytes, dev->block_size);
-	build_header(b->header[GPT_COPY_BACKUP], &t->backup, good,
-		     tg->header_lba[GPT_COPY_BACKUP], GPT_PRIMARY_HEADER_LBA,
-		     tg->array_lba[GPT_COPY_BACKUP], last_usable, b->array,
-		     array_bytes, dev->block_size);
 	tg->array = b->array;
 	tg->array_blocks = good->array_blocks;
 	tg->header[GPT_COPY_PRIMARY] = b->header[GPT_COPY_PRIMARY];
@@ -174,6 +236,9 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
  * anything is written, the ESP backup included: a firmware that overstates
  * the disk's size (U-Boot 2023.01's legacy IDE reports 512 times the
  * sectors) would otherwise make gptrim save a backup and then fail. */
+/*@ requires \valid_read(t) && \valid_read(t->dev) && \valid_read(tg);
+    requires \separated(why, t->dev);
+    assigns *why; */
 static enum gpt_status probe_backup_place(const struct gpt_table *t,
 					  const struct gpt_target *tg,
 					  struct gpt_reason *why)
@@ -183,7 +248,7 @@ static enum gpt_status probe_backup_place(const struct gpt_table *t,
 	uint32_t blocks = tg->array_blocks;
 	/* No overflow: the loader bounded array_blocks (GPT_ARRAY_MAX_BYTES)
 	 * and gpt_target_build allocated as many blocks already. */
-	size_t bytes = (size_t)(blocks + 1) * dev->block_size;
+	size_t bytes = ((size_t)blocks + 1) * dev->block_size;
 	struct gpt_reason io;
 	uint8_t *buf;
 	enum gpt_status st;
@@ -209,6 +274,11 @@ static enum gpt_status probe_backup_place(const struct gpt_table *t,
 	return GPT_OK;
 }
 
+/*@ requires gpt_table_loaded(t);
+    requires plan == \null ||
+             gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
+    requires \separated(why, t, t->dev);
+    requires plan == \null || \separated(plan, why); */
 enum gpt_status gpt_check_commit(const struct gpt_table *t,
 				 const struct gpt_plan *plan,
 				 enum gpt_repair repair, struct gpt_reason *why)
@@ -227,6 +297,11 @@ enum gpt_status gpt_check_commit(const struct gpt_table *t,
 	return st;
 }
 
+/*@ requires gpt_table_loaded(t);
+    requires gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
+    requires \valid(t) && \valid(t->dev) && \valid(res);
+    requires \separated(res, why, t, t->dev);
+    requires \separated(plan, res, why); */
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
 				    enum gpt_repair repair,
@@ -237,7 +312,7 @@ enum gpt_status gpt_commit_removals(struct gpt_table *t,
 	struct gpt_target tg;
 	enum gpt_status st;
 
-	mem_zero(res, sizeof(*res));
+	*res = (struct gpt_commit_result){ 0 };
 	st = gpt_check_table(t, repair, why);
 	if (st != GPT_OK || !gpt_commit_needed(t, plan))
 		return st;

@@ -35,6 +35,7 @@ static enum gpt_status check_array_crc(const struct gpt_copy *c,
  * reader may rely on it (gpt_copy_readable, tests/proof/). */
 /*@ assigns \nothing;
     ensures \result <==> (GPT_ENTRY_MIN_SIZE <= c->entry_size &&
+                          1 <= c->num_entries &&
                           (integer)c->num_entries * c->entry_size <= bytes &&
                           (integer)c->num_entries * c->entry_size <=
                             GPT_ARRAY_MAX_BYTES);
@@ -43,8 +44,8 @@ static bool entries_fit(const struct gpt_copy *c, uint64_t bytes)
 {
 	uint64_t need = (uint64_t)c->num_entries * c->entry_size;
 
-	return c->entry_size >= GPT_ENTRY_MIN_SIZE && need <= bytes &&
-	       need <= GPT_ARRAY_MAX_BYTES;
+	return c->entry_size >= GPT_ENTRY_MIN_SIZE && c->num_entries != 0 &&
+	       need <= bytes && need <= GPT_ARRAY_MAX_BYTES;
 }
 
 static enum gpt_status read_array(struct blockdev *dev, const char *name,
@@ -84,10 +85,12 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
     requires \valid_read(dev);
     requires \separated(c, dev, why);
     requires c->array == \null && c->valid == 0;
+    requires \valid_read(c->header + (0 .. dev->block_size - 1));
     assigns c->array, c->valid, c->why, *why,
             \at(c->array, Post)[0 .. (integer)c->array_blocks *
                                      dev->block_size - 1];
-    ensures \result == GPT_OK ==> gpt_copy_readable(c); */
+    ensures \result == GPT_OK ==> gpt_copy_readable(c);
+    ensures \result == GPT_OK ==> gpt_copy_blocks(c, dev->block_size); */
 static enum gpt_status read_array(struct blockdev *dev, const char *name,
 				  struct gpt_copy *c, struct gpt_reason *why)
 {

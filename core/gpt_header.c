@@ -177,13 +177,24 @@ enum gpt_status gpt_check_header(const struct blockdev *dev,
 	return st;
 }
 
-void gpt_header_seal(uint8_t *header, const uint8_t *array,
-		     uint64_t array_bytes)
+enum gpt_status gpt_header_seal(uint8_t *header, uint32_t block_size,
+				const uint8_t *array, uint64_t array_bytes,
+				struct gpt_reason *why)
 {
-	struct gpt_header *h = (struct gpt_header *)(void *)header;
+	uint32_t size = le32(header + offsetof(struct gpt_header, header_size));
 
-	put_le32(&h->partition_entry_array_crc32,
+	/* The header comes from a copy the loader accepted, so HeaderSize is
+	 * within 92..block size (check_identity); said again where the CRC
+	 * is taken over it. */
+	if (size < GPT_HEADER_MIN_SIZE || size > block_size)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"cannot seal a header of HeaderSize %u in a "
+				"%u-byte block", size, block_size);
+	/* By byte offset, as build_header writes (WP's typed memory). */
+	put_le32(header + offsetof(struct gpt_header,
+				   partition_entry_array_crc32),
 		 crc32_calc(array, (size_t)array_bytes));
-	put_le32(&h->header_crc32,
-		 gpt_header_crc(header, le32(&h->header_size)));
+	put_le32(header + offsetof(struct gpt_header, header_crc32),
+		 gpt_header_crc(header, size));
+	return GPT_OK;
 }

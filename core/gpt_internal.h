@@ -35,6 +35,10 @@ enum gpt_status gpt_check_header(const struct blockdev *dev,
 				 const uint8_t *block, uint64_t lba,
 				 const char *name, struct gpt_copy *c,
 				 struct gpt_reason *why);
+/* Read LBA 0 and both copies into t: gpt_load without the verdicts
+ * (gpt_table_assess); the read-back after a write needs no more. */
+enum gpt_status gpt_table_read(struct blockdev *dev, struct gpt_table *t,
+			       struct gpt_reason *why);
 /* Read the header at lba and its array into c and validate both. I/O and
  * memory failures are returned; a failed check only marks c invalid. */
 /*@ requires \valid(c);
@@ -43,7 +47,8 @@ enum gpt_status gpt_check_header(const struct blockdev *dev,
     assigns *c, *why, \at(c->header, Post)[0 .. dev->block_size - 1],
             \at(c->array, Post)[0 .. (integer)\at(c->array_blocks, Post) *
                                      dev->block_size - 1];
-    ensures \result == GPT_OK ==> gpt_copy_readable(c); */
+    ensures \result == GPT_OK ==> gpt_copy_readable(c);
+    ensures \result == GPT_OK ==> gpt_copy_blocks(c, dev->block_size); */
 enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 			      const char *name, struct gpt_copy *c,
 			      struct gpt_reason *why);
@@ -61,8 +66,10 @@ void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
 /*@ requires gpt_table_readable(t);
     requires \valid(t);
     requires \valid_read(t->dev);
-    requires \separated(why, t);
-    ensures gpt_table_readable(t); */
+    requires \separated(why, t, t->dev);
+    ensures gpt_table_readable(t);
+    ensures t->dev == \old(t->dev);
+    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t); */
 enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why);
 
 /* Entry i of copy c, or NULL when out of range. */
@@ -109,10 +116,19 @@ bool gpt_copies_split_by_removal(const struct gpt_copy *primary,
 enum mbr_kind mbr_classify(const uint8_t *mbr, struct gpt_reason *why);
 
 /* CRC of the first size bytes of a header, its CRC field taken as zero. */
+/*@ requires 20 <= size;
+    requires \valid_read(header + (0 .. size - 1));
+    assigns \nothing; */
 uint32_t gpt_header_crc(const uint8_t *header, uint32_t size);
-/* Recompute a header block's array and header CRCs. */
-void gpt_header_seal(uint8_t *header, const uint8_t *array,
-		     uint64_t array_bytes);
+/* Recompute a header block's array and header CRCs; GPT_E_DAMAGED, and
+ * nothing changed, if its HeaderSize does not fit the block. */
+/*@ requires 512 <= block_size;
+    requires \valid(header + (0 .. block_size - 1));
+    requires \valid_read(array + (0 .. array_bytes - 1));
+    assigns header[0 .. block_size - 1], *why; */
+enum gpt_status gpt_header_seal(uint8_t *header, uint32_t block_size,
+				const uint8_t *array, uint64_t array_bytes,
+				struct gpt_reason *why);
 
 /* A complete GPT to put on the disk: both copies share one array. */
 /* The two copies by name: the arrays of both below are indexed by them. */
@@ -126,6 +142,15 @@ struct gpt_target {
 	const uint8_t *mbr;         /* one block, or NULL to leave LBA 0 */
 	bool primary_first;         /* the on-disk primary is the bad copy */
 };
+/* For the proof: a target the write engine may hand to the disk whole
+ * (block size bs). gpt_target_build ensures it; the writers require it. */
+/*@ predicate gpt_target_whole(struct gpt_target *tg, integer bs) =
+      \valid_read(tg) && 1 <= tg->array_blocks &&
+      \valid_read(tg->array + (0 .. (integer)tg->array_blocks * bs - 1)) &&
+      \valid_read(tg->header[0] + (0 .. bs - 1)) &&
+      \valid_read(tg->header[1] + (0 .. bs - 1)) &&
+      (tg->mbr != \null ==> \valid_read(tg->mbr + (0 .. bs - 1)));
+*/
 /* The table t becomes once plan's entries are removed, a bad copy rebuilt
  * from the good one and a misplaced backup moved to the end. */
 struct gpt_target_bufs {
@@ -142,6 +167,10 @@ void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b);
 
 /* Write the blocks of target that differ from the disk, in the safe order,
  * then re-read and validate. */
+/*@ requires \valid(dev) && 512 <= dev->block_size;
+    requires gpt_target_whole(target, dev->block_size);
+    requires \valid(res);
+    requires \separated(res, why, target, dev); */
 enum gpt_status gpt_write_target(struct blockdev *dev,
 				 const struct gpt_target *target,
 				 struct gpt_commit_result *res,

@@ -69,8 +69,10 @@ static void judge_copies(struct gpt_table *t)
 /*@ requires gpt_table_readable(t);
     requires \valid(t);
     requires \valid_read(t->dev);
-    requires \separated(why, t);
-    ensures gpt_table_readable(t); */
+    requires \separated(why, t, t->dev);
+    ensures gpt_table_readable(t);
+    ensures t->dev == \old(t->dev);
+    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t); */
 static enum gpt_status judge_entries(struct gpt_table *t,
 				     struct gpt_reason *why)
 {
@@ -93,7 +95,7 @@ static enum gpt_status judge_entries(struct gpt_table *t,
 					"no memory to check %u entries",
 					good->num_entries);
 		/* Separate blocks, as Eva sees; for WP. */
-		//@ assert \separated(used + (0 .. good->num_entries - 1), t);
+		//@ assert \separated(used + (0 .. good->num_entries - 1), t, t->dev);
 		st = gpt_check_entries(good, used, &t->entries_why);
 		bdev_free(t->dev, used, bytes);
 		t->entries_ok = st == GPT_OK;
@@ -113,9 +115,9 @@ enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
 /*@ requires \valid(t);
     requires \valid(dev);
     requires \separated(t, dev, why);
-    ensures \result == GPT_OK ==> gpt_table_readable(t); */
-enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
-			 struct gpt_reason *why)
+    ensures \result == GPT_OK ==> gpt_table_loaded(t); */
+enum gpt_status gpt_table_read(struct blockdev *dev, struct gpt_table *t,
+			       struct gpt_reason *why)
 {
 	enum gpt_status st;
 
@@ -132,6 +134,10 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 	t->mbr = bdev_alloc(dev, dev->block_size);
 	if (!t->mbr)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for LBA 0");
+	/* Each buffer read into is a block of its own (Eva); so a read left
+	 * the table, the device and the buffers read before as they were
+	 * (WP). */
+	//@ assert \separated(t->mbr + (0 .. dev->block_size - 1), t, dev, why);
 	st = bdev_read(dev, 0, 1, t->mbr, why);
 	if (st != GPT_OK)
 		return st;
@@ -141,22 +147,45 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 			   &t->primary, why);
 	if (st != GPT_OK)
 		return st;
+	/*@ assert \separated(t->primary.header + (0 .. dev->block_size - 1),
+	                      t->primary.array + (0 .. (integer)t->primary.array_blocks *
+	                                                 dev->block_size - 1),
+	                      t, dev, t->mbr + (0 .. dev->block_size - 1)); */
+	//@ assert gpt_copy_blocks(&t->primary, dev->block_size);
 	st = gpt_read_copy(dev, backup_location(t), "backup", &t->backup, why);
 	if (st != GPT_OK)
 		return st;
-	/* The backup's blocks are not the table (Eva); so reading them left
-	 * the primary as it was (WP). */
 	/*@ assert \separated(t->backup.header + (0 .. dev->block_size - 1),
 	                      t->backup.array + (0 .. (integer)t->backup.array_blocks *
 	                                                dev->block_size - 1),
-	                      t); */
-	/* gpt_table_readable(t), one copy at a time (WP proves each in a
+	                      t, dev, t->mbr + (0 .. dev->block_size - 1)); */
+	/* gpt_table_loaded(t), one copy at a time (WP proves each in a
 	 * fraction of the time it takes for the two together). */
 	//@ assert gpt_copy_readable(&t->backup);
 	//@ assert gpt_copy_readable(&t->primary);
-	return gpt_table_assess(t, why);
+	//@ assert gpt_copy_blocks(&t->backup, dev->block_size);
+	//@ assert gpt_copy_blocks(&t->primary, dev->block_size);
+	return GPT_OK;
 }
 
+/*@ requires \valid(t);
+    requires \valid(dev);
+    requires \separated(t, dev, why);
+    ensures t->dev == dev;
+    ensures \result == GPT_OK ==> gpt_table_loaded(t); */
+enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
+			 struct gpt_reason *why)
+{
+	enum gpt_status st = gpt_table_read(dev, t, why);
+
+	if (st != GPT_OK)
+		return st;
+	/* Not `return gpt_table_assess(...)`: Eva keeps the states apart. */
+	st = gpt_table_assess(t, why);
+	return st;
+}
+
+/*@ assigns *why; */
 enum gpt_status gpt_check_table(const struct gpt_table *t,
 				enum gpt_repair repair,
 				struct gpt_reason *why)
@@ -215,6 +244,8 @@ enum gpt_status gpt_plan_removals(const struct gpt_table *t,
 	/* Counted in a local and stored at each return: Frama-C Eva
 	 * (tests/proof/) then bounds the count by GPT_PLAN_MAX. */
 	/*@ loop invariant 0 <= i <= c->num_entries && n <= GPT_PLAN_MAX;
+	    loop invariant \forall integer k; 0 <= k < n ==>
+	                     plan->index[k] < c->num_entries;
 	    loop assigns i, n, plan->index[0 .. GPT_PLAN_MAX - 1]; */
 	for (uint32_t i = 0; i < c->num_entries; i++) {
 		const struct gpt_entry *e = gpt_copy_entry(c, i);

@@ -13,7 +13,21 @@ struct region {
 	const char *what;
 };
 
+/* The blocks of a region and of the scratch it is read into (for WP). */
+/*@ predicate region_whole(struct region *r, uint8_t *scratch, integer bs) =
+      \valid_read(r) &&
+      \valid_read(r->data + (0 .. (integer)r->blocks * bs - 1)) &&
+      \valid(scratch + (0 .. (integer)r->blocks * bs - 1));
+*/
+
 /* Write the blocks of r that differ from the disk, in runs. */
+/*@ requires \valid_read(dev) && \valid(res);
+    requires region_whole(r, scratch, dev->block_size);
+    requires \separated(res, why, r, dev);
+    requires \separated(scratch + (0 .. (integer)r->blocks * dev->block_size - 1),
+                        r, dev, res);
+    assigns scratch[0 .. (integer)r->blocks * dev->block_size - 1],
+            res->blocks_written, res->write_calls, *why; */
 static enum gpt_status write_region(struct blockdev *dev, const struct region *r,
 				    uint8_t *scratch,
 				    struct gpt_commit_result *res,
@@ -28,13 +42,19 @@ static enum gpt_status write_region(struct blockdev *dev, const struct region *r
 	if (st != GPT_OK)
 		return gpt_fail(why, st, "reading the %s before writing it: %s",
 				r->what, io.text);
+	/*@ loop invariant 0 <= i <= r->blocks;
+	    loop assigns i, st, io, res->blocks_written, res->write_calls; */
 	while (i < r->blocks) {
 		uint32_t run = 0;
 
+		/*@ loop invariant i <= r->blocks;
+		    loop assigns i; */
 		while (i < r->blocks &&
 		       mem_compare(scratch + (size_t)i * bs,
 				   r->data + (size_t)i * bs, bs) == 0)
 			i++;
+		/*@ loop invariant (integer)i + run <= r->blocks;
+		    loop assigns run; */
 		while (i + run < r->blocks &&
 		       mem_compare(scratch + (size_t)(i + run) * bs,
 				   r->data + (size_t)(i + run) * bs, bs) != 0)
@@ -55,6 +75,9 @@ static enum gpt_status write_region(struct blockdev *dev, const struct region *r
 	return GPT_OK;
 }
 
+/*@ requires \valid_read(dev) && \valid(res);
+    requires \separated(res, why, dev);
+    assigns res->flushes, *why; */
 static enum gpt_status flush(struct blockdev *dev, const char *after,
 			     struct gpt_commit_result *res,
 			     struct gpt_reason *why)
@@ -70,6 +93,9 @@ static enum gpt_status flush(struct blockdev *dev, const char *after,
 }
 
 /* Re-read both copies and LBA 0 and compare them with the target. */
+/*@ requires \valid(dev) && 512 <= dev->block_size;
+    requires gpt_target_whole(tg, dev->block_size);
+    requires \separated(why, dev, tg); */
 static enum gpt_status verify_target(struct blockdev *dev,
 				     const struct gpt_target *tg,
 				     struct gpt_reason *why)
@@ -94,13 +120,18 @@ static enum gpt_status verify_target(struct blockdev *dev,
 			 (unsigned long long)tg->header_lba[GPT_COPY_BACKUP]);
 		goto out;
 	}
+	/* An array of as many blocks as the target's, so the entries read
+	 * back fit in it whatever the headers say; and the blocks are
+	 * t.dev's, which is dev (said so that WP need not follow gpt_load's
+	 * effects). */
 	bytes = (uint64_t)t.primary.num_entries * t.primary.entry_size;
-	if (mem_compare(t.primary.header, tg->header[GPT_COPY_PRIMARY],
-			dev->block_size) ||
+	if (t.primary.array_blocks != tg->array_blocks ||
+	    mem_compare(t.primary.header, tg->header[GPT_COPY_PRIMARY],
+			t.dev->block_size) ||
 	    mem_compare(t.backup.header, tg->header[GPT_COPY_BACKUP],
-			dev->block_size) ||
+			t.dev->block_size) ||
 	    mem_compare(t.primary.array, tg->array, (size_t)bytes) ||
-	    (tg->mbr && mem_compare(t.mbr, tg->mbr, dev->block_size))) {
+	    (tg->mbr && mem_compare(t.mbr, tg->mbr, t.dev->block_size))) {
 		gpt_fail(why, GPT_E_VERIFY,
 			 "read-back: the disk does not hold what was written");
 		goto out;
@@ -113,6 +144,11 @@ out:
 
 /* The regions of one copy: its array, then its header, so the header
  * never points at an array that is not there yet. */
+/*@ requires \valid_read(tg) && (c == GPT_COPY_BACKUP || c == GPT_COPY_PRIMARY);
+    requires \valid(out + (0 .. 1)) && \valid_read(what + (0 .. 1));
+    assigns out[0 .. 1];
+    ensures out[0].blocks == tg->array_blocks && out[0].data == tg->array;
+    ensures out[1].blocks == 1 && out[1].data == tg->header[c]; */
 static void copy_regions(const struct gpt_target *tg, enum gpt_copy_index c,
 			 struct region out[2], const char *const what[2])
 {
@@ -150,6 +186,15 @@ enum gpt_status gpt_write_target(struct blockdev *dev,
 	scratch = bdev_alloc(dev, scratch_bytes);
 	if (!scratch)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory to compare blocks");
+	/* Each region within its data and the scratch (for WP). */
+	/*@ assert \forall integer j; 0 <= j < 5 ==>
+	      order[j].data == \null ||
+	      (order[j].blocks <= tg->array_blocks &&
+	       region_whole(&order[j], scratch, dev->block_size)); */
+	/*@ loop invariant 0 <= i <= 5;
+	    loop assigns i, st, res->blocks_written, res->write_calls,
+	                 res->flushes, *why,
+	                 scratch[0 .. scratch_bytes - 1]; */
 	for (size_t i = 0; i < 5 && st == GPT_OK; i++) {
 		if (!order[i].data)
 			continue;

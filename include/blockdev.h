@@ -58,6 +58,10 @@ enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
 */
 enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 			   const void *buf, struct gpt_reason *why);
+/*@ requires \valid_read(dev);
+    requires \separated(why, dev);
+    assigns *why;
+*/
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
 /* The allocator's contract: the one assumption the proof makes of it
  * (tests/proof/README.md). */
@@ -74,7 +78,9 @@ void bdev_free(struct blockdev *dev, void *buf, size_t size);
  * core's loader and both front ends' adapters. */
 #define BDEV_BLOCK_SIZE_MIN 512u
 #define BDEV_BLOCK_SIZE_MAX 4096u
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result ==> BDEV_BLOCK_SIZE_MIN <= block_size <= BDEV_BLOCK_SIZE_MAX;
+*/
 bool bdev_block_size_ok(uint32_t block_size);
 
 #endif

@@ -76,6 +76,23 @@ struct gpt_table {
       \valid_read(t) && gpt_copy_readable(&t->primary) &&
       gpt_copy_readable(&t->backup);
 */
+/* ... and what the commit relies on besides (block size bs): a valid copy
+ * read from the disk has its header block and its array's blocks whole
+ * (the commit copies and compares them whole), and LBA 0 is loaded.
+ * gpt_load ensures it; gpt_copy_judge's borrowed buffers need not. */
+/*@ predicate gpt_copy_blocks(struct gpt_copy *c, integer bs) =
+      c->valid ==>
+        \valid_read(c->header + (0 .. bs - 1)) && 1 <= c->array_blocks &&
+        (integer)c->num_entries * c->entry_size <=
+          (integer)c->array_blocks * bs &&
+        \valid_read(c->array + (0 .. (integer)c->array_blocks * bs - 1));
+    predicate gpt_table_blocks(struct gpt_table *t, integer bs) =
+      gpt_copy_blocks(&t->primary, bs) && gpt_copy_blocks(&t->backup, bs) &&
+      \valid_read(t->mbr + (0 .. bs - 1));
+    predicate gpt_table_loaded(struct gpt_table *t) =
+      gpt_table_readable(t) && \valid_read(t->dev) &&
+      gpt_table_blocks(t, t->dev->block_size);
+*/
 
 /* The smallest disk that holds a GPT: the protective MBR at LBA 0, the
  * primary header at LBA 1, an entry array block, the backup header at the
@@ -96,7 +113,10 @@ void gpt_table_release(struct gpt_table *t);
     ensures \result == \null || \result == &t->primary ||
             \result == &t->backup;
     ensures \result != \null ==> gpt_copy_readable(\result) &&
-                                  \result->array != \null; */
+                                  \result->array != \null;
+    ensures t->primary.valid ==> \result == &t->primary;
+    ensures !t->primary.valid && t->backup.valid ==> \result == &t->backup;
+    ensures !t->primary.valid && !t->backup.valid ==> \result == \null; */
 const struct gpt_copy *gpt_good_copy(const struct gpt_table *t);
 
 /* What a check or a commit may do beyond removing entries (--repair).
@@ -132,12 +152,20 @@ struct gpt_plan {
 	uint32_t count;
 	uint32_t index[GPT_PLAN_MAX]; /* entry indices, ascending */
 };
+/* A plan for copy c: each index one of c's entries. */
+/*@ predicate gpt_plan_fits(struct gpt_plan *p, struct gpt_copy *c) =
+      \valid_read(p) && p->count <= GPT_PLAN_MAX &&
+      \forall integer k; 0 <= k < p->count ==> p->index[k] < c->num_entries;
+*/
 
 /* Select the used entries whose type is one of types[0..ntypes). */
 /*@ requires gpt_table_readable(t);
     requires \valid_read(types + (0 .. ntypes - 1));
     requires \valid(plan) && \separated(plan, t);
-    assigns *plan, *why; */
+    assigns *plan, *why;
+    ensures \result == GPT_OK ==>
+            gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
+*/
 enum gpt_status gpt_plan_removals(const struct gpt_table *t,
 				  const struct gpt_guid *types, size_t ntypes,
 				  struct gpt_plan *plan, struct gpt_reason *why);

@@ -104,18 +104,26 @@ static inline uint64_t le64(const void *p)
 	const uint8_t *b = p;
 	return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
 }
+/*@ requires \valid((uint8_t *)p + (0 .. 1));
+    assigns ((uint8_t *)p)[0 .. 1]; */
 static inline void put_le16(void *p, uint16_t v)
 {
 	uint8_t *b = p;
 	b[0] = (uint8_t)v;
 	b[1] = (uint8_t)(v >> 8);
 }
+/*@ requires \valid((uint8_t *)p + (0 .. 3));
+    assigns ((uint8_t *)p)[0 .. 3]; */
 static inline void put_le32(void *p, uint32_t v)
 {
 	uint8_t *b = p;
+	/*@ loop invariant 0 <= i <= 4;
+	    loop assigns i, b[0 .. 3]; */
 	for (int i = 0; i < 4; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
 }
+/*@ requires \valid((uint8_t *)p + (0 .. 7));
+    assigns ((uint8_t *)p)[0 .. 7]; */
 static inline void put_le64(void *p, uint64_t v)
 {
 	put_le32(p, (uint32_t)v);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 
 #include "report.h"
+/* gpt_header_seal is the core's own (core/gpt_internal.h): its refusal
+ * cannot be reached through a loaded table, whose headers all passed. */
+#include "../../core/gpt_internal.h"
 
 struct ctx {
 	struct memdisk md;
@@ -322,6 +325,33 @@ static void hybrid_mbr_kept(void **state)
 	finish(&c);
 }
 
+/* Sealing takes the CRC over HeaderSize bytes: a HeaderSize outside
+ * 92..block size is refused and the block left as it was (with the check
+ * taken out, ASan stops the CRC at the end of the 512-byte block). */
+static void seal_refuses_header_size(void **state)
+{
+	static const uint32_t refused[] = { 0, 91, 513, 0xffffffffu };
+	uint8_t block[512] = { 0 }, before[512], array[256];
+	struct gpt_reason why;
+
+	(void)state;
+	memset(array, 0x5a, sizeof(array));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		put_le32(block + 12, refused[i]);
+		memcpy(before, block, sizeof(block));
+		assert_status(gpt_header_seal(block, sizeof(block), array,
+					      sizeof(array), &why),
+			      GPT_E_DAMAGED);
+		assert_memory_equal(block, before, sizeof(block));
+		assert_non_null(strstr(why.text, "HeaderSize"));
+	}
+	put_le32(block + 12, 512);
+	assert_status(gpt_header_seal(block, sizeof(block), array,
+				      sizeof(array), &why), GPT_OK);
+	assert_true(ref_header_crc_ok(block));
+	assert_int_equal(le32(block + 88), ref_crc32(array, sizeof(array)));
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[] = {
@@ -338,6 +368,7 @@ int main(void)
 		cmocka_unit_test(empty_plan_writes_nothing),
 		cmocka_unit_test(grown_disk_moves_backup),
 		cmocka_unit_test(hybrid_mbr_kept),
+		cmocka_unit_test(seal_refuses_header_size),
 	};
 
 	return unit_run("gpt-commit", tests, sizeof(tests) / sizeof(tests[0]));
