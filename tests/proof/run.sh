@@ -53,14 +53,27 @@ if [ -n "${PROOF_WP:-}" ] && [ "${PROOF_WP_CACHE:-update}" != none ]; then
 	find "$cache" -maxdepth 1 -name '*.json' -exec cp {} "$own"/ \;
 	cacheopt="-wp-cache update -wp-cache-dir $own"
 fi
+# Eva first, its results saved; then WP on the functions Eva reached only
+# (their properties are the ones counted, below: a function no call of
+# this harness reaches is another harness's, and its goals would only
+# cost time here).
+sav=$out/$name.sav
 # shellcheck disable=SC2086
 frama-c -c11 -machdep x86_64 \
 	-cpp-extra-args="-Iinclude -Icore -Itests/proof ${PROOF_CPP:-}" $srcs \
 	-kernel-msg-key pp -eva -eva-no-show-progress \
 	-eva-warn-key builtins:missing-spec=abort "$@" \
-	-then -metrics -metrics-eva-cover \
-	${PROOF_WP:+-then -wp $cacheopt $PROOF_WP} \
-	-then -report-csv "$csv" -report-no-proven -report-untried >"$log" 2>&1 || rc=$?
+	-then -metrics -metrics-eva-cover -then -save "$sav" >"$log" 2>&1 || rc=$?
+fcts=$(sed -n '/Statements analyzed by Eva/,/^\[/s/^  \([A-Za-z_][A-Za-z0-9_]*\): [0-9]* stmts out of.*/\1/p' \
+	"$log" | paste -s -d, -)
+if [ "$rc" = 0 ]; then
+	# shellcheck disable=SC2086
+	frama-c -load "$sav" \
+		${PROOF_WP:+-then -wp -wp-fct "$fcts" $cacheopt $PROOF_WP} \
+		-then -report-csv "$csv" -report-no-proven -report-untried \
+		>>"$log" 2>&1 || rc=$?
+fi
+rm -f "$sav"
 if [ -n "$cacheopt" ]; then
 	for f in "$own"/*.json; do
 		[ -e "$f" ] && [ ! -e "$cache/${f##*/}" ] || continue
@@ -95,11 +108,11 @@ awk -F'\t' 'NR == FNR { reached[$1] = 1; next }
 # allocator's contract (bdev_alloc, bdev_free); the adapters' precondition
 # adapter_buffer at the call through dev->ops, the same formula as the
 # assertion just before it that WP proves; and what the adapters change
-# (the assigns of bdev_read and bdev_write: the blocks asked for and the
-# reason), which no tool here follows through dev->ops either.
+# (the assigns of bdev_read, bdev_write and bdev_flush: the blocks asked
+# for and the reason), which no tool here follows through dev->ops either.
 awk -F'\t' '(($4 == "bdev_alloc" || $4 == "bdev_free") &&
 	($5 == "postcondition" || $5 == "assigns clause")) ||
-	(($4 == "bdev_read" || $4 == "bdev_write") &&
+	(($4 == "bdev_read" || $4 == "bdev_write" || $4 == "bdev_flush") &&
 	 $5 == "assigns clause") ||
 	($5 ~ /^precondition/ && $7 ~ /^adapter_buffer:/)' \
 	"$out/$name.unproven" >"$out/$name.assumed"
