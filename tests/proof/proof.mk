@@ -43,12 +43,13 @@ PROOF_SLEVEL_DISK := $(PROOF_SLEVEL),report_line:100
 # again. (The option parser's harnesses, which have none of these, stop
 # after the second: PROOF_WP_OPT.)
 PROOF_WP_SLOW := gpt_load,gpt_table_read,gpt_read_copy,read_array,gpt_copy_entry,gpt_compare_copies,gpt_report_table,report_disk
+PROOF_WP_OPT := -wp-prop=-@assert -wp-model Typed+cast -wp-prover z3,cvc4 \
+                -wp-timeout 10 -wp-par 1 -then -wp-prop=@assert
 # The allocator's contract is assumed (tests/proof/README.md, "The model"):
 # WP is not asked to prove it (it cannot: the call goes through dev->ops).
-PROOF_WP_OPT := -wp-skip-fct bdev_alloc,bdev_free \
-                -wp-prop=-@assert -wp-model Typed+cast -wp-prover z3,cvc4 \
-                -wp-timeout 10 -wp-par 1 -then -wp-prop=@assert
-PROOF_WP := $(PROOF_WP_OPT) \
+# Only the disk's harnesses have the allocator (WP refuses a name it
+# does not know).
+PROOF_WP := -wp-skip-fct bdev_alloc,bdev_free $(PROOF_WP_OPT) \
             -then -wp-prop=@assert,@requires,@ensures,@assigns,@invariant \
             -wp-fct $(PROOF_WP_SLOW) -wp-timeout 40
 
