@@ -40,7 +40,12 @@ enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
 	/*@ assert adapter_buffer:
 	      \valid((uint8_t *)buf + (0 .. (integer)count * dev->block_size - 1));
 	*/
-	return dev->ops->read(dev, lba, count, buf, why);
+	/* Returned through st, not `return dev->ops->read(...)`: Eva then
+	 * keeps a failed read (why set) apart from a good one (tests/proof/,
+	 * -eva-split-return), so a caller's "%s" of the reason is known
+	 * written. The same in bdev_write and bdev_flush. */
+	st = dev->ops->read(dev, lba, count, buf, why);
+	return st;
 }
 
 enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
@@ -54,12 +59,15 @@ enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 	      \valid_read((const uint8_t *)buf +
 	                  (0 .. (integer)count * dev->block_size - 1));
 	*/
-	return dev->ops->write(dev, lba, count, buf, why);
+	st = dev->ops->write(dev, lba, count, buf, why);
+	return st;
 }
 
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why)
 {
-	return dev->ops->flush(dev, why);
+	enum gpt_status st = dev->ops->flush(dev, why);
+
+	return st;
 }
 
 void *bdev_alloc(struct blockdev *dev, size_t size)

@@ -12,24 +12,21 @@ void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b)
 	bdev_free(dev, b->header[GPT_COPY_BACKUP], dev->block_size);
 }
 
-/* Header block of one copy: its own block when valid (bytes after
- * HeaderSize stay as they are), else the good copy's, with the location
- * fields of this copy (UEFI §5.3.2, and EDK2's PartitionRestoreGptTable). */
+/* Header block of one copy: src is its own block when valid (bytes after
+ * HeaderSize stay as they are), else the good copy's; the location fields
+ * are this copy's (UEFI §5.3.2, and EDK2's PartitionRestoreGptTable). */
 /*@ requires 512 <= block_size;
     requires \valid(out + (0 .. block_size - 1));
-    requires \valid_read(own) && \valid_read(good) && good->valid;
-    requires gpt_copy_blocks(own, block_size);
-    requires gpt_copy_blocks(good, block_size);
+    requires \valid_read(src + (0 .. block_size - 1));
     requires \valid_read(array + (0 .. array_bytes - 1));
     assigns out[0 .. block_size - 1], *why; */
-static enum gpt_status build_header(uint8_t *out, const struct gpt_copy *own,
-				    const struct gpt_copy *good, uint64_t my,
-				    uint64_t alt, uint64_t array_lba,
-				    uint64_t last_usable, const uint8_t *array,
-				    uint64_t array_bytes, uint32_t block_size,
-				    struct gpt_reason *why)
+static enum gpt_status build_header(uint8_t *out, const uint8_t *src,
+				    uint64_t my, uint64_t alt,
+				    uint64_t array_lba, uint64_t last_usable,
+				    const uint8_t *array, uint64_t array_bytes,
+				    uint32_t block_size, struct gpt_reason *why)
 {
-	mem_copy(out, own->valid ? own->header : good->header, block_size);
+	mem_copy(out, src, block_size);
 	/* By byte offset, not through the packed struct: WP's typed memory
 	 * then sees each write inside the block. */
 	put_le64(out + offsetof(struct gpt_header, my_lba), my);
@@ -44,21 +41,18 @@ static enum gpt_status build_header(uint8_t *out, const struct gpt_copy *own,
 /* Where the backup goes: where it is when it is valid and at the end,
  * else at the end of the disk; on a grown disk LastUsableLBA follows it,
  * as gptfdisk and libfdisk do on every write. */
-/*@ requires gpt_table_loaded(t);
-    requires \valid_read(good) && good->valid;
-    requires gpt_copy_blocks(good, t->dev->block_size);
-    requires 512 <= t->dev->block_size;
+/*@ requires \valid_read(t) && \valid_read(t->dev);
     requires \valid(tg) && \valid(last_usable) && \valid(res);
     requires \separated(tg, last_usable, res, why);
     assigns tg->header_lba[GPT_COPY_BACKUP], tg->array_lba[GPT_COPY_BACKUP],
             *last_usable, *res, *why; */
 static enum gpt_status locate_backup_copy(const struct gpt_table *t,
-				    const struct gpt_copy *good,
-				    struct gpt_target *tg, uint64_t *last_usable,
-				    struct gpt_commit_result *res,
-				    struct gpt_reason *why)
+					  uint32_t blocks, uint64_t first,
+					  struct gpt_target *tg,
+					  uint64_t *last_usable,
+					  struct gpt_commit_result *res,
+					  struct gpt_reason *why)
 {
-	uint64_t first = le64(&GPT_HDR(good->header)->first_usable_lba);
 	uint64_t last_lba = t->dev->last_lba;
 
 	if (t->backup.valid && !t->backup_misplaced) {
@@ -66,13 +60,13 @@ static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 		tg->array_lba[GPT_COPY_BACKUP] = t->backup.array_lba;
 		return GPT_OK;
 	}
-	if (good->array_blocks >= last_lba - first)
+	if (blocks >= last_lba - first)
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"cannot place a %u-block backup array on a "
-				"disk of %llu blocks", good->array_blocks,
+				"disk of %llu blocks", blocks,
 				(unsigned long long)last_lba + 1);
 	tg->header_lba[GPT_COPY_BACKUP] = last_lba;
-	tg->array_lba[GPT_COPY_BACKUP] = last_lba - good->array_blocks;
+	tg->array_lba[GPT_COPY_BACKUP] = last_lba - blocks;
 	if (t->backup_misplaced) {
 		res->backup_moved = true;
 		res->old_backup_lba = t->backup.lba;
@@ -93,26 +87,23 @@ static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 /* Where each copy goes. A bad primary is rebuilt at LBA 1 with its array
  * at LBA 2 (UEFI §5.3.1). Whatever was rebuilt or moved must not land on
  * the other copy's array or header. */
-/*@ requires gpt_table_loaded(t);
-    requires \valid_read(good) && good->valid;
-    requires gpt_copy_blocks(good, t->dev->block_size);
-    requires 512 <= t->dev->block_size;
+/*@ requires \valid_read(t) && \valid_read(t->dev);
     requires \valid(tg) && \valid(last_usable) && \valid(res);
     requires \separated(tg, last_usable, res, why);
     assigns tg->header_lba[0 .. 1], tg->array_lba[0 .. 1], *last_usable,
             *res, *why; */
 static enum gpt_status place_copies(const struct gpt_table *t,
-				    const struct gpt_copy *good,
-				    struct gpt_target *tg, uint64_t *last_usable,
+				    uint32_t blocks, uint64_t first,
+				    uint64_t last, struct gpt_target *tg,
+				    uint64_t *last_usable,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why)
 {
-	uint64_t first = le64(&GPT_HDR(good->header)->first_usable_lba);
-	uint64_t n = good->array_blocks;
+	uint64_t n = blocks;
 	uint64_t pa, ba;
 	enum gpt_status st;
 
-	*last_usable = le64(&GPT_HDR(good->header)->last_usable_lba);
+	*last_usable = last;
 	tg->header_lba[GPT_COPY_PRIMARY] = GPT_PRIMARY_HEADER_LBA;
 	tg->array_lba[GPT_COPY_PRIMARY] = t->primary.valid ?
 						  t->primary.array_lba :
@@ -121,8 +112,8 @@ static enum gpt_status place_copies(const struct gpt_table *t,
 		return gpt_fail(why, GPT_E_DAMAGED,
 				"cannot rebuild the primary copy: its %u-block "
 				"array does not fit before FirstUsableLBA %llu",
-				good->array_blocks, (unsigned long long)first);
-	st = locate_backup_copy(t, good, tg, last_usable, res, why);
+				blocks, (unsigned long long)first);
+	st = locate_backup_copy(t, blocks, first, tg, last_usable, res, why);
 	if (st != GPT_OK)
 		return st;
 	pa = tg->array_lba[GPT_COPY_PRIMARY];
@@ -146,8 +137,40 @@ bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *p)
 	       t->split_by_removal;
 }
 
-/* What gpt_table_loaded(t) and a plan for its good copy give the builder;
- * the buffers it allocates are named by their values at the end. */
+/* The new entry array: the good copy's blocks, the planned entries
+ * zeroed in place. */
+/*@ requires \valid(out + (0 .. (integer)blocks * bs - 1));
+    requires \valid_read(src + (0 .. (integer)blocks * bs - 1));
+    requires \separated(out + (0 .. (integer)blocks * bs - 1),
+                        src + (0 .. (integer)blocks * bs - 1));
+    requires GPT_ENTRY_MIN_SIZE <= entry_size;
+    requires (integer)num * entry_size <= (integer)blocks * bs;
+    requires plan == \null || (gpt_plan_in(plan, num) &&
+             \separated(out + (0 .. (integer)blocks * bs - 1), plan));
+    assigns out[0 .. (integer)blocks * bs - 1]; */
+static void fill_array(uint8_t *out, const uint8_t *src, uint32_t blocks,
+		       uint32_t bs, uint32_t num, uint32_t entry_size,
+		       const struct gpt_plan *plan)
+{
+	size_t bytes = bdev_bytes(blocks, bs);
+
+	mem_copy(out, src, bytes);
+	if (!plan)
+		return;
+	/*@ loop invariant 0 <= k <= plan->count;
+	    loop assigns k, out[0 .. (integer)blocks * bs - 1]; */
+	for (uint32_t k = 0; k < plan->count; k++) {
+		//@ assert ((integer)plan->index[k] + 1) * entry_size <= (integer)num * entry_size;
+		mem_zero(out + (size_t)plan->index[k] * entry_size,
+			 entry_size);
+	}
+}
+
+/* What gpt_table_loaded(t) and a plan for its good copy give the builder.
+ * The placement first, then the buffers; what is read of the table is
+ * read before anything is written (WP keeps locals, not the table's
+ * memory, across the writes). The buffers it allocates are named by their
+ * values at the end. */
 /*@ requires gpt_table_loaded(t);
     requires plan == \null ||
              gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
@@ -158,7 +181,8 @@ bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *p)
             \at(b->array, Post)[0 .. \at(b->array_bytes, Post) - 1],
             \at(b->header[0], Post)[0 .. t->dev->block_size - 1],
             \at(b->header[1], Post)[0 .. t->dev->block_size - 1];
-    ensures \result == GPT_OK ==> gpt_target_whole(tg, t->dev->block_size); */
+    ensures t->dev->block_size == \old(t->dev->block_size);
+    ensures \result == GPT_OK ==> gpt_target_whole(tg, \old(t->dev->block_size)); */
 enum gpt_status gpt_target_build(const struct gpt_table *t,
 				 const struct gpt_plan *plan,
 				 struct gpt_target_bufs *b, struct gpt_target *tg,
@@ -167,62 +191,77 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 {
 	struct blockdev *dev = t->dev;
 	const struct gpt_copy *good = gpt_good_copy(t);
-	uint64_t last_usable, array_bytes;
+	uint32_t bs = dev->block_size;
+	const uint8_t *primary_src = NULL, *backup_src = NULL, *src = NULL;
+	uint32_t blocks = 0, num = 0, entry_size = 0;
+	uint64_t first = 0, last = 0, last_usable, array_bytes = 0;
 	enum gpt_status st;
 
+	/* What is needed of the good copy, read into locals before anything
+	 * is written (WP then keeps it without re-proving the table's
+	 * predicates across the writes). */
+	//@ assert BDEV_BLOCK_SIZE_MIN <= bs;
+	if (good) {
+		//@ assert gpt_copy_blocks(good, bs) && good->valid;
+		primary_src = t->primary.valid ? t->primary.header :
+						 good->header;
+		backup_src = t->backup.valid ? t->backup.header : good->header;
+		src = good->array;
+		blocks = good->array_blocks;
+		num = good->num_entries;
+		entry_size = good->entry_size;
+		first = le64(good->header +
+			     offsetof(struct gpt_header, first_usable_lba));
+		last = le64(good->header +
+			    offsetof(struct gpt_header, last_usable_lba));
+		array_bytes = (uint64_t)num * entry_size;
+	}
+	//@ assert good != \null ==> \valid_read(primary_src + (0 .. bs - 1));
+	//@ assert good != \null ==> \valid_read(backup_src + (0 .. bs - 1));
+	//@ assert good != \null ==> \valid_read(src + (0 .. (integer)blocks * bs - 1));
+	//@ assert good != \null ==> 1 <= blocks && GPT_ENTRY_MIN_SIZE <= entry_size;
+	//@ assert good != \null ==> (integer)num * entry_size <= (integer)blocks * bs;
+	//@ assert good != \null ==> (plan == \null || gpt_plan_in(plan, num));
 	/* Zeroed as structs, not as bytes: WP's typed memory then knows
 	 * every field (tg->mbr NULL: LBA 0 stays). */
 	*b = (struct gpt_target_bufs){ 0 };
 	*tg = (struct gpt_target){ 0 };
 	if (!good)
 		return gpt_fail(why, GPT_E_DAMAGED, "no valid GPT copy");
-	array_bytes = (uint64_t)good->num_entries * good->entry_size;
-	b->array_bytes = (size_t)good->array_blocks * dev->block_size;
+	st = place_copies(t, blocks, first, last, tg, &last_usable, res, why);
+	if (st != GPT_OK)
+		return st;
+	b->array_bytes = bdev_bytes(blocks, bs);
 	b->array = bdev_alloc(dev, b->array_bytes);
-	b->header[GPT_COPY_PRIMARY] = bdev_alloc(dev, dev->block_size);
-	b->header[GPT_COPY_BACKUP] = bdev_alloc(dev, dev->block_size);
+	b->header[GPT_COPY_PRIMARY] = bdev_alloc(dev, bs);
+	b->header[GPT_COPY_BACKUP] = bdev_alloc(dev, bs);
 	if (!b->array || !b->header[GPT_COPY_PRIMARY] ||
 	    !b->header[GPT_COPY_BACKUP])
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
 	/* Fresh blocks (Eva): writing them leaves the table, the plan and
 	 * the caller's structures as they were (WP). */
 	/*@ assert \separated(b->array + (0 .. b->array_bytes - 1),
-	                      t, t->dev, b, tg, res, why); */
-	/*@ assert \separated(b->header[0] + (0 .. dev->block_size - 1),
-	                      t, t->dev, b, tg, res, why); */
-	/*@ assert \separated(b->header[1] + (0 .. dev->block_size - 1),
+	                      b->header[0] + (0 .. bs - 1),
+	                      b->header[1] + (0 .. bs - 1),
 	                      t, t->dev, b, tg, res, why); */
 	/*@ assert plan == \null ||
-	           \separated(b->array + (0 .. b->array_bytes - 1),
-	                      b->header[0] + (0 .. dev->block_size - 1),
-	                      b->header[1] + (0 .. dev->block_size - 1), plan); */
-	mem_copy(b->array, good->array, b->array_bytes);
-	/*@ loop invariant plan != \null ==> 0 <= k <= plan->count;
-	    loop assigns k, b->array[0 .. b->array_bytes - 1]; */
-	for (uint32_t k = 0; plan && k < plan->count; k++) {
-		/* Entry index[k] lies within the entries (gpt_plan_fits). */
-		//@ assert ((integer)plan->index[k] + 1) * good->entry_size <= (integer)good->num_entries * good->entry_size;
-		mem_zero(b->array + (size_t)plan->index[k] * good->entry_size,
-			 good->entry_size);
-	}
-
-	st = place_copies(t, good, tg, &last_usable, res, why);
+	           \separated(b->array + (0 .. b->array_bytes - 1), plan); */
+	fill_array(b->array, src, blocks, bs, num, entry_size, plan);
+	st = build_header(b->header[GPT_COPY_PRIMARY], primary_src,
+			  GPT_PRIMARY_HEADER_LBA,
+			  tg->header_lba[GPT_COPY_BACKUP],
+			  tg->array_lba[GPT_COPY_PRIMARY], last_usable,
+			  b->array, array_bytes, bs, why);
 	if (st == GPT_OK)
-		st = build_header(b->header[GPT_COPY_PRIMARY], &t->primary,
-				  good, GPT_PRIMARY_HEADER_LBA,
+		st = build_header(b->header[GPT_COPY_BACKUP], backup_src,
 				  tg->header_lba[GPT_COPY_BACKUP],
-				  tg->array_lba[GPT_COPY_PRIMARY], last_usable,
-				  b->array, array_bytes, dev->block_size, why);
-	if (st == GPT_OK)
-		st = build_header(b->header[GPT_COPY_BACKUP], &t->backup,
-				  good, tg->header_lba[GPT_COPY_BACKUP],
 				  GPT_PRIMARY_HEADER_LBA,
 				  tg->array_lba[GPT_COPY_BACKUP], last_usable,
-				  b->array, array_bytes, dev->block_size, why);
+				  b->array, array_bytes, bs, why);
 	if (st != GPT_OK)
 		return st;
 	tg->array = b->array;
-	tg->array_blocks = good->array_blocks;
+	tg->array_blocks = blocks;
 	tg->header[GPT_COPY_PRIMARY] = b->header[GPT_COPY_PRIMARY];
 	tg->header[GPT_COPY_BACKUP] = b->header[GPT_COPY_BACKUP];
 	tg->primary_first = !t->primary.valid;
@@ -236,9 +275,9 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
  * anything is written, the ESP backup included: a firmware that overstates
  * the disk's size (U-Boot 2023.01's legacy IDE reports 512 times the
  * sectors) would otherwise make gptrim save a backup and then fail. */
+/* No assigns clause: the blocks it reads go to a buffer of its own. */
 /*@ requires \valid_read(t) && \valid_read(t->dev) && \valid_read(tg);
-    requires \separated(why, t->dev);
-    assigns *why; */
+    requires \separated(why, t->dev); */
 static enum gpt_status probe_backup_place(const struct gpt_table *t,
 					  const struct gpt_target *tg,
 					  struct gpt_reason *why)

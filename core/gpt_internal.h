@@ -20,6 +20,17 @@ static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 	return *r >= a;
 }
 
+/* The bytes of blocks blocks of bs bytes: both 32-bit, so no overflow;
+ * said as a contract so that WP need not find it again at each use. */
+/*@ assigns \nothing;
+    ensures \result == (integer)blocks * bs; */
+static inline size_t bdev_bytes(uint32_t blocks, uint32_t bs)
+{
+	//@ assert (integer)blocks * bs <= (integer)4294967295 * bs;
+	//@ assert (integer)4294967295 * bs <= (integer)4294967295 * 4294967295;
+	return (size_t)blocks * bs;
+}
+
 /* Two copies' entry arrays must not share a block, or writing one would
  * overwrite the other. */
 /*@ assigns *why; */

@@ -20,6 +20,18 @@ struct region {
       \valid(scratch + (0 .. (integer)r->blocks * bs - 1));
 */
 
+/* Is block i the same in a and b (blocks of bs bytes each)? */
+/*@ requires i < blocks;
+    requires \valid_read(a + (0 .. (integer)blocks * bs - 1));
+    requires \valid_read(b + (0 .. (integer)blocks * bs - 1));
+    assigns \nothing; */
+static bool block_same(const uint8_t *a, const uint8_t *b, uint32_t i,
+		       uint32_t blocks, uint32_t bs)
+{
+	//@ assert ((integer)i + 1) * bs <= (integer)blocks * bs;
+	return mem_compare(a + (size_t)i * bs, b + (size_t)i * bs, bs) == 0;
+}
+
 /* Write the blocks of r that differ from the disk, in runs. */
 /*@ requires \valid_read(dev) && \valid(res);
     requires region_whole(r, scratch, dev->block_size);
@@ -50,17 +62,16 @@ static enum gpt_status write_region(struct blockdev *dev, const struct region *r
 		/*@ loop invariant i <= r->blocks;
 		    loop assigns i; */
 		while (i < r->blocks &&
-		       mem_compare(scratch + (size_t)i * bs,
-				   r->data + (size_t)i * bs, bs) == 0)
+		       block_same(scratch, r->data, i, r->blocks, bs))
 			i++;
 		/*@ loop invariant (integer)i + run <= r->blocks;
 		    loop assigns run; */
 		while (i + run < r->blocks &&
-		       mem_compare(scratch + (size_t)(i + run) * bs,
-				   r->data + (size_t)(i + run) * bs, bs) != 0)
+		       !block_same(scratch, r->data, i + run, r->blocks, bs))
 			run++;
 		if (!run)
 			break;
+		//@ assert ((integer)i + run) * bs <= (integer)r->blocks * bs;
 		st = bdev_write(dev, r->lba + i, run, r->data + (size_t)i * bs,
 				&io);
 		if (st != GPT_OK)
@@ -146,16 +157,23 @@ out:
  * never points at an array that is not there yet. */
 /*@ requires \valid_read(tg) && (c == GPT_COPY_BACKUP || c == GPT_COPY_PRIMARY);
     requires \valid(out + (0 .. 1)) && \valid_read(what + (0 .. 1));
+    requires \separated(out + (0 .. 1), tg, what + (0 .. 1));
     assigns out[0 .. 1];
     ensures out[0].blocks == tg->array_blocks && out[0].data == tg->array;
     ensures out[1].blocks == 1 && out[1].data == tg->header[c]; */
 static void copy_regions(const struct gpt_target *tg, enum gpt_copy_index c,
 			 struct region out[2], const char *const what[2])
 {
-	out[0] = (struct region){ tg->array_lba[c], tg->array_blocks,
-				  tg->array, what[0] };
-	out[1] = (struct region){ tg->header_lba[c], 1, tg->header[c],
-				  what[1] };
+	/* Field by field (WP follows these; the compound literals it did
+	 * not relate to the fields read back). */
+	out[0].lba = tg->array_lba[c];
+	out[0].blocks = tg->array_blocks;
+	out[0].data = tg->array;
+	out[0].what = what[0];
+	out[1].lba = tg->header_lba[c];
+	out[1].blocks = 1;
+	out[1].data = tg->header[c];
+	out[1].what = what[1];
 }
 
 enum gpt_status gpt_write_target(struct blockdev *dev,
@@ -176,7 +194,7 @@ enum gpt_status gpt_write_target(struct blockdev *dev,
 	enum gpt_copy_index second = first == GPT_COPY_PRIMARY ?
 					     GPT_COPY_BACKUP : GPT_COPY_PRIMARY;
 	struct region order[5];
-	size_t scratch_bytes = (size_t)tg->array_blocks * dev->block_size;
+	size_t scratch_bytes = bdev_bytes(tg->array_blocks, dev->block_size);
 	uint8_t *scratch;
 	enum gpt_status st = GPT_OK;
 
@@ -186,6 +204,10 @@ enum gpt_status gpt_write_target(struct blockdev *dev,
 	scratch = bdev_alloc(dev, scratch_bytes);
 	if (!scratch)
 		return gpt_fail(why, GPT_E_NOMEM, "no memory to compare blocks");
+	/* A fresh block (Eva): reading into it leaves the regions, the
+	 * target and the device as they were (WP). */
+	/*@ assert \separated(scratch + (0 .. scratch_bytes - 1),
+	                      order + (0 .. 4), tg, dev, res, why); */
 	/* Each region within its data and the scratch (for WP). */
 	/*@ assert \forall integer j; 0 <= j < 5 ==>
 	      order[j].data == \null ||

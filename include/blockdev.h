@@ -35,6 +35,7 @@ struct blockdev {
 };
 
 /* Do the inclusive LBA ranges a0..a1 and b0..b1 share a block? */
+/*@ assigns \nothing; */
 static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
 				  uint64_t b1)
 {

@@ -152,10 +152,12 @@ struct gpt_plan {
 	uint32_t count;
 	uint32_t index[GPT_PLAN_MAX]; /* entry indices, ascending */
 };
-/* A plan for copy c: each index one of c's entries. */
-/*@ predicate gpt_plan_fits(struct gpt_plan *p, struct gpt_copy *c) =
+/* A plan for num entries, for copy c: each index one of the entries. */
+/*@ predicate gpt_plan_in(struct gpt_plan *p, integer num) =
       \valid_read(p) && p->count <= GPT_PLAN_MAX &&
-      \forall integer k; 0 <= k < p->count ==> p->index[k] < c->num_entries;
+      \forall integer k; 0 <= k < p->count ==> p->index[k] < num;
+    predicate gpt_plan_fits(struct gpt_plan *p, struct gpt_copy *c) =
+      gpt_plan_in(p, c->num_entries);
 */
 
 /* Select the used entries whose type is one of types[0..ntypes). */

@@ -3,8 +3,9 @@
  * PROOF_BS, any last LBA, unknown bytes, and reads, writes, flushes and
  * allocations that may each fail (the read-back after the writes too: the
  * model's read returns unknown bytes every time). The table is loaded and
- * planned as a run does, then committed with or without --repair (either,
- * nondeterministically), the result reported and the table released. */
+ * planned as a run does, then checked for the commit or committed, with
+ * or without --repair (each nondeterministically), the result reported
+ * and the table released. */
 #include "__fc_builtin.h"
 #include "gpt.h"
 #include "model.h"
@@ -29,8 +30,13 @@ int main(void)
 	//@ split t.backup.valid;
 	if (gpt_plan_removals(&t, types, ntypes, &plan, &why) != GPT_OK)
 		goto out;
-	if (gpt_check_commit(&t, &plan, repair, &why) != GPT_OK)
+	/* The check a front end makes before saving its backup, or the
+	 * commit itself (which checks again): either, on every table. The
+	 * check changes nothing, so the commit without it covers more. */
+	if (Frama_C_nondet(0, 1)) {
+		(void)gpt_check_commit(&t, &plan, repair, &why);
 		goto out;
+	}
 	if (gpt_commit_removals(&t, &plan, repair, &res, &why) == GPT_OK)
 		gpt_report_commit(&res, &proof_sink);
 out:
