@@ -30,13 +30,14 @@ PROOF_SLEVEL := mem_zero:1500,sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,guid_
 # ... and in the harnesses of the disk (the report is theirs):
 PROOF_SLEVEL_DISK := $(PROOF_SLEVEL),report_line:100
 
-# WP after Eva, in two passes (three in the disk's harnesses, below):
-# every contract of the core (requires at each call, ensures, assigns,
-# loop invariants, calls) that Eva did not prove; then Eva's alarms
-# themselves. WP skips what is already proven.
+# WP after Eva (on the functions Eva reached: run.sh), in two passes
+# (three in the disk's harnesses, below): every contract of the core
+# (requires at each call, ensures, assigns, loop invariants, calls) that
+# Eva did not prove; then Eva's alarms themselves. WP skips what is
+# already proven.
 # Typed+cast: the core reads on-disk structures through byte pointers.
 # A third pass gives the goals still open in PROOF_WP_SLOW 40 s each:
-# those functions have goals WP proves in 5 to 9 s alone (the loader's
+# those functions have goals WP proves in 5 to 20 s alone (the loader's
 # framing of the primary copy across the backup's read, the entry array's
 # chain through gpt_read_copy and read_array, the report's), too near 10 s
 # on a loaded machine. A goal proven in the first two passes is not put
