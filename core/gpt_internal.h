@@ -46,10 +46,6 @@ enum gpt_status gpt_check_header(const struct blockdev *dev,
 				 const uint8_t *block, uint64_t lba,
 				 const char *name, struct gpt_copy *c,
 				 struct gpt_reason *why);
-/* Read LBA 0 and both copies into t: gpt_load without the verdicts
- * (gpt_table_assess); the read-back after a write needs no more. */
-enum gpt_status gpt_table_read(struct blockdev *dev, struct gpt_table *t,
-			       struct gpt_reason *why);
 /* Read the header at lba and its array into c and validate both. I/O and
  * memory failures are returned; a failed check only marks c invalid. */
 /*@ requires \valid(c);

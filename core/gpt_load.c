@@ -109,15 +109,16 @@ enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
 	return judge_entries(t, why);
 }
 
-/* The contract is here, not in gpt.h: a prototype's contract without
- * assigns gets a default one no tool can check where the body is not
- * analysed (tests/proof/, the option parser's harnesses). */
+/* LBA 0 and both copies read into t: gpt_load without the verdicts
+ * (gpt_table_assess), a function of its own so that WP proves
+ * gpt_table_loaded(t) here and gpt_table_assess only keeps it. */
 /*@ requires \valid(t);
     requires \valid(dev);
     requires \separated(t, dev, why);
     ensures \result == GPT_OK ==> gpt_table_loaded(t); */
-enum gpt_status gpt_table_read(struct blockdev *dev, struct gpt_table *t,
-			       struct gpt_reason *why)
+static enum gpt_status gpt_table_read(struct blockdev *dev,
+				      struct gpt_table *t,
+				      struct gpt_reason *why)
 {
 	enum gpt_status st;
 
@@ -168,6 +169,9 @@ enum gpt_status gpt_table_read(struct blockdev *dev, struct gpt_table *t,
 	return GPT_OK;
 }
 
+/* The contract is here, not in gpt.h: a prototype's contract without
+ * assigns gets a default one no tool can check where the body is not
+ * analysed (tests/proof/, the option parser's harnesses). */
 /*@ requires \valid(t);
     requires \valid(dev);
     requires \separated(t, dev, why);
