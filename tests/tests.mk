@@ -1,12 +1,15 @@
 # Test suites. Each entry of CHECK_SUITES is "name:command" for tests/check.sh;
 # fragments below add their suites and their binaries to check-build.
 CHECK_SUITES :=
+# Suites that run beside the others from the start (tests/check.sh): those
+# of one core's work that touch only their own files.
+CHECK_BESIDE :=
 
 .PHONY: check check-build
 check:
 	@tools/deps.sh check
 	@$(MAKE) --no-print-directory all check-build
-	@tests/check.sh $(CHECK_SUITES)
+	@CHECK_BESIDE="$(CHECK_BESIDE)" tests/check.sh $(CHECK_SUITES)
 
 check-build:
 
