@@ -33,21 +33,14 @@ judge() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
-bg=""
+: >"$log_dir/beside.done"
 for spec in "$@"; do
-	is_beside "${spec%%:*}" && bg="$bg$spec
-"
-done
-if [ -n "$bg" ]; then
-	rm -f "$log_dir/beside.done"
-	echo "$bg" | while IFS= read -r spec; do
-		[ -n "$spec" ] || continue
-		name=${spec%%:*}
-		sh -c "${spec#*:}" >"$log_dir/$name.log" 2>&1
-		echo "$name $?" >>"$log_dir/beside.done"
-	done &
-	bgpid=$!
-fi
+	name=${spec%%:*}
+	is_beside "$name" || continue
+	sh -c "${spec#*:}" >"$log_dir/$name.log" 2>&1
+	echo "$name $?" >>"$log_dir/beside.done"
+done &
+bgpid=$!
 for spec in "$@"; do
 	name=${spec%%:*}
 	is_beside "$name" && continue
@@ -55,10 +48,8 @@ for spec in "$@"; do
 	sh -c "${spec#*:}" >"$log_dir/$name.log" 2>&1
 	judge "$name" $?
 done
-if [ -n "$bg" ]; then
-	wait "$bgpid"
-	while read -r name rc; do echo "== $name"; judge "$name" "$rc"; done <"$log_dir/beside.done"
-fi
+wait "$bgpid"
+while read -r name rc; do echo "== $name"; judge "$name" "$rc"; done <"$log_dir/beside.done"
 [ "$skip" != 0 ] && echo "($skip skipped, each with its reason above)"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
