@@ -4,6 +4,8 @@ CHECK_SUITES :=
 # Suites that run beside the others from the start (tests/check.sh): those
 # of one core's work that touch only their own files.
 CHECK_BESIDE :=
+# The runner itself, on toy suites (order, totals, exit status).
+CHECK_SUITES += 'check-runner:tests/check-runner.sh'
 
 .PHONY: check check-build
 check:
