@@ -71,10 +71,10 @@ PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
 # WP would otherwise spend its time on contracts no call of theirs reaches.
 PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c core/guid.c \
                      core/strbuf.c core/status.c core/utf.c
-# Those at 0 alarms, in make check (tests/proof/check.sh); a harness joins
-# when it reaches 0 and the suite's runtime allows (load-1024/2048/4096 are
-# at 0 and wait: tests/proof/README.md, "Where it stands").
-PROOF_CHECKED     := cmdline load-512
+# Those at 0 alarms, in make check (tests/proof/check.sh, one after the
+# other in this order: the block sizes after 512 find most of their WP
+# goals in the cache load-512 filled).
+PROOF_CHECKED     := cmdline $(PROOF_BLOCK_SIZES:%=load-%)
 CHECK_SUITES      += proof:tests/proof/check.sh
 # It writes only under $(PROOF_DIR) and keeps one core busy for most of its
 # run: it runs beside the other suites (tests/check.sh).
