@@ -20,14 +20,15 @@ else
 fi
 tools/deps.sh proof || { echo "FAIL: proof (tools/deps.sh proof)"; exit 1; }
 start=$(date +%s)
-out=$(for n in $names; do echo "$n"; done | xargs -I{} sh -c '
-	rm -f "$1/proof/$2.ok"
-	if out=$(make -s --no-print-directory "$1/proof/$2.ok" 2>&1); then
-		echo "PASS: $(echo "$out" | sed -n "s/^proof //p" | head -1)"
+out=$(for n in $names; do
+	rm -f "$build/proof/$n.ok"
+	if res=$(make -s --no-print-directory "$build/proof/$n.ok" 2>&1); then
+		echo "PASS: $(echo "$res" | sed -n "s/^proof //p" | head -1)"
 	else
-		echo "FAIL: $(echo "$out" | sed -n "s/^proof //p" | head -1)"
-		echo "$out" | sed -n "s/^  /# /p" | head -20
-	fi' sh "$build" {})
+		echo "FAIL: $(echo "$res" | sed -n "s/^proof //p" | head -1)"
+		echo "$res" | sed -n "s/^  /# /p" | head -20
+	fi
+done)
 echo "$out"
 pass=$(echo "$out" | grep -c '^PASS: ')
 fail=$(echo "$out" | grep -c '^FAIL: ')
