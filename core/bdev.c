@@ -10,7 +10,7 @@ bool bdev_block_size_ok(uint32_t bs)
 }
 
 /* Its assigns clause lets WP keep the request's bounds across the call. */
-/*@ assigns *why; */
+/*@ assigns *why; exits \false; */
 static enum gpt_status bdev_check_range(const struct blockdev *dev,
 					uint64_t lba, uint32_t count,
 					const char *what,

@@ -19,7 +19,8 @@ void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b)
     requires \valid(out + (0 .. block_size - 1));
     requires \valid_read(src + (0 .. block_size - 1));
     requires \valid_read(array + (0 .. array_bytes - 1));
-    assigns out[0 .. block_size - 1], *why; */
+    assigns out[0 .. block_size - 1], *why;
+    exits \false; */
 static enum gpt_status build_header(uint8_t *out, const uint8_t *src,
 				    uint64_t my, uint64_t alt,
 				    uint64_t array_lba, uint64_t last_usable,
@@ -45,7 +46,8 @@ static enum gpt_status build_header(uint8_t *out, const uint8_t *src,
     requires \valid(tg) && \valid(last_usable) && \valid(res);
     requires \separated(tg, last_usable, res, why);
     assigns tg->header_lba[GPT_COPY_BACKUP], tg->array_lba[GPT_COPY_BACKUP],
-            *last_usable, *res, *why; */
+            *last_usable, *res, *why;
+    exits \false; */
 static enum gpt_status locate_backup_copy(const struct gpt_table *t,
 					  uint32_t blocks, uint64_t first,
 					  struct gpt_target *tg,
@@ -91,7 +93,8 @@ static enum gpt_status locate_backup_copy(const struct gpt_table *t,
     requires \valid(tg) && \valid(last_usable) && \valid(res);
     requires \separated(tg, last_usable, res, why);
     assigns tg->header_lba[0 .. 1], tg->array_lba[0 .. 1], *last_usable,
-            *res, *why; */
+            *res, *why;
+    exits \false; */
 static enum gpt_status place_copies(const struct gpt_table *t,
 				    uint32_t blocks, uint64_t first,
 				    uint64_t last, struct gpt_target *tg,
@@ -147,7 +150,8 @@ bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *p)
     requires (integer)num * entry_size <= (integer)blocks * bs;
     requires plan == \null || (gpt_plan_in(plan, num) &&
              \separated(out + (0 .. (integer)blocks * bs - 1), plan));
-    assigns out[0 .. (integer)blocks * bs - 1]; */
+    assigns out[0 .. (integer)blocks * bs - 1];
+    exits \false; */
 static void fill_array(uint8_t *out, const uint8_t *src, uint32_t blocks,
 		       uint32_t bs, uint32_t num, uint32_t entry_size,
 		       const struct gpt_plan *plan)
@@ -182,7 +186,8 @@ static void fill_array(uint8_t *out, const uint8_t *src, uint32_t blocks,
             \at(b->header[0], Post)[0 .. t->dev->block_size - 1],
             \at(b->header[1], Post)[0 .. t->dev->block_size - 1];
     ensures t->dev->block_size == \old(t->dev->block_size);
-    ensures \result == GPT_OK ==> gpt_target_whole(tg, \old(t->dev->block_size)); */
+    ensures \result == GPT_OK ==> gpt_target_whole(tg, \old(t->dev->block_size));
+    exits \false; */
 enum gpt_status gpt_target_build(const struct gpt_table *t,
 				 const struct gpt_plan *plan,
 				 struct gpt_target_bufs *b, struct gpt_target *tg,
@@ -226,15 +231,20 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	 * every field (tg->mbr NULL: LBA 0 stays). */
 	*b = (struct gpt_target_bufs){ 0 };
 	*tg = (struct gpt_target){ 0 };
+	/* The block size unchanged (the first postcondition), said after
+	 * each write and call on every path, a step at a time for WP. */
+	//@ assert t->dev == dev && dev->block_size == bs;
 	if (!good)
 		return gpt_fail(why, GPT_E_DAMAGED, "no valid GPT copy");
 	st = place_copies(t, blocks, first, last, tg, &last_usable, res, why);
+	//@ assert t->dev == dev && dev->block_size == bs;
 	if (st != GPT_OK)
 		return st;
 	b->array_bytes = bdev_bytes(blocks, bs);
 	b->array = bdev_alloc(dev, b->array_bytes);
 	b->header[GPT_COPY_PRIMARY] = bdev_alloc(dev, bs);
 	b->header[GPT_COPY_BACKUP] = bdev_alloc(dev, bs);
+	//@ assert t->dev == dev && dev->block_size == bs;
 	if (!b->array || !b->header[GPT_COPY_PRIMARY] ||
 	    !b->header[GPT_COPY_BACKUP])
 		return gpt_fail(why, GPT_E_NOMEM, "no memory for the new table");
@@ -247,6 +257,7 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	/*@ assert plan == \null ||
 	           \separated(b->array + (0 .. b->array_bytes - 1), plan); */
 	fill_array(b->array, src, blocks, bs, num, entry_size, plan);
+	//@ assert t->dev == dev && dev->block_size == bs;
 	st = build_header(b->header[GPT_COPY_PRIMARY], primary_src,
 			  GPT_PRIMARY_HEADER_LBA,
 			  tg->header_lba[GPT_COPY_BACKUP],
@@ -258,6 +269,7 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 				  GPT_PRIMARY_HEADER_LBA,
 				  tg->array_lba[GPT_COPY_BACKUP], last_usable,
 				  b->array, array_bytes, bs, why);
+	//@ assert t->dev == dev && dev->block_size == bs;
 	if (st != GPT_OK)
 		return st;
 	tg->array = b->array;
@@ -267,6 +279,11 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	tg->primary_first = !t->primary.valid;
 	res->rebuilt_primary = !t->primary.valid;
 	res->rebuilt_backup = !t->backup.valid || t->split_by_removal;
+	/* The postconditions, one fact at a time (for WP). */
+	//@ assert \valid_read(tg->header[0] + (0 .. bs - 1));
+	//@ assert \valid_read(tg->header[1] + (0 .. bs - 1));
+	//@ assert \valid_read(tg->array + (0 .. (integer)tg->array_blocks * bs - 1));
+	//@ assert t->dev == dev && dev->block_size == bs;
 	return GPT_OK;
 }
 
@@ -277,7 +294,8 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
  * sectors) would otherwise make gptrim save a backup and then fail. */
 /* No assigns clause: the blocks it reads go to a buffer of its own. */
 /*@ requires \valid_read(t) && \valid_read(t->dev) && \valid_read(tg);
-    requires \separated(why, t->dev); */
+    requires \separated(why, t->dev);
+    exits \false; */
 static enum gpt_status probe_backup_place(const struct gpt_table *t,
 					  const struct gpt_target *tg,
 					  struct gpt_reason *why)
@@ -288,7 +306,7 @@ static enum gpt_status probe_backup_place(const struct gpt_table *t,
 	/* No overflow: the loader bounded array_blocks (GPT_ARRAY_MAX_BYTES)
 	 * and gpt_target_build allocated as many blocks already. */
 	size_t bytes = ((size_t)blocks + 1) * dev->block_size;
-	struct gpt_reason io;
+	struct gpt_reason io = { 0 };
 	uint8_t *buf;
 	enum gpt_status st;
 
@@ -317,7 +335,8 @@ static enum gpt_status probe_backup_place(const struct gpt_table *t,
     requires plan == \null ||
              gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
     requires \separated(why, t, t->dev);
-    requires plan == \null || \separated(plan, why); */
+    requires plan == \null || \separated(plan, why);
+    exits \false; */
 enum gpt_status gpt_check_commit(const struct gpt_table *t,
 				 const struct gpt_plan *plan,
 				 enum gpt_repair repair, struct gpt_reason *why)
@@ -340,7 +359,8 @@ enum gpt_status gpt_check_commit(const struct gpt_table *t,
     requires gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
     requires \valid(t) && \valid(t->dev) && \valid(res);
     requires \separated(res, why, t, t->dev);
-    requires \separated(plan, res, why); */
+    requires \separated(plan, res, why);
+    exits \false; */
 enum gpt_status gpt_commit_removals(struct gpt_table *t,
 				    const struct gpt_plan *plan,
 				    enum gpt_repair repair,

@@ -14,7 +14,8 @@ void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c)
 }
 
 /*@ requires gpt_copy_readable(c) && c->array != \null;
-    assigns *why; */
+    assigns *why;
+    exits \false; */
 static enum gpt_status check_array_crc(const struct gpt_copy *c,
 				       const char *name, struct gpt_reason *why)
 {
@@ -39,6 +40,7 @@ static enum gpt_status check_array_crc(const struct gpt_copy *c,
                           (integer)c->num_entries * c->entry_size <= bytes &&
                           (integer)c->num_entries * c->entry_size <=
                             GPT_ARRAY_MAX_BYTES);
+    exits \false;
 */
 static bool entries_fit(const struct gpt_copy *c, uint64_t bytes)
 {
@@ -90,7 +92,8 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
             \at(c->array, Post)[0 .. (integer)c->array_blocks *
                                      dev->block_size - 1];
     ensures \result == GPT_OK ==> gpt_copy_readable(c);
-    ensures \result == GPT_OK ==> gpt_copy_blocks(c, dev->block_size); */
+    ensures \result == GPT_OK ==> gpt_copy_blocks(c, dev->block_size);
+    exits \false; */
 static enum gpt_status read_array(struct blockdev *dev, const char *name,
 				  struct gpt_copy *c, struct gpt_reason *why)
 {
@@ -215,7 +218,8 @@ enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
     requires why == \null || \separated(why, p, b);
     assigns *why;
     ensures \result == GPT_OK ==> p->num_entries == b->num_entries &&
-                                  p->entry_size == b->entry_size; */
+                                  p->entry_size == b->entry_size;
+    exits \false; */
 static enum gpt_status compare_headers(const struct gpt_copy *p,
 				       const struct gpt_copy *b,
 				       struct gpt_reason *why)

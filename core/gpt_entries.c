@@ -29,7 +29,8 @@ typedef int (*entry_cmp)(const struct gpt_copy *c, uint32_t a, uint32_t b);
 
 /*@ requires gpt_copy_readable(c) && c->array != \null;
     requires a < c->num_entries && b < c->num_entries;
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
 {
 	uint64_t x = le64(&gpt_copy_entry(c, a)->starting_lba);
@@ -40,7 +41,8 @@ static int cmp_start(const struct gpt_copy *c, uint32_t a, uint32_t b)
 
 /*@ requires gpt_copy_readable(c) && c->array != \null;
     requires a < c->num_entries && b < c->num_entries;
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 static int cmp_unique(const struct gpt_copy *c, uint32_t a, uint32_t b)
 {
 	return mem_compare(gpt_copy_entry(c, a)->unique_guid.b,
@@ -55,6 +57,7 @@ static int cmp_unique(const struct gpt_copy *c, uint32_t a, uint32_t b)
     requires indices_of(c, v, n);
     assigns v[0 .. n - 1];
     ensures indices_of(c, v, n);
+    exits \false;
 */
 static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
 		      const struct gpt_copy *c, entry_cmp cmp)
@@ -94,6 +97,7 @@ static void sift_down(uint32_t *v, uint32_t root, uint32_t n,
     requires indices_of(c, v, n);
     assigns v[0 .. n - 1];
     ensures indices_of(c, v, n);
+    exits \false;
 */
 static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
 		      entry_cmp cmp)
@@ -125,6 +129,7 @@ static void heap_sort(uint32_t *v, uint32_t n, const struct gpt_copy *c,
     assigns used[0 .. c->num_entries - 1], *count, *why;
     ensures \result == GPT_OK ==> *count <= c->num_entries &&
                                   indices_of(c, used, *count);
+    exits \false;
 */
 static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
 				    uint32_t *count, struct gpt_reason *why)
@@ -168,7 +173,8 @@ static enum gpt_status check_ranges(const struct gpt_copy *c, uint32_t *used,
     requires \valid(used + (0 .. n - 1));
     requires \separated(used + (0 .. n - 1), c);
     requires indices_of(c, used, n);
-    assigns used[0 .. n - 1], *why; */
+    assigns used[0 .. n - 1], *why;
+    exits \false; */
 static enum gpt_status check_overlaps(const struct gpt_copy *c,
 				      uint32_t *used, uint32_t n,
 				      struct gpt_reason *why)

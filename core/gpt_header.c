@@ -3,6 +3,8 @@
  * follows libfdisk's gpt_read_header and Linux efi.c's is_gpt_valid). */
 #include "gpt_internal.h"
 
+/*@ assigns \nothing;
+    exits \false; */
 static bool lba_in(uint64_t lba, uint64_t first, uint64_t last)
 {
 	return lba >= first && lba <= last;
@@ -18,6 +20,7 @@ uint32_t gpt_header_crc(const uint8_t *header, uint32_t size)
 	return crc32_update(crc, header + 20, size - 20);
 }
 
+/*@ exits \false; */
 static enum gpt_status check_identity(const struct blockdev *dev,
 				      const uint8_t *block, const char *name,
 				      struct gpt_reason *why)
@@ -62,6 +65,7 @@ static enum gpt_status check_identity(const struct blockdev *dev,
 	return GPT_OK;
 }
 
+/*@ exits \false; */
 static enum gpt_status check_lbas(const struct blockdev *dev,
 				  const struct gpt_header *h, uint64_t lba,
 				  const char *name, struct gpt_reason *why)
@@ -105,6 +109,7 @@ static enum gpt_status check_lbas(const struct blockdev *dev,
 	return GPT_OK;
 }
 
+/*@ exits \false; */
 static enum gpt_status check_array_geometry(const struct blockdev *dev,
 					    const struct gpt_header *h,
 					    const char *name,

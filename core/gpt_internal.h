@@ -9,11 +9,15 @@
 #include "guid.h"
 
 /* Overflow-checked arithmetic; false on overflow. */
+/*@ assigns *r;
+    exits \false; */
 static inline bool u64_mul(uint64_t a, uint64_t b, uint64_t *r)
 {
 	*r = a * b;
 	return a == 0 || *r / a == b;
 }
+/*@ assigns *r;
+    exits \false; */
 static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 {
 	*r = a + b;
@@ -23,7 +27,8 @@ static inline bool u64_add(uint64_t a, uint64_t b, uint64_t *r)
 /* The bytes of blocks blocks of bs bytes: both 32-bit, so no overflow;
  * said as a contract so that WP need not find it again at each use. */
 /*@ assigns \nothing;
-    ensures \result == (integer)blocks * bs; */
+    ensures \result == (integer)blocks * bs;
+    exits \false; */
 static inline size_t bdev_bytes(uint32_t blocks, uint32_t bs)
 {
 	//@ assert (integer)blocks * bs <= (integer)4294967295 * bs;
@@ -33,7 +38,7 @@ static inline size_t bdev_bytes(uint32_t blocks, uint32_t bs)
 
 /* Two copies' entry arrays must not share a block, or writing one would
  * overwrite the other. */
-/*@ assigns *why; */
+/*@ assigns *why; exits \false; */
 enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
 				       const struct gpt_copy *b,
 				       struct gpt_reason *why);
@@ -41,7 +46,8 @@ enum gpt_status gpt_check_arrays_apart(const struct gpt_copy *a,
 /* Check the header in block (read from lba) against every rule of UEFI
  * §5.3.2 that needs no entry array; fill c's geometry. */
 /*@ assigns c->array_lba, c->array_blocks, c->num_entries, c->entry_size,
-            *why; */
+            *why;
+    exits \false; */
 enum gpt_status gpt_check_header(const struct blockdev *dev,
 				 const uint8_t *block, uint64_t lba,
 				 const char *name, struct gpt_copy *c,
@@ -55,50 +61,74 @@ enum gpt_status gpt_check_header(const struct blockdev *dev,
             \at(c->array, Post)[0 .. (integer)\at(c->array_blocks, Post) *
                                      dev->block_size - 1];
     ensures \result == GPT_OK ==> gpt_copy_readable(c);
-    ensures \result == GPT_OK ==> gpt_copy_blocks(c, dev->block_size); */
+    ensures \result == GPT_OK ==> gpt_copy_blocks(c, dev->block_size);
+    exits \false; */
 enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 			      const char *name, struct gpt_copy *c,
 			      struct gpt_reason *why);
+/*@ exits \false; */
 void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c);
 /* The same checks on a header block and its array already in memory (read
  * at, or to be written to, lba; array_cap bytes at array). c borrows the
  * buffers: never gpt_copy_release it. */
 /*@ requires \valid(c) && \valid_read(array + (0 .. array_cap - 1));
-    ensures gpt_copy_readable(c); */
+    ensures gpt_copy_readable(c);
+    exits \false; */
 void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
 		    const uint8_t *array, size_t array_cap, uint64_t lba,
 		    const char *name, struct gpt_copy *c);
+/* The entry checks' scratch for the good copy (t->used), allocated before
+ * the verdicts: gpt_table_assess then writes only into blocks that exist
+ * when it is called, which its assigns clause names (tests/proof/).
+ * GPT_E_NOMEM, or GPT_OK (nothing allocated when no copy is valid). t
+ * holds none yet. */
+/*@ requires gpt_table_readable(t);
+    requires \valid(t) && \valid_read(t->dev);
+    requires \separated(why, t, t->dev);
+    requires t->used == \null;
+    assigns t->used, t->used_count, *why;
+    ensures \result == GPT_OK ==> gpt_table_scratch(t);
+    ensures gpt_table_readable(t);
+    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t);
+    exits \false; */
+enum gpt_status gpt_table_alloc_scratch(struct gpt_table *t,
+					struct gpt_reason *why);
 /* The verdicts on a table whose copies are read: do they agree, is the
- * backup misplaced, are the entries sound. Only GPT_E_NOMEM fails. */
+ * backup misplaced, are the entries sound. */
 /*@ requires gpt_table_readable(t);
     requires \valid(t);
     requires \valid_read(t->dev);
-    requires \separated(why, t, t->dev);
+    requires gpt_table_scratch(t);
+    assigns t->copies_agree, t->disagree, t->split_by_removal,
+            t->backup_misplaced, t->entries_ok, t->entries_why,
+            t->used[0 .. t->used_count - 1];
     ensures gpt_table_readable(t);
-    ensures t->dev == \old(t->dev);
-    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t); */
-enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why);
+    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t);
+    exits \false; */
+void gpt_table_assess(struct gpt_table *t);
 
 /* Entry i of copy c, or NULL when out of range. */
 /*@ requires c == \null || gpt_copy_readable(c);
     assigns \nothing;
     ensures \result == \null || gpt_entry_readable(\result);
     ensures c != \null && c->array != \null && i < c->num_entries ==>
-            \result != \null; */
+            \result != \null;
+    exits \false; */
 const struct gpt_entry *gpt_copy_entry(const struct gpt_copy *c, uint32_t i);
 
 /* Used entries: in range, start <= end, no overlap, unique GUIDs unique.
  * used: room for num_entries indices, the caller's (see
- * gpt_table_assess). */
+ * gpt_table_alloc_scratch). */
 /*@ requires gpt_copy_readable(c) && c->array != \null;
     requires \valid(used + (0 .. c->num_entries - 1));
     requires \separated(used + (0 .. c->num_entries - 1), why, c);
-    assigns used[0 .. c->num_entries - 1], *why; */
+    assigns used[0 .. c->num_entries - 1], *why;
+    exits \false; */
 enum gpt_status gpt_check_entries(const struct gpt_copy *c, uint32_t *used,
 				  struct gpt_reason *why);
 /* Do two headers (read at p_lba, b_lba) describe one table and point at
  * each other? who starts the reason. */
-/*@ assigns *why; */
+/*@ assigns *why; exits \false; */
 enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
 					uint64_t p_lba,
 					const struct gpt_header *bh,
@@ -108,7 +138,8 @@ enum gpt_status gpt_compare_header_pair(const struct gpt_header *ph,
 /*@ requires gpt_copy_readable(primary) && gpt_copy_readable(backup);
     requires primary->array != \null && backup->array != \null;
     requires \separated(why, primary, backup);
-    assigns *why; */
+    assigns *why;
+    exits \false; */
 enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
 				   const struct gpt_copy *backup,
 				   struct gpt_reason *why);
@@ -116,23 +147,27 @@ enum gpt_status gpt_compare_copies(const struct gpt_copy *primary,
  * removal cut between the two copies. */
 /*@ requires gpt_copy_readable(primary) && gpt_copy_readable(backup);
     requires primary->array != \null && backup->array != \null;
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 bool gpt_copies_split_by_removal(const struct gpt_copy *primary,
 				 const struct gpt_copy *backup);
-/*@ assigns *why; */
+/*@ assigns *why;
+    exits \false; */
 enum mbr_kind mbr_classify(const uint8_t *mbr, struct gpt_reason *why);
 
 /* CRC of the first size bytes of a header, its CRC field taken as zero. */
 /*@ requires 20 <= size;
     requires \valid_read(header + (0 .. size - 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 uint32_t gpt_header_crc(const uint8_t *header, uint32_t size);
 /* Recompute a header block's array and header CRCs; GPT_E_DAMAGED, and
  * nothing changed, if its HeaderSize does not fit the block. */
 /*@ requires 512 <= block_size;
     requires \valid(header + (0 .. block_size - 1));
     requires \valid_read(array + (0 .. array_bytes - 1));
-    assigns header[0 .. block_size - 1], *why; */
+    assigns header[0 .. block_size - 1], *why;
+    exits \false; */
 enum gpt_status gpt_header_seal(uint8_t *header, uint32_t block_size,
 				const uint8_t *array, uint64_t array_bytes,
 				struct gpt_reason *why);
@@ -170,6 +205,7 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 				 struct gpt_target_bufs *b, struct gpt_target *tg,
 				 struct gpt_commit_result *res,
 				 struct gpt_reason *why);
+/*@ exits \false; */
 void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b);
 
 /* Write the blocks of target that differ from the disk, in the safe order,
@@ -177,7 +213,8 @@ void gpt_target_free(struct blockdev *dev, struct gpt_target_bufs *b);
 /*@ requires \valid(dev) && 512 <= dev->block_size;
     requires gpt_target_whole(target, dev->block_size);
     requires \valid(res);
-    requires \separated(res, why, target, dev); */
+    requires \separated(res, why, target, dev);
+    exits \false; */
 enum gpt_status gpt_write_target(struct blockdev *dev,
 				 const struct gpt_target *target,
 				 struct gpt_commit_result *res,

@@ -10,6 +10,9 @@ void gpt_table_release(struct gpt_table *t)
 		return;
 	bdev_free(t->dev, t->mbr, t->dev->block_size);
 	t->mbr = NULL;
+	bdev_free(t->dev, t->used, (size_t)t->used_count * sizeof(uint32_t));
+	t->used = NULL;
+	t->used_count = 0;
 	gpt_copy_release(t->dev, &t->primary);
 	gpt_copy_release(t->dev, &t->backup);
 }
@@ -33,7 +36,8 @@ const struct gpt_entry *gpt_entry_at(const struct gpt_table *t, uint32_t i)
  * Linux efi.c find_valid_gpt). A commit cut after a rebuilt backup was
  * written at the end but before the primary was finished is then read as
  * the firmware reads it. */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    exits \false; */
 static uint64_t backup_location(const struct gpt_table *t)
 {
 	if (t->primary.valid)
@@ -49,7 +53,8 @@ static uint64_t backup_location(const struct gpt_table *t)
     requires \valid(t);
     requires \valid_read(t->dev);
     assigns t->copies_agree, t->disagree, t->split_by_removal,
-            t->backup_misplaced; */
+            t->backup_misplaced;
+    exits \false; */
 static void judge_copies(struct gpt_table *t)
 {
 	t->copies_agree = false;
@@ -64,49 +69,61 @@ static void judge_copies(struct gpt_table *t)
 			      t->backup.lba != t->dev->last_lba;
 }
 
-/* The entry checks on the good copy, when the copies allow it. Only
- * GPT_E_NOMEM fails. */
+/* The entry checks on the good copy, when the copies allow it. */
 /*@ requires gpt_table_readable(t);
     requires \valid(t);
     requires \valid_read(t->dev);
-    requires \separated(why, t, t->dev);
+    requires gpt_table_scratch(t);
+    assigns t->entries_ok, t->entries_why, t->used[0 .. t->used_count - 1];
     ensures gpt_table_readable(t);
-    ensures t->dev == \old(t->dev);
-    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t); */
-static enum gpt_status judge_entries(struct gpt_table *t,
-				     struct gpt_reason *why)
+    ensures \old(gpt_table_loaded(t)) ==> gpt_table_loaded(t);
+    exits \false; */
+static void judge_entries(struct gpt_table *t)
 {
 	const struct gpt_copy *good = gpt_good_copy(t);
-	enum gpt_status st;
 
 	t->entries_ok = false;
 	gpt_reason_clear(&t->entries_why);
 	if (good && (t->copies_agree || t->split_by_removal || !t->primary.valid ||
-		     !t->backup.valid)) {
-		/* The entry checks' scratch is allocated here: a function
-		 * that fills memory it allocates has no assigns clause the
-		 * proof can check (tests/proof/README.md), so this one
-		 * ensures what its caller relies on instead. */
-		size_t bytes = (size_t)good->num_entries * sizeof(uint32_t);
-		uint32_t *used = bdev_alloc(t->dev, bytes);
+		     !t->backup.valid))
+		t->entries_ok = gpt_check_entries(good, t->used,
+						  &t->entries_why) == GPT_OK;
+}
 
-		if (!used)
-			return gpt_fail(why, GPT_E_NOMEM,
-					"no memory to check %u entries",
-					good->num_entries);
-		/* Separate blocks, as Eva sees; for WP. */
-		//@ assert \separated(used + (0 .. good->num_entries - 1), t, t->dev);
-		st = gpt_check_entries(good, used, &t->entries_why);
-		bdev_free(t->dev, used, bytes);
-		t->entries_ok = st == GPT_OK;
-	}
+enum gpt_status gpt_table_alloc_scratch(struct gpt_table *t,
+					struct gpt_reason *why)
+{
+	const struct gpt_copy *good = gpt_good_copy(t);
+	uint32_t n;
+
+	t->used_count = 0;
+	if (!good)
+		return GPT_OK;
+	n = good->num_entries;
+	t->used = bdev_alloc(t->dev, (size_t)n * sizeof(uint32_t));
+	if (!t->used)
+		return gpt_fail(why, GPT_E_NOMEM,
+				"no memory to check %u entries", n);
+	t->used_count = n;
+	/* A block of its own, as Eva sees; for WP. */
+	//@ assert \separated(t->used + (0 .. n - 1), t, t->dev);
 	return GPT_OK;
 }
 
-enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
+void gpt_table_assess(struct gpt_table *t)
 {
 	judge_copies(t);
-	return judge_entries(t, why);
+	/* What judge_entries requires, a step at a time (WP): the copies'
+	 * geometry, the device and the scratch are as they were. */
+	//@ assert gpt_table_readable(t);
+	/*@ assert t->dev == \at(t->dev, Pre) && t->used == \at(t->used, Pre) &&
+	           t->used_count == \at(t->used_count, Pre) &&
+	           t->primary.valid == \at(t->primary.valid, Pre) &&
+	           t->backup.valid == \at(t->backup.valid, Pre) &&
+	           t->primary.num_entries == \at(t->primary.num_entries, Pre) &&
+	           t->backup.num_entries == \at(t->backup.num_entries, Pre); */
+	//@ assert gpt_table_scratch(t);
+	judge_entries(t);
 }
 
 /* LBA 0 and both copies read into t: gpt_load without the verdicts
@@ -115,7 +132,18 @@ enum gpt_status gpt_table_assess(struct gpt_table *t, struct gpt_reason *why)
 /*@ requires \valid(t);
     requires \valid(dev);
     requires \separated(t, dev, why);
-    ensures \result == GPT_OK ==> gpt_table_loaded(t); */
+    assigns *t, *why, \at(t->mbr, Post)[0 .. dev->block_size - 1],
+            \at(t->primary.header, Post)[0 .. dev->block_size - 1],
+            \at(t->primary.array, Post)[0 .. (integer)\at(t->primary.array_blocks, Post) *
+                                            dev->block_size - 1],
+            \at(t->backup.header, Post)[0 .. dev->block_size - 1],
+            \at(t->backup.array, Post)[0 .. (integer)\at(t->backup.array_blocks, Post) *
+                                           dev->block_size - 1];
+    ensures t->dev == dev;
+    ensures dev->block_size == \old(dev->block_size);
+    ensures t->used == \null;
+    ensures \result == GPT_OK ==> gpt_table_loaded(t);
+    exits \false; */
 static enum gpt_status gpt_table_read(struct blockdev *dev,
 				      struct gpt_table *t,
 				      struct gpt_reason *why)
@@ -148,6 +176,9 @@ static enum gpt_status gpt_table_read(struct blockdev *dev,
 			   &t->primary, why);
 	if (st != GPT_OK)
 		return st;
+	/* Stated after each copy's read: the sizes gpt_read_copy's
+	 * assigns clause names are the ones this contract names (WP). */
+	//@ assert dev->block_size == \at(dev->block_size, Pre);
 	/*@ assert \separated(t->primary.header + (0 .. dev->block_size - 1),
 	                      t->primary.array + (0 .. (integer)t->primary.array_blocks *
 	                                                 dev->block_size - 1),
@@ -156,6 +187,7 @@ static enum gpt_status gpt_table_read(struct blockdev *dev,
 	st = gpt_read_copy(dev, backup_location(t), "backup", &t->backup, why);
 	if (st != GPT_OK)
 		return st;
+	//@ assert dev->block_size == \at(dev->block_size, Pre);
 	/*@ assert \separated(t->backup.header + (0 .. dev->block_size - 1),
 	                      t->backup.array + (0 .. (integer)t->backup.array_blocks *
 	                                                dev->block_size - 1),
@@ -171,12 +203,24 @@ static enum gpt_status gpt_table_read(struct blockdev *dev,
 
 /* The contract is here, not in gpt.h: a prototype's contract without
  * assigns gets a default one no tool can check where the body is not
- * analysed (tests/proof/, the option parser's harnesses). */
+ * analysed (tests/proof/, the option parser's harnesses). Every block it
+ * writes is named by its value at the end (a caller keeps the blocks it
+ * allocated itself valid across the call: verify_target). */
 /*@ requires \valid(t);
     requires \valid(dev);
     requires \separated(t, dev, why);
+    assigns *t, *why, \at(t->mbr, Post)[0 .. dev->block_size - 1],
+            \at(t->primary.header, Post)[0 .. dev->block_size - 1],
+            \at(t->primary.array, Post)[0 .. (integer)\at(t->primary.array_blocks, Post) *
+                                            dev->block_size - 1],
+            \at(t->backup.header, Post)[0 .. dev->block_size - 1],
+            \at(t->backup.array, Post)[0 .. (integer)\at(t->backup.array_blocks, Post) *
+                                           dev->block_size - 1],
+            \at(t->used, Post)[0 .. \at(t->used_count, Post) - 1];
     ensures t->dev == dev;
-    ensures \result == GPT_OK ==> gpt_table_loaded(t); */
+    ensures dev->block_size == \old(dev->block_size);
+    ensures \result == GPT_OK ==> gpt_table_loaded(t);
+    exits \false; */
 enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 			 struct gpt_reason *why)
 {
@@ -184,12 +228,14 @@ enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 
 	if (st != GPT_OK)
 		return st;
-	/* Not `return gpt_table_assess(...)`: Eva keeps the states apart. */
-	st = gpt_table_assess(t, why);
-	return st;
+	st = gpt_table_alloc_scratch(t, why);
+	if (st != GPT_OK)
+		return st;
+	gpt_table_assess(t);
+	return GPT_OK;
 }
 
-/*@ assigns *why; */
+/*@ assigns *why; exits \false; */
 enum gpt_status gpt_check_table(const struct gpt_table *t,
 				enum gpt_repair repair,
 				struct gpt_reason *why)

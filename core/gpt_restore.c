@@ -25,6 +25,7 @@ static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
 	bdev_free(dev, r->header[GPT_COPY_BACKUP], dev->block_size);
 	bdev_free(dev, r->mbr, dev->block_size);
 	bdev_free(dev, r->array, r->array_bytes);
+	bdev_free(dev, r->v.used, (size_t)r->v.used_count * sizeof(uint32_t));
 }
 
 /* Does the backup's layout fit ss-byte sectors: its backup array ending
@@ -136,9 +137,10 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 		       r->array_bytes,
 		       le64(&GPT_HDR(r->header[GPT_COPY_BACKUP])->my_lba),
 		       "backup file: backup", &v->backup);
-	st = gpt_table_assess(v, why);
+	st = gpt_table_alloc_scratch(v, why);
 	if (st != GPT_OK)
 		return st;
+	gpt_table_assess(v);
 	if (!v->primary.valid || !v->backup.valid)
 		return gpt_fail(why, GPT_E_DAMAGED, "%s",
 				!v->primary.valid ? v->primary.why.text :

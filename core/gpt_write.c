@@ -24,7 +24,8 @@ struct region {
 /*@ requires i < blocks;
     requires \valid_read(a + (0 .. (integer)blocks * bs - 1));
     requires \valid_read(b + (0 .. (integer)blocks * bs - 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 static bool block_same(const uint8_t *a, const uint8_t *b, uint32_t i,
 		       uint32_t blocks, uint32_t bs)
 {
@@ -39,14 +40,19 @@ static bool block_same(const uint8_t *a, const uint8_t *b, uint32_t i,
     requires \separated(scratch + (0 .. (integer)r->blocks * dev->block_size - 1),
                         r, dev, res);
     assigns scratch[0 .. (integer)r->blocks * dev->block_size - 1],
-            res->blocks_written, res->write_calls, *why; */
+            res->blocks_written, res->write_calls, *why;
+    exits \false; */
 static enum gpt_status write_region(struct blockdev *dev, const struct region *r,
 				    uint8_t *scratch,
 				    struct gpt_commit_result *res,
 				    struct gpt_reason *why)
 {
 	uint32_t bs = dev->block_size;
-	struct gpt_reason io;
+	/* Zeroed: the adapter's reason is a string whatever the adapter
+	 * wrote (and Eva, which may merge a failed call's state with a good
+	 * one, knows it; tests/proof/). The same in flush and
+	 * probe_backup_place. */
+	struct gpt_reason io = { 0 };
 	enum gpt_status st;
 	uint32_t i = 0;
 
@@ -88,12 +94,13 @@ static enum gpt_status write_region(struct blockdev *dev, const struct region *r
 
 /*@ requires \valid_read(dev) && \valid(res);
     requires \separated(res, why, dev);
-    assigns res->flushes, *why; */
+    assigns res->flushes, *why;
+    exits \false; */
 static enum gpt_status flush(struct blockdev *dev, const char *after,
 			     struct gpt_commit_result *res,
 			     struct gpt_reason *why)
 {
-	struct gpt_reason io;
+	struct gpt_reason io = { 0 };
 	enum gpt_status st = bdev_flush(dev, &io);
 
 	if (st != GPT_OK)
@@ -106,14 +113,23 @@ static enum gpt_status flush(struct blockdev *dev, const char *after,
 /* Re-read both copies and LBA 0 and compare them with the target. */
 /*@ requires \valid(dev) && 512 <= dev->block_size;
     requires gpt_target_whole(tg, dev->block_size);
-    requires \separated(why, dev, tg); */
+    requires \separated(why, dev, tg);
+    exits \false; */
 static enum gpt_status verify_target(struct blockdev *dev,
 				     const struct gpt_target *tg,
 				     struct gpt_reason *why)
 {
+	/* The target as locals, taken before the read-back: gpt_load has
+	 * no assigns clause (it allocates), and WP keeps locals, and the
+	 * blocks they point to, across such a call (tests/proof/). */
+	const uint8_t *array = tg->array, *mbr = tg->mbr;
+	const uint8_t *primary = tg->header[GPT_COPY_PRIMARY];
+	const uint8_t *backup = tg->header[GPT_COPY_BACKUP];
+	uint32_t blocks = tg->array_blocks;
+	uint64_t backup_lba = tg->header_lba[GPT_COPY_BACKUP];
+	uint32_t bs = dev->block_size;
 	struct gpt_table t;
 	enum gpt_status st = gpt_load(dev, &t, why);
-	uint64_t bytes = 0;
 
 	if (st != GPT_OK)
 		goto out;
@@ -125,24 +141,20 @@ static enum gpt_status verify_target(struct blockdev *dev,
 					    t.disagree.text);
 		goto out;
 	}
-	if (t.backup.lba != tg->header_lba[GPT_COPY_BACKUP]) {
+	if (t.backup.lba != backup_lba) {
 		gpt_fail(why, GPT_E_VERIFY, "read-back: backup at LBA %llu, "
 			 "written at %llu", (unsigned long long)t.backup.lba,
-			 (unsigned long long)tg->header_lba[GPT_COPY_BACKUP]);
+			 (unsigned long long)backup_lba);
 		goto out;
 	}
 	/* An array of as many blocks as the target's, so the entries read
-	 * back fit in it whatever the headers say; and the blocks are
-	 * t.dev's, which is dev (said so that WP need not follow gpt_load's
-	 * effects). */
-	bytes = (uint64_t)t.primary.num_entries * t.primary.entry_size;
-	if (t.primary.array_blocks != tg->array_blocks ||
-	    mem_compare(t.primary.header, tg->header[GPT_COPY_PRIMARY],
-			t.dev->block_size) ||
-	    mem_compare(t.backup.header, tg->header[GPT_COPY_BACKUP],
-			t.dev->block_size) ||
-	    mem_compare(t.primary.array, tg->array, (size_t)bytes) ||
-	    (tg->mbr && mem_compare(t.mbr, tg->mbr, t.dev->block_size))) {
+	 * back fit in it whatever the headers say. */
+	if (t.primary.array_blocks != blocks ||
+	    mem_compare(t.primary.header, primary, bs) ||
+	    mem_compare(t.backup.header, backup, bs) ||
+	    mem_compare(t.primary.array, array,
+			(size_t)t.primary.num_entries * t.primary.entry_size) ||
+	    (mbr && mem_compare(t.mbr, mbr, bs))) {
 		gpt_fail(why, GPT_E_VERIFY,
 			 "read-back: the disk does not hold what was written");
 		goto out;
@@ -160,7 +172,8 @@ out:
     requires \separated(out + (0 .. 1), tg, what + (0 .. 1));
     assigns out[0 .. 1];
     ensures out[0].blocks == tg->array_blocks && out[0].data == tg->array;
-    ensures out[1].blocks == 1 && out[1].data == tg->header[c]; */
+    ensures out[1].blocks == 1 && out[1].data == tg->header[c];
+    exits \false; */
 static void copy_regions(const struct gpt_target *tg, enum gpt_copy_index c,
 			 struct region out[2], const char *const what[2])
 {
@@ -220,6 +233,8 @@ enum gpt_status gpt_write_target(struct blockdev *dev,
 	for (size_t i = 0; i < 5 && st == GPT_OK; i++) {
 		if (!order[i].data)
 			continue;
+		/* Within the scratch: what the loop's assigns names. */
+		//@ assert (integer)order[i].blocks * dev->block_size <= scratch_bytes;
 		st = write_region(dev, &order[i], scratch, res, why);
 		/* The first copy is durable before the second is touched. */
 		if (st == GPT_OK && i == 1)

@@ -27,7 +27,8 @@ bool guid_is_zero(const struct gpt_guid *g)
 }
 
 /*@ assigns \nothing;
-    ensures -1 <= \result <= 15; */
+    ensures -1 <= \result <= 15;
+    exits \false; */
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -124,6 +124,7 @@ void sb_pad_to(struct strbuf *sb, size_t column)
 }
 
 /* Unsigned number in base 10 or 16, padded to width with pad. */
+/*@ exits \false; */
 static void sb_put_uint(struct strbuf *sb, uint64_t v, unsigned base,
 			bool upper, unsigned width, char pad)
 {
@@ -144,6 +145,7 @@ static void sb_put_uint(struct strbuf *sb, uint64_t v, unsigned base,
 }
 
 /* Size in binary units with one decimal: "499.0 MiB", "512 bytes". */
+/*@ exits \false; */
 static void sb_put_size(struct strbuf *sb, uint64_t bytes)
 {
 	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB",

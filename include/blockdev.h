@@ -35,7 +35,7 @@ struct blockdev {
 };
 
 /* Do the inclusive LBA ranges a0..a1 and b0..b1 share a block? */
-/*@ assigns \nothing; */
+/*@ assigns \nothing; exits \false; */
 static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
 				  uint64_t b1)
 {
@@ -48,6 +48,7 @@ static inline bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0,
              \valid((uint8_t *)buf + (0 .. (integer)count * dev->block_size - 1));
     requires \separated(why, dev);
     assigns ((uint8_t *)buf)[0 .. (integer)count * dev->block_size - 1], *why;
+    exits \false;
 */
 enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
 			  void *buf, struct gpt_reason *why);
@@ -56,23 +57,26 @@ enum gpt_status bdev_read(struct blockdev *dev, uint64_t lba, uint32_t count,
                          (0 .. (integer)count * dev->block_size - 1));
     requires \separated(why, dev);
     assigns *why;
+    exits \false;
 */
 enum gpt_status bdev_write(struct blockdev *dev, uint64_t lba, uint32_t count,
 			   const void *buf, struct gpt_reason *why);
 /*@ requires \valid_read(dev);
     requires \separated(why, dev);
     assigns *why;
+    exits \false;
 */
 enum gpt_status bdev_flush(struct blockdev *dev, struct gpt_reason *why);
 /* The allocator's contract: the one assumption the proof makes of it
  * (tests/proof/README.md). */
 /*@ assigns \nothing;
     ensures \result == \null || \valid((uint8_t *)\result + (0 .. size - 1));
+    exits \false;
 */
 void *bdev_alloc(struct blockdev *dev, size_t size);
 /* The same assumption: giving a block back changes nothing the core reads
  * (use after free is Eva's to find, not this clause's). */
-/*@ assigns \nothing; */
+/*@ assigns \nothing; exits \false; */
 void bdev_free(struct blockdev *dev, void *buf, size_t size);
 /* The block sizes gptrim handles: a power of two in [512, 4096] (disks
  * have 512 or 4096; EDK2 and Linux accept these). The one rule for the
@@ -81,6 +85,7 @@ void bdev_free(struct blockdev *dev, void *buf, size_t size);
 #define BDEV_BLOCK_SIZE_MAX 4096u
 /*@ assigns \nothing;
     ensures \result ==> BDEV_BLOCK_SIZE_MIN <= block_size <= BDEV_BLOCK_SIZE_MAX;
+    exits \false;
 */
 bool bdev_block_size_ok(uint32_t block_size);
 

@@ -54,6 +54,12 @@ struct gpt_table {
 	bool split_by_removal;
 	bool entries_ok;               /* used entries in range, no overlap */
 	struct gpt_reason entries_why;
+	/* The entry checks' scratch (an index per entry of the good copy),
+	 * held until gpt_table_release: gpt_load then hands back every
+	 * block it allocates, and its assigns clause can name them all
+	 * (tests/proof/README.md). */
+	uint32_t *used;
+	uint32_t used_count;
 };
 
 /* For the proof (tests/proof/README.md): what every reader of a copy's
@@ -93,6 +99,15 @@ struct gpt_table {
       gpt_table_readable(t) && \valid_read(t->dev) &&
       gpt_table_blocks(t, t->dev->block_size);
 */
+/* ... and the entry checks' scratch (gpt_table_alloc_scratch): an index
+ * per entry of the good copy, in a block apart from the table. */
+/*@ predicate gpt_table_scratch(struct gpt_table *t) =
+      (t->primary.valid ==> t->used_count == t->primary.num_entries) &&
+      (!t->primary.valid && t->backup.valid ==>
+         t->used_count == t->backup.num_entries) &&
+      \valid(t->used + (0 .. t->used_count - 1)) &&
+      \separated(t->used + (0 .. t->used_count - 1), t, t->dev);
+*/
 
 /* The smallest disk that holds a GPT: the protective MBR at LBA 0, the
  * primary header at LBA 1, an entry array block, the backup header at the
@@ -104,6 +119,7 @@ struct gpt_table {
  * the table), or an I/O / memory error. Release with gpt_table_release. */
 enum gpt_status gpt_load(struct blockdev *dev, struct gpt_table *t,
 			 struct gpt_reason *why);
+/*@ exits \false; */
 void gpt_table_release(struct gpt_table *t);
 
 /* The copy that is the source of truth: primary if valid, else backup
@@ -116,7 +132,8 @@ void gpt_table_release(struct gpt_table *t);
                                   \result->array != \null;
     ensures t->primary.valid ==> \result == &t->primary;
     ensures !t->primary.valid && t->backup.valid ==> \result == &t->backup;
-    ensures !t->primary.valid && !t->backup.valid ==> \result == \null; */
+    ensures !t->primary.valid && !t->backup.valid ==> \result == \null;
+    exits \false; */
 const struct gpt_copy *gpt_good_copy(const struct gpt_table *t);
 
 /* What a check or a commit may do beyond removing entries (--repair).
@@ -139,10 +156,12 @@ enum gpt_status gpt_check_table(const struct gpt_table *t,
  * larger than struct gpt_entry; only the first 128 bytes are described. */
 /*@ requires gpt_table_readable(t);
     assigns \nothing;
-    ensures \result == \null || gpt_entry_readable(\result); */
+    ensures \result == \null || gpt_entry_readable(\result);
+    exits \false; */
 const struct gpt_entry *gpt_entry_at(const struct gpt_table *t, uint32_t i);
 /*@ requires gpt_entry_readable(e);
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 bool gpt_entry_used(const struct gpt_entry *e);
 
 #define GPT_PLAN_MAX 128u
@@ -167,6 +186,7 @@ struct gpt_plan {
     assigns *plan, *why;
     ensures \result == GPT_OK ==>
             gpt_plan_fits(plan, t->primary.valid ? &t->primary : &t->backup);
+    exits \false;
 */
 enum gpt_status gpt_plan_removals(const struct gpt_table *t,
 				  const struct gpt_guid *types, size_t ntypes,
@@ -190,7 +210,7 @@ struct gpt_commit_result {
 
 /* Would gpt_commit_removals write anything: entries to remove, a bad copy
  * to rebuild, a removal cut short to finish? */
-/*@ assigns \nothing; */
+/*@ assigns \nothing; exits \false; */
 bool gpt_commit_needed(const struct gpt_table *t, const struct gpt_plan *plan);
 
 /* Everything gpt_commit_removals checks before its first write (the table,
@@ -288,10 +308,12 @@ enum gpt_status gpt_restore(struct gpt_table *t, const struct gpt_backup *b,
 			    struct gpt_reason *why);
 
 /*@ requires \valid_read((const uint8_t *)data + (0 .. len - 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 uint32_t crc32_calc(const void *data, size_t len);
 /*@ requires \valid_read((const uint8_t *)data + (0 .. len - 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 uint32_t crc32_update(uint32_t crc, const void *data, size_t len);
 
 #endif

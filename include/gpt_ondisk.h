@@ -83,14 +83,16 @@ _Static_assert(sizeof(struct mbr) == 512, "MBR is 512 bytes");
 /* Explicit little-endian access through bytes: correct on any host and for
  * any alignment, so buffers can be cast to the packed structs above. */
 /*@ requires \valid_read((const uint8_t *)p + (0 .. 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 static inline uint16_t le16(const void *p)
 {
 	const uint8_t *b = p;
 	return (uint16_t)(b[0] | (b[1] << 8));
 }
 /*@ requires \valid_read((const uint8_t *)p + (0 .. 3));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 static inline uint32_t le32(const void *p)
 {
 	const uint8_t *b = p;
@@ -98,14 +100,16 @@ static inline uint32_t le32(const void *p)
 	       (uint32_t)b[3] << 24;
 }
 /*@ requires \valid_read((const uint8_t *)p + (0 .. 7));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 static inline uint64_t le64(const void *p)
 {
 	const uint8_t *b = p;
 	return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
 }
 /*@ requires \valid((uint8_t *)p + (0 .. 1));
-    assigns ((uint8_t *)p)[0 .. 1]; */
+    assigns ((uint8_t *)p)[0 .. 1];
+    exits \false; */
 static inline void put_le16(void *p, uint16_t v)
 {
 	uint8_t *b = p;
@@ -113,7 +117,8 @@ static inline void put_le16(void *p, uint16_t v)
 	b[1] = (uint8_t)(v >> 8);
 }
 /*@ requires \valid((uint8_t *)p + (0 .. 3));
-    assigns ((uint8_t *)p)[0 .. 3]; */
+    assigns ((uint8_t *)p)[0 .. 3];
+    exits \false; */
 static inline void put_le32(void *p, uint32_t v)
 {
 	uint8_t *b = p;
@@ -123,7 +128,8 @@ static inline void put_le32(void *p, uint32_t v)
 		b[i] = (uint8_t)(v >> (8 * i));
 }
 /*@ requires \valid((uint8_t *)p + (0 .. 7));
-    assigns ((uint8_t *)p)[0 .. 7]; */
+    assigns ((uint8_t *)p)[0 .. 7];
+    exits \false; */
 static inline void put_le64(void *p, uint64_t v)
 {
 	put_le32(p, (uint32_t)v);

@@ -34,11 +34,12 @@ struct gpt_reason {
  * caller can write `return gpt_fail(r, GPT_E_DAMAGED, "...", ...)`.
  * Formats: see strbuf.h. */
 /*@ assigns *r;
+    exits \false;
     ensures \result == status; */
 enum gpt_status gpt_fail(struct gpt_reason *r, enum gpt_status status,
 			 const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/*@ assigns *r; */
+/*@ assigns *r; exits \false; */
 void gpt_reason_clear(struct gpt_reason *r);
 const char *gpt_status_name(enum gpt_status status);
 

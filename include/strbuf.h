@@ -28,18 +28,23 @@ struct strbuf {
 	size_t len;
 };
 
+/*@ exits \false; */
 void sb_init(struct strbuf *sb, char *buf, size_t cap);
 /* What they change, for WP to keep everything else (tests/proof/). */
-/*@ assigns sb->len, sb->buf[0 .. sb->cap - 1]; */
+/*@ assigns sb->len, sb->buf[0 .. sb->cap - 1]; exits \false; */
 void sb_putc(struct strbuf *sb, char c);
 /*@ requires valid_read_string(s);
-    assigns sb->len, sb->buf[0 .. sb->cap - 1]; */
+    assigns sb->len, sb->buf[0 .. sb->cap - 1];
+    exits \false; */
 void sb_puts(struct strbuf *sb, const char *s);
+/*@ exits \false; */
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*@ exits \false; */
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /* Pad with spaces up to column width (no-op when already longer). */
+/*@ exits \false; */
 void sb_pad_to(struct strbuf *sb, size_t column);
 
 /* A size in bytes in binary units with one decimal ("499.0 MiB", "512
@@ -49,7 +54,7 @@ void sb_pad_to(struct strbuf *sb, size_t column);
 struct size_str {
 	char s[16]; /* the longest is "1024.0 PiB" */
 };
-/*@ assigns \nothing; */
+/*@ assigns \nothing; exits \false; */
 struct size_str size_str(uint64_t bytes);
 
 /* Freestanding memory and string helpers (core may not use libc). */
@@ -57,29 +62,36 @@ struct size_str size_str(uint64_t bytes);
     requires \valid_read((const uint8_t *)src + (0 .. n - 1));
     requires \separated((uint8_t *)dst + (0 .. n - 1),
                         (const uint8_t *)src + (0 .. n - 1));
-    assigns ((uint8_t *)dst)[0 .. n - 1]; */
+    assigns ((uint8_t *)dst)[0 .. n - 1];
+    exits \false; */
 void mem_copy(void *dst, const void *src, size_t n);
 /*@ requires \valid((uint8_t *)dst + (0 .. n - 1));
-    assigns ((uint8_t *)dst)[0 .. n - 1]; */
+    assigns ((uint8_t *)dst)[0 .. n - 1];
+    exits \false; */
 void mem_zero(void *dst, size_t n);
 /*@ requires \valid_read((const uint8_t *)a + (0 .. n - 1));
     requires \valid_read((const uint8_t *)b + (0 .. n - 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 int mem_compare(const void *a, const void *b, size_t n);
 /*@ requires \valid_read((const uint8_t *)p + (0 .. n - 1));
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 int mem_is_zero(const void *p, size_t n);
 /*@ requires valid_read_string(s);
     assigns \nothing;
-    ensures \result == strlen(s); */
+    ensures \result == strlen(s);
+    exits \false; */
 size_t str_len(const char *s);
 /*@ requires valid_read_string(a);
     requires valid_read_string(b);
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 int str_equal(const char *a, const char *b);
 /*@ requires valid_read_string(s);
     requires valid_read_string(prefix);
-    assigns \nothing; */
+    assigns \nothing;
+    exits \false; */
 int str_starts_with(const char *s, const char *prefix);
 
 #endif

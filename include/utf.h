@@ -12,7 +12,7 @@
 
 #define UTF8_SEQ_MAX 4
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing; exits \false; */
 static inline bool utf_is_surrogate(uint32_t cp)
 {
 	return cp >= 0xD800 && cp <= 0xDFFF;
@@ -25,12 +25,14 @@ static inline bool utf_is_surrogate(uint32_t cp)
  * refuse. */
 /*@ requires \valid(cp);
     assigns *cp;
-    ensures \result == 1 || \result == 2; */
+    ensures \result == 1 || \result == 2;
+    exits \false; */
 size_t utf16_decode(uint16_t unit, uint16_t next, uint32_t *cp);
 /* cp (at most U+10FFFF) as UTF-8 into out; returns its length, 1..4. */
 /*@ requires \valid(out + (0 .. UTF8_SEQ_MAX - 1));
     assigns out[0 .. UTF8_SEQ_MAX - 1];
-    ensures 1 <= \result <= UTF8_SEQ_MAX; */
+    ensures 1 <= \result <= UTF8_SEQ_MAX;
+    exits \false; */
 size_t utf8_encode(uint32_t cp, uint8_t out[UTF8_SEQ_MAX]);
 /* The well-formed UTF-8 sequence at s (at most n bytes, n > 0): its
  * length, and its code point in *cp; 0 when it is malformed (a bad lead
@@ -51,7 +53,8 @@ enum utf16_flags {
              \valid_read((const uint8_t *)in + (0 .. 2 * units - 1));
     requires \valid(out + (0 .. cap - 1));
     assigns out[0 .. cap - 1];
-    ensures \result < cap || cap == 0; */
+    ensures \result < cap || cap == 0;
+    exits \false; */
 size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 		       unsigned flags);
 /* UTF-8 text to UTF-16LE in out (cap units, the terminating zero unit

@@ -30,6 +30,13 @@ int main(void)
 	//@ split t.backup.valid;
 	if (gpt_plan_removals(&t, types, ntypes, &plan, &why) != GPT_OK)
 		goto out;
+	/* The plan wrote only itself and why: gpt_table_loaded(&t), one
+	 * part at a time (WP; the whole at once is beyond the provers). */
+	//@ assert gpt_table_readable(&t);
+	//@ assert t.dev == &dev && dev.block_size == PROOF_BS;
+	//@ assert gpt_copy_blocks(&t.primary, PROOF_BS);
+	//@ assert gpt_copy_blocks(&t.backup, PROOF_BS);
+	//@ assert \valid_read(t.mbr + (0 .. PROOF_BS - 1));
 	/* The check a front end makes before saving its backup, or the
 	 * commit itself (which checks again): either, on every table. The
 	 * check changes nothing, so the commit without it covers more. */

@@ -109,11 +109,14 @@ awk -F'\t' 'NR == FNR { reached[$1] = 1; next }
 # adapter_buffer at the call through dev->ops, the same formula as the
 # assertion just before it that WP proves; and what the adapters change
 # (the assigns of bdev_read, bdev_write and bdev_flush: the blocks asked
-# for and the reason), which no tool here follows through dev->ops either.
+# for and the reason) and that they return (their exits \false, which the
+# report lists as a postcondition \false), which no tool here follows
+# through dev->ops either.
 awk -F'\t' '(($4 == "bdev_alloc" || $4 == "bdev_free") &&
 	($5 == "postcondition" || $5 == "assigns clause")) ||
 	(($4 == "bdev_read" || $4 == "bdev_write" || $4 == "bdev_flush") &&
-	 $5 == "assigns clause") ||
+	 ($5 == "assigns clause" ||
+	  ($5 == "postcondition" && $7 == "\\false"))) ||
 	($5 ~ /^precondition/ && $7 ~ /^adapter_buffer:/)' \
 	"$out/$name.unproven" >"$out/$name.assumed"
 alarms=$(grep -v -x -F -f "$out/$name.assumed" "$out/$name.unproven" |
