@@ -227,10 +227,12 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	//@ assert good != \null ==> 1 <= blocks && GPT_ENTRY_MIN_SIZE <= entry_size;
 	//@ assert good != \null ==> (integer)num * entry_size <= (integer)blocks * bs;
 	//@ assert good != \null ==> (plan == \null || gpt_plan_in(plan, num));
-	/* Zeroed as structs, not as bytes: WP's typed memory then knows
-	 * every field (tg->mbr NULL: LBA 0 stays). */
+	/* Zeroed as structs, not as bytes (tg->mbr NULL: LBA 0 stays). WP
+	 * does not follow an initialiser's implicit fields; Eva proves the
+	 * assertion, which WP then uses for the postcondition. */
 	*b = (struct gpt_target_bufs){ 0 };
 	*tg = (struct gpt_target){ 0 };
+	//@ assert tg->mbr == \null;
 	/* The block size unchanged (the first postcondition), said after
 	 * each write and call on every path, a step at a time for WP. */
 	//@ assert t->dev == dev && dev->block_size == bs;
@@ -283,6 +285,8 @@ enum gpt_status gpt_target_build(const struct gpt_table *t,
 	//@ assert \valid_read(tg->header[0] + (0 .. bs - 1));
 	//@ assert \valid_read(tg->header[1] + (0 .. bs - 1));
 	//@ assert \valid_read(tg->array + (0 .. (integer)tg->array_blocks * bs - 1));
+	//@ assert 1 <= tg->array_blocks && tg->mbr == \null;
+	//@ assert gpt_target_whole(tg, bs);
 	//@ assert t->dev == dev && dev->block_size == bs;
 	return GPT_OK;
 }

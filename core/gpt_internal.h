@@ -93,6 +93,13 @@ void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
     exits \false; */
 enum gpt_status gpt_table_alloc_scratch(struct gpt_table *t,
 					struct gpt_reason *why);
+/* Give the scratch back to dev (t->dev, or the device of a table still
+ * being built) and forget it; t may hold none. */
+/*@ requires \valid(t);
+    assigns t->used, t->used_count;
+    ensures t->used == \null && t->used_count == 0;
+    exits \false; */
+void gpt_table_free_scratch(struct blockdev *dev, struct gpt_table *t);
 /* The verdicts on a table whose copies are read: do they agree, is the
  * backup misplaced, are the entries sound. */
 /*@ requires gpt_table_readable(t);

@@ -10,9 +10,7 @@ void gpt_table_release(struct gpt_table *t)
 		return;
 	bdev_free(t->dev, t->mbr, t->dev->block_size);
 	t->mbr = NULL;
-	bdev_free(t->dev, t->used, (size_t)t->used_count * sizeof(uint32_t));
-	t->used = NULL;
-	t->used_count = 0;
+	gpt_table_free_scratch(t->dev, t);
 	gpt_copy_release(t->dev, &t->primary);
 	gpt_copy_release(t->dev, &t->backup);
 }
@@ -108,6 +106,13 @@ enum gpt_status gpt_table_alloc_scratch(struct gpt_table *t,
 	/* A block of its own, as Eva sees; for WP. */
 	//@ assert \separated(t->used + (0 .. n - 1), t, t->dev);
 	return GPT_OK;
+}
+
+void gpt_table_free_scratch(struct blockdev *dev, struct gpt_table *t)
+{
+	bdev_free(dev, t->used, (size_t)t->used_count * sizeof(uint32_t));
+	t->used = NULL;
+	t->used_count = 0;
 }
 
 void gpt_table_assess(struct gpt_table *t)

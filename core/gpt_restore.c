@@ -25,7 +25,7 @@ static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
 	bdev_free(dev, r->header[GPT_COPY_BACKUP], dev->block_size);
 	bdev_free(dev, r->mbr, dev->block_size);
 	bdev_free(dev, r->array, r->array_bytes);
-	bdev_free(dev, r->v.used, (size_t)r->v.used_count * sizeof(uint32_t));
+	gpt_table_free_scratch(dev, &r->v);
 }
 
 /* Does the backup's layout fit ss-byte sectors: its backup array ending
