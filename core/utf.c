@@ -64,6 +64,8 @@ size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
 	}
 	if (len > n)
 		return 0;
+	/*@ loop invariant 1 <= i <= len;
+	    loop assigns i, c; */
 	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xC0) != 0x80)
 			return 0;
@@ -122,26 +124,28 @@ size_t utf16le_to_utf8(const void *in, size_t units, char *out, size_t cap,
 void utf8_to_utf16le(const char *in, void *out, size_t cap)
 {
 	const uint8_t *s = (const uint8_t *)in;
+	/* Decoded within the string's bytes (utf8_decode's contract). */
+	size_t left = in ? str_len(in) : 0;
 	uint8_t *o = out;
 	size_t n = 0;
 
 	if (cap == 0)
 		return;
-	while (s && *s && n + 1 < cap) {
+	while (left && n + 1 < cap) {
 		uint32_t cp;
-		/* The NUL ends a sequence cut short before any byte past
-		 * it is read: it is no continuation byte. */
-		size_t len = utf8_decode(s, UTF8_SEQ_MAX, &cp);
+		size_t len = utf8_decode(s, left < UTF8_SEQ_MAX ? left :
+							UTF8_SEQ_MAX, &cp);
 
 		if (len == 0) {
 			/* One '?' for the bad byte and the continuation
 			 * bytes that follow it. */
 			cp = '?';
 			len = 1;
-			while ((s[len] & 0xC0) == 0x80)
+			while (len < left && (s[len] & 0xC0) == 0x80)
 				len++;
 		}
 		s += len;
+		left -= len;
 		put_le16(o + 2 * n++, cp > 0xFFFF ? '?' : (uint16_t)cp);
 	}
 	put_le16(o + 2 * n, 0);

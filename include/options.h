@@ -9,6 +9,10 @@
 #include <stdint.h>
 
 #include "gpt.h"
+#ifdef __FRAMAC__
+/* ACSL's strlen and valid_string (tests/proof/). */
+#include <__fc_string_axiomatic.h>
+#endif
 
 #define OPT_MAX_DISKS 64u
 #define OPT_MAX_PATHS 64u
@@ -73,11 +77,33 @@ bool options_disk_selected(const struct gptrim_options *o, uint32_t disk);
 
 /* Convert a config file (UTF-8, optionally with BOM, or UTF-16LE/BE with
  * BOM) to UTF-8 in out. Returns GPT_OK or GPT_E_ARG. */
+/*@ requires in == \null || \valid_read(in + (0 .. len - 1));
+    requires out == \null || \valid(out + (0 .. cap - 1));
+    requires \valid(why) && (out_len == \null || \valid(out_len));
+    requires \separated(out + (0 .. cap - 1), in + (0 .. len - 1), why,
+                        out_len);
+    requires \separated(why, out_len);
+    assigns out[0 .. cap - 1], *out_len, *why;
+    ensures \result == GPT_OK ==> valid_string(out) && strlen(out) < cap;
+    exits \false; */
 enum gpt_status config_to_utf8(const uint8_t *in, size_t len, char *out,
 			       size_t cap, size_t *out_len,
 			       struct gpt_reason *why);
 /* Split UTF-8 config text in place into arguments: whitespace separated,
  * '#' to end of line is a comment, "double quotes" group. */
+/*@ requires valid_string(text);
+    requires 0 <= max && \valid(argv + (0 .. max - 1));
+    requires \valid(argc) && \valid(why);
+    requires \separated(text + (0 .. strlen(text)), argv + (0 .. max - 1),
+                        argc, why);
+    requires \separated(argv + (0 .. max - 1), argc, why);
+    requires \separated(argc, why);
+    assigns text[0 .. strlen(text)], argv[0 .. max - 1], *argc, *why;
+    ensures \result == GPT_OK ==> 0 <= *argc <= max;
+    ensures \result == GPT_OK ==> \forall integer k; 0 <= k < *argc ==>
+              \base_addr(argv[k]) == \base_addr(text) &&
+              valid_read_string(argv[k]);
+    exits \false; */
 enum gpt_status config_split(char *text, char **argv, int max, int *argc,
 			     struct gpt_reason *why);
 

@@ -26,6 +26,7 @@ static inline bool utf_is_surrogate(uint32_t cp)
 /*@ requires \valid(cp);
     assigns *cp;
     ensures \result == 1 || \result == 2;
+    ensures \result == 2 ==> 0xDC00 <= next <= 0xDFFF;
     exits \false; */
 size_t utf16_decode(uint16_t unit, uint16_t next, uint32_t *cp);
 /* cp (at most U+10FFFF) as UTF-8 into out; returns its length, 1..4. */
@@ -38,6 +39,10 @@ size_t utf8_encode(uint32_t cp, uint8_t out[UTF8_SEQ_MAX]);
  * length, and its code point in *cp; 0 when it is malformed (a bad lead
  * or continuation byte, cut short, overlong, a surrogate, above
  * U+10FFFF). */
+/*@ requires 1 <= n && \valid_read(s + (0 .. n - 1)) && \valid(cp);
+    assigns *cp;
+    ensures \result <= n && \result <= UTF8_SEQ_MAX;
+    exits \false; */
 size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 
 enum utf16_flags {
