@@ -24,6 +24,12 @@ struct u8out {
       \separated(o, o->p + (0 .. o->cap - 1));
     predicate u8out_same{L1, L2}(struct u8out *o) =
       \at(o->p, L1) == \at(o->p, L2) && \at(o->cap, L1) == \at(o->cap, L2);
+    // What from_utf8 and from_utf16 require: len bytes in, o apart.
+    predicate converter_args(uint8_t *in, integer len, struct u8out *o,
+                             struct gpt_reason *why) =
+      \valid_read(in + (0 .. len - 1)) && \valid(why) && u8out_ok(o) &&
+      \separated(o->p + (0 .. o->cap - 1), in + (0 .. len - 1), o, why) &&
+      \separated(o, why);
 */
 
 /*@ requires u8out_ok(o);
@@ -66,11 +72,7 @@ static enum gpt_status too_large(size_t cap, struct gpt_reason *why)
 			cap ? cap - 1 : 0);
 }
 
-/*@ requires \valid_read(in + (0 .. len - 1)) && \valid(why);
-    requires u8out_ok(o);
-    requires \separated(o->p + (0 .. o->cap - 1), in + (0 .. len - 1),
-                        o, why);
-    requires \separated(o, why);
+/*@ requires converter_args(in, len, o, why);
     assigns o->len, o->p[0 .. o->cap - 1], *why;
     ensures u8out_ok(o) && u8out_same{Pre, Post}(o);
     exits \false; */
@@ -116,11 +118,7 @@ static uint16_t unit_at(const uint8_t *p, bool big_endian)
 			  : (uint16_t)(p[1] << 8 | p[0]);
 }
 
-/*@ requires \valid_read(in + (0 .. len - 1)) && \valid(why);
-    requires u8out_ok(o);
-    requires \separated(o->p + (0 .. o->cap - 1), in + (0 .. len - 1),
-                        o, why);
-    requires \separated(o, why);
+/*@ requires converter_args(in, len, o, why);
     assigns o->len, o->p[0 .. o->cap - 1], *why;
     ensures u8out_ok(o) && u8out_same{Pre, Post}(o);
     exits \false; */
