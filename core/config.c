@@ -17,8 +17,8 @@ struct u8out {
 	size_t len;
 };
 
-/* For the proof: o's text and its NUL fit in its buffer, and o's buffer
- * and where it came from (o0's) are the same. */
+/* For the proof: o's text and its NUL fit in its buffer (u8out_ok), and
+ * o's buffer and capacity are the same at two points (u8out_same). */
 /*@ predicate u8out_ok(struct u8out *o) =
       \valid(o) && o->len < o->cap && \valid(o->p + (0 .. o->cap - 1)) &&
       \separated(o, o->p + (0 .. o->cap - 1));
