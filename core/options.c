@@ -89,7 +89,7 @@ static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 	if (!parse_u32(v, &n) || n == 0)
 		return gpt_fail(why, GPT_E_ARG,
 				"--disk '%s': expected a disk number 1, 2, ...",
-				v);
+				quote_str(v).s);
 	for (uint32_t i = 0; i < disks_named(o); i++)
 		if (o->disks[i] == n)
 			return gpt_fail(why, GPT_E_ARG,
@@ -130,26 +130,29 @@ static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 	if (!guid_parse(v, &g))
 		return gpt_fail(why, GPT_E_ARG,
 				"--type '%s': expected a GUID like "
-				"DE94BBA4-06D1-4D40-A16A-BFD50179D6AC", v);
+				"DE94BBA4-06D1-4D40-A16A-BFD50179D6AC",
+				quote_str(v).s);
 	/* The zero type marks unused entries: there is nothing to remove. */
 	if (guid_is_zero(&g))
 		return gpt_fail(why, GPT_E_ARG,
 				"--type %s: the zero GUID marks unused entries",
-				v);
+				quote_str(v).s);
 	if (type_protected(&g))
 		return gpt_fail(why, GPT_E_ARG,
 				"--type %s is the %s type: gptrim never removes "
 				"EFI system, Microsoft reserved or Basic data "
 				"partitions (Windows needs them to start; the "
-				"ESP holds the backups)", v, gpt_type_name(&g));
+				"ESP holds the backups)", quote_str(v).s,
+				gpt_type_name(&g));
 	for (uint32_t i = 0; i < o->ntypes; i++)
 		if (guid_equal(&o->types[i], &g))
 			return gpt_fail(why, GPT_E_ARG,
-					"--type %s given twice", v);
+					"--type %s given twice",
+					quote_str(v).s);
 	if (o->ntypes >= GPT_TYPES_MAX)
 		return gpt_fail(why, GPT_E_ARG,
-				"--type %s: at most %u types may be given", v,
-				GPT_TYPES_MAX);
+				"--type %s: at most %u types may be given",
+				quote_str(v).s, GPT_TYPES_MAX);
 	o->types[o->ntypes++] = g;
 	return GPT_OK;
 }
@@ -167,7 +170,7 @@ static enum gpt_status set_then(struct gptrim_options *o, const char *v,
 	else
 		return gpt_fail(why, GPT_E_ARG,
 				"--then '%s': expected exit, shutdown or reboot",
-				v);
+				quote_str(v).s);
 	return GPT_OK;
 }
 
@@ -181,7 +184,7 @@ static enum gpt_status set_sector_size(struct gptrim_options *o,
 	    (n != 512 && n != 1024 && n != 2048 && n != 4096))
 		return gpt_fail(why, GPT_E_ARG,
 				"--sector-size '%s': expected 512, 1024, 2048 "
-				"or 4096", v);
+				"or 4096", quote_str(v).s);
 	o->sector_size = n;
 	return GPT_OK;
 }
@@ -284,7 +287,8 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 	d = find_opt(name, n - 2, fe);
 	if (!d)
 		return gpt_fail(why, GPT_E_ARG,
-				"unknown option '%s' (see --help)", arg);
+				"unknown option '%s' (see --help)",
+				quote_str(arg).s);
 	if (fe == OPT_FRONTEND_HOST && !o->ignored &&
 	    (d->id == O_THEN || d->id == O_REMOVABLE))
 		o->ignored = d->name;
@@ -292,7 +296,7 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 		if (arg[n] == '=')
 			return gpt_fail(why, GPT_E_ARG,
 					"--%s takes no value ('%s')", d->name,
-					arg);
+					quote_str(arg).s);
 		return apply_opt(o, d, "", why);
 	}
 	if (arg[n] == '=') {
@@ -315,13 +319,13 @@ static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
 	if (fe != OPT_FRONTEND_HOST)
 		return gpt_fail(why, GPT_E_ARG,
 				"unexpected argument '%s' (options only; "
-				"see --help)", arg);
+				"see --help)", quote_str(arg).s);
 	if (*arg == '\0')
 		return gpt_fail(why, GPT_E_ARG, "empty image or device name");
 	if (o->npaths >= OPT_MAX_PATHS)
 		return gpt_fail(why, GPT_E_ARG,
-				"'%s': at most %u images or devices", arg,
-				OPT_MAX_PATHS);
+				"'%s': at most %u images or devices",
+				quote_str(arg).s, OPT_MAX_PATHS);
 	o->paths[o->npaths++] = arg;
 	return GPT_OK;
 }
@@ -425,7 +429,8 @@ enum gpt_status options_parse(int argc, char *const *argv,
 		}
 		else
 			st = gpt_fail(why, GPT_E_ARG,
-				      "unknown option '%s' (see --help)", arg);
+				      "unknown option '%s' (see --help)",
+				      quote_str(arg).s);
 	}
 	if (st != GPT_OK)
 		return st;

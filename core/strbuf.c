@@ -185,6 +185,33 @@ struct size_str size_str(uint64_t bytes)
 	return t;
 }
 
+struct quote_str quote_str(const char *s)
+{
+	struct quote_str q = { { 0 } };
+	size_t n = 0;
+	bool cut;
+
+	/* Measured first, then copied: WP keeps strlen(s) only while
+	 * nothing is written (tests/proof/README.md). */
+	/*@ loop invariant 0 <= n <= QUOTE_STR_MAX && n <= strlen(s);
+	    loop assigns n; */
+	while (n < QUOTE_STR_MAX && s[n])
+		n++;
+	cut = s[n] != '\0';
+	/* A cut before s[n] goes back to the start of its character when
+	 * s[n] continues one (10xxxxxx; at most 3 such bytes in UTF-8). */
+	/*@ loop invariant 0 <= k <= 3;
+	    loop invariant 0 <= n <= QUOTE_STR_MAX && n <= strlen(s);
+	    loop assigns k, n; */
+	for (unsigned k = 0;
+	     cut && k < 3 && n > 0 && ((uint8_t)s[n] & 0xC0) == 0x80; k++)
+		n--;
+	mem_copy(q.s, s, n);
+	if (cut)
+		mem_copy(q.s + n, "...", 4);
+	return q;
+}
+
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {

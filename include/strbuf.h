@@ -22,6 +22,14 @@
 #include <__fc_string_axiomatic.h>
 #endif
 
+/* For the proof: s[n] is a NUL and s[0 .. n] may be read, so s is a string
+ * of at most n bytes. Unlike valid_read_string, it speaks of one byte,
+ * which WP keeps across writes elsewhere (the option loop's, where strlen
+ * is not kept: tests/proof/README.md). */
+/*@ predicate nul_at(char *s, integer n) =
+      0 <= n && \valid_read(s + (0 .. n)) && s[n] == '\0';
+*/
+
 struct strbuf {
 	char *buf;
 	size_t cap; /* bytes in buf, including the terminating NUL */
@@ -56,6 +64,20 @@ struct size_str {
 };
 /*@ assigns \nothing; exits \false; */
 struct size_str size_str(uint64_t bytes);
+
+/* An argument as a message quotes it, for a %s: at most QUOTE_STR_MAX
+ * bytes of it, cut at the start of a UTF-8 character and followed by "..."
+ * when cut. A reason holds GPT_REASON_MAX bytes, and a gptrim.cfg word may
+ * be 64 KiB long: the explanation after the argument must survive. (And
+ * a bounded copy is a string Frama-C Eva can follow: tests/proof/.) */
+#define QUOTE_STR_MAX 64u
+struct quote_str {
+	char s[QUOTE_STR_MAX + 4]; /* "..." and the NUL after a cut */
+};
+/*@ requires valid_read_string(s);
+    assigns \nothing;
+    exits \false; */
+struct quote_str quote_str(const char *s);
 
 /* Freestanding memory and string helpers (core may not use libc). */
 /*@ requires \valid((uint8_t *)dst + (0 .. n - 1));

@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include "options.h"
+#include "strbuf.h"
 
 #define MSR "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"
 #define SWAP "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"
@@ -187,6 +188,25 @@ static void bad_options(void **state)
 	parse_bad(HOST, "disk", "--restore", "f", "--apply", "a.img", "b.img");
 }
 
+/* A long argument is quoted in part, so the reason keeps its explanation
+ * (a gptrim.cfg word may be 64 KiB). */
+static void long_argument(void **state)
+{
+	char arg[1000];
+	struct gptrim_options o;
+	struct gpt_reason w;
+
+	(void)state;
+	memset(arg, 'x', sizeof(arg));
+	memcpy(arg, "--", 2);
+	arg[sizeof(arg) - 1] = '\0';
+	assert_status(options_parse(1, ARGS(arg), EFI, &o, &w), GPT_E_ARG);
+	printf("# %s\n", w.text);
+	assert_non_null(strstr(w.text, "xxx...' (see --help)"));
+	assert_int_equal(strlen(w.text), strlen("unknown option '' (see --help)") +
+					 QUOTE_STR_MAX + 3);
+}
+
 /* Limits: GPT_TYPES_MAX types, OPT_MAX_DISKS disks. */
 static void too_many(void **state)
 {
@@ -288,6 +308,7 @@ int main(void)
 		cmocka_unit_test(protected_types),
 		cmocka_unit_test(help_and_firmware_options),
 		cmocka_unit_test(bad_options),
+		cmocka_unit_test(long_argument),
 		cmocka_unit_test(too_many),
 		cmocka_unit_test(undo),
 		cmocka_unit_test(usage_text),

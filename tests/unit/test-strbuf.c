@@ -113,6 +113,33 @@ static void size_strings(void **state)
 	assert_string_equal(size_str(UINT64_MAX).s, "16.0 EiB");
 }
 
+/* quote_str: an argument as a message quotes it, at most QUOTE_STR_MAX
+ * bytes, cut at the start of a UTF-8 character, "..." after a cut. */
+static void quoted_arguments(void **state)
+{
+	char s[2 * QUOTE_STR_MAX + 1], want[QUOTE_STR_MAX + 4];
+
+	(void)state;
+	assert_string_equal(quote_str("").s, "");
+	assert_string_equal(quote_str("--bogus").s, "--bogus");
+	memset(s, 'a', sizeof(s));
+	s[QUOTE_STR_MAX] = '\0';
+	assert_string_equal(quote_str(s).s, s); /* exactly the limit */
+	memcpy(want, s, QUOTE_STR_MAX);
+	memcpy(want + QUOTE_STR_MAX, "...", 4);
+	s[QUOTE_STR_MAX] = 'b';
+	s[2 * QUOTE_STR_MAX] = '\0';
+	assert_string_equal(quote_str(s).s, want); /* longer: cut */
+	/* A 2-byte character across the limit is left out whole. */
+	s[QUOTE_STR_MAX - 1] = (char)0xC3;
+	s[QUOTE_STR_MAX] = (char)0xA9; /* U+00E9 */
+	memcpy(want + QUOTE_STR_MAX - 1, "...", 4);
+	assert_string_equal(quote_str(s).s, want);
+	/* Continuation bytes only (not UTF-8): at most 3 are given back. */
+	memset(s, 0x80, 2 * QUOTE_STR_MAX);
+	assert_int_equal(strlen(quote_str(s).s), QUOTE_STR_MAX - 3 + 3);
+}
+
 /* Output stops at cap - 1 characters and stays NUL-terminated. */
 static void truncation(void **state)
 {
@@ -227,6 +254,7 @@ int main(void)
 		cmocka_unit_test(unknown_conversion),
 		cmocka_unit_test(guid_strings),
 		cmocka_unit_test(size_strings),
+		cmocka_unit_test(quoted_arguments),
 		cmocka_unit_test(truncation),
 		cmocka_unit_test(putc_no_wrap),
 		cmocka_unit_test(pad_to),
