@@ -27,7 +27,8 @@ struct u8out {
     // What from_utf8 and from_utf16 require: len bytes in, o apart.
     predicate converter_args(uint8_t *in, integer len, struct u8out *o,
                              struct gpt_reason *why) =
-      \valid_read(in + (0 .. len - 1)) && \valid(why) && u8out_ok(o) &&
+      \valid_read(in + (0 .. len - 1)) && \initialized(in + (0 .. len - 1)) &&
+      \valid(why) && u8out_ok(o) &&
       \separated(o->p + (0 .. o->cap - 1), in + (0 .. len - 1), o, why) &&
       \separated(o, why);
 */
@@ -109,7 +110,7 @@ static enum gpt_status from_utf8(const uint8_t *in, size_t len, size_t base,
 	return GPT_OK;
 }
 
-/*@ requires \valid_read(p + (0 .. 1));
+/*@ requires \valid_read(p + (0 .. 1)) && \initialized(p + (0 .. 1));
     assigns \nothing;
     exits \false; */
 static uint16_t unit_at(const uint8_t *p, bool big_endian)

@@ -99,7 +99,9 @@ static enum gpt_status parse_config(const uint8_t *raw, size_t len,
 {
 	static char *argv[OPT_MAX_ARGS + 1];
 	size_t cap = len * 2 + 1, text_len = 0; /* len <= 64 KiB */
-	char *text = efi_alloc(cap);
+	/* Zero-filled, as the proof's harness has it (tests/proof/cfgfile.c):
+	 * every byte defined, written by the conversion or not. */
+	char *text = efi_alloc_zero(cap);
 	enum gpt_status st;
 	int argc = 0;
 

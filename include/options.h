@@ -9,10 +9,7 @@
 #include <stdint.h>
 
 #include "gpt.h"
-#ifdef __FRAMAC__
-/* ACSL's strlen and valid_string (tests/proof/). */
-#include <__fc_string_axiomatic.h>
-#endif
+#include "strbuf.h" /* nul_at and ACSL's strlen, for the contracts */
 
 #define OPT_MAX_DISKS 64u
 #define OPT_MAX_PATHS 64u
@@ -77,7 +74,8 @@ bool options_disk_selected(const struct gptrim_options *o, uint32_t disk);
 
 /* Convert a config file (UTF-8, optionally with BOM, or UTF-16LE/BE with
  * BOM) to UTF-8 in out. Returns GPT_OK or GPT_E_ARG. */
-/*@ requires in == \null || \valid_read(in + (0 .. len - 1));
+/*@ requires in == \null || (\valid_read(in + (0 .. len - 1)) &&
+                               \initialized(in + (0 .. len - 1)));
     requires out == \null || \valid(out + (0 .. cap - 1));
     requires \valid(why) && (out_len == \null || \valid(out_len));
     requires \separated(out + (0 .. cap - 1), in + (0 .. len - 1), why,
@@ -103,6 +101,8 @@ enum gpt_status config_to_utf8(const uint8_t *in, size_t len, char *out,
     ensures \result == GPT_OK ==> \forall integer k; 0 <= k < *argc ==>
               \base_addr(argv[k]) == \base_addr(text) &&
               valid_read_string(argv[k]);
+    ensures \result == GPT_OK ==> \forall integer k; 0 <= k < *argc ==>
+              nul_at(argv[k], text + \old(strlen(text)) - argv[k]);
     exits \false; */
 enum gpt_status config_split(char *text, char **argv, int max, int *argc,
 			     struct gpt_reason *why);

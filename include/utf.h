@@ -40,6 +40,7 @@ size_t utf8_encode(uint32_t cp, uint8_t out[UTF8_SEQ_MAX]);
  * or continuation byte, cut short, overlong, a surrogate, above
  * U+10FFFF). */
 /*@ requires 1 <= n && \valid_read(s + (0 .. n - 1)) && \valid(cp);
+    requires \initialized(s + (0 .. n - 1));
     assigns *cp;
     ensures \result <= n && \result <= UTF8_SEQ_MAX;
     exits \false; */
