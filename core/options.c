@@ -44,7 +44,9 @@ static const struct opt_def opt_defs[] = {
 };
 
 /* Does the option name in arg (n bytes, not NUL-terminated) equal name? */
-/*@ assigns \nothing; */
+/*@ requires \valid_read(arg + (0 .. n - 1));
+    assigns \nothing;
+    exits \false; */
 static bool name_is(const char *arg, size_t n, const char *name)
 {
 	return str_len(name) == n && mem_compare(arg, name, n) == 0;
@@ -52,7 +54,8 @@ static bool name_is(const char *arg, size_t n, const char *name)
 
 /* Decimal only, no sign, no overflow: a disk number or a sector size. */
 /*@ requires valid_read_string(s) && \valid(out);
-    assigns *out; */
+    assigns *out;
+    exits \false; */
 static bool parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -75,12 +78,19 @@ static bool parse_u32(const char *s, uint32_t *out)
 
 /* The disks named so far: never more than the array holds, whatever the
  * count says (options_disk_selected takes any struct from its caller). */
+/*@ assigns \nothing;
+    exits \false; */
 static uint32_t disks_named(const struct gptrim_options *o)
 {
 	return o->ndisks < OPT_MAX_DISKS ? o->ndisks : OPT_MAX_DISKS;
 }
 
-/*@ requires valid_read_string(v); */
+/* The option handlers below say what they change, the options and the
+ * reason: WP takes a function without an assigns clause as writing
+ * everything, the arguments included (tests/proof/). */
+/*@ requires valid_read_string(v);
+    assigns *o, *why;
+    exits \false; */
 static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -110,6 +120,8 @@ static const char *const protected_types[] = {
 	"EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", /* Basic data */
 };
 
+/*@ assigns \nothing;
+    exits \false; */
 static bool type_protected(const struct gpt_guid *g)
 {
 	struct gpt_guid p;
@@ -121,7 +133,9 @@ static bool type_protected(const struct gpt_guid *g)
 	return false;
 }
 
-/*@ requires valid_read_string(v); */
+/*@ requires valid_read_string(v);
+    assigns *o, *why;
+    exits \false; */
 static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -157,7 +171,9 @@ static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 	return GPT_OK;
 }
 
-/*@ requires valid_read_string(v); */
+/*@ requires valid_read_string(v);
+    assigns o->then, *why;
+    exits \false; */
 static enum gpt_status set_then(struct gptrim_options *o, const char *v,
 				struct gpt_reason *why)
 {
@@ -174,7 +190,9 @@ static enum gpt_status set_then(struct gptrim_options *o, const char *v,
 	return GPT_OK;
 }
 
-/*@ requires valid_read_string(v); */
+/*@ requires valid_read_string(v);
+    assigns o->sector_size, *why;
+    exits \false; */
 static enum gpt_status set_sector_size(struct gptrim_options *o,
 				       const char *v, struct gpt_reason *why)
 {
@@ -190,7 +208,9 @@ static enum gpt_status set_sector_size(struct gptrim_options *o,
 }
 
 /* A string option that may be given once, with a non-empty value. */
-/*@ requires valid_read_string(v); */
+/*@ requires valid_read_string(v);
+    assigns *slot, *why;
+    exits \false; */
 static enum gpt_status set_once(const char **slot, const char *name,
 				const char *v, struct gpt_reason *why)
 {
@@ -203,7 +223,9 @@ static enum gpt_status set_once(const char **slot, const char *name,
 }
 
 /* v is "" for an option without a value. */
-/*@ requires valid_read_string(v); */
+/*@ requires valid_read_string(v);
+    assigns *o, *why;
+    exits \false; */
 static enum gpt_status apply_opt(struct gptrim_options *o,
 				 const struct opt_def *d, const char *v,
 				 struct gpt_reason *why)
@@ -227,7 +249,9 @@ static enum gpt_status apply_opt(struct gptrim_options *o,
 	return GPT_OK;
 }
 
-/*@ assigns \nothing; */
+/*@ requires \valid_read(name + (0 .. n - 1));
+    assigns \nothing;
+    exits \false; */
 static const struct opt_def *find_opt(const char *name, size_t n,
 				      enum opt_frontend fe)
 {
@@ -243,7 +267,8 @@ static const struct opt_def *find_opt(const char *name, size_t n,
  * which proves that in a function this small but not inside parse_long). */
 /*@ requires valid_read_string(s) && 0 <= k < strlen(s);
     assigns \nothing;
-    ensures valid_read_string(\result); */
+    ensures valid_read_string(\result);
+    exits \false; */
 static const char *rest_after(const char *s, size_t k)
 {
 	return s + k + 1;
@@ -253,7 +278,8 @@ static const char *rest_after(const char *s, size_t k)
  * '=' or NUL. (Scanned from s[0]: the "--" holds neither.) */
 /*@ requires valid_read_string(s) && s[0] == '-' && s[1] == '-';
     assigns \nothing;
-    ensures 2 <= \result <= strlen(s); */
+    ensures 2 <= \result <= strlen(s);
+    exits \false; */
 static size_t name_end(const char *s)
 {
 	size_t n = 0;
@@ -272,13 +298,16 @@ static size_t name_end(const char *s)
  * *took_next then says so. */
 /*@ requires valid_read_string(arg) && arg[0] == '-' && arg[1] == '-';
     requires next == \null || valid_read_string(next);
-    requires \valid(took_next); */
+    requires \valid(took_next);
+    assigns *o, *why, *took_next;
+    ensures *took_next ==> \old(*took_next) || next != \null;
+    exits \false; */
 static enum gpt_status parse_long(const char *arg, const char *next,
 				  bool *took_next, enum opt_frontend fe,
 				  struct gptrim_options *o,
 				  struct gpt_reason *why)
 {
-	const char *name = arg + 2, *v = NULL;
+	const char *name = arg + 2, *v = "";
 	const struct opt_def *d;
 	size_t n = name_end(arg); /* arg[n]: the '=' or the NUL */
 	bool took = false;
@@ -289,30 +318,35 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 		return gpt_fail(why, GPT_E_ARG,
 				"unknown option '%s' (see --help)",
 				quote_str(arg).s);
+	if (!d->takes_value && arg[n] == '=')
+		return gpt_fail(why, GPT_E_ARG, "--%s takes no value ('%s')",
+				d->name, quote_str(arg).s);
+	if (d->takes_value) {
+		v = NULL;
+		if (arg[n] == '=') {
+			v = rest_after(arg, n);
+		} else if (next && !str_starts_with(next, "--")) {
+			took = true;
+			v = next;
+		}
+		if (!v ||
+		    (*v == '\0' && d->id != O_RESTORE && d->id != O_BACKUP_DIR))
+			return gpt_fail(why, GPT_E_ARG, "--%s: missing value",
+					d->name);
+	}
+	/* Every read of the arguments comes before the first write to *o
+	 * (WP then needs no proof that the two are apart). */
+	st = apply_opt(o, d, v, why);
 	if (fe == OPT_FRONTEND_HOST && !o->ignored &&
 	    (d->id == O_THEN || d->id == O_REMOVABLE))
 		o->ignored = d->name;
-	if (!d->takes_value) {
-		if (arg[n] == '=')
-			return gpt_fail(why, GPT_E_ARG,
-					"--%s takes no value ('%s')", d->name,
-					quote_str(arg).s);
-		return apply_opt(o, d, "", why);
-	}
-	if (arg[n] == '=') {
-		v = rest_after(arg, n);
-	} else if (next && !str_starts_with(next, "--")) {
-		took = true;
-		v = next;
-	}
-	if (!v || (*v == '\0' && d->id != O_RESTORE && d->id != O_BACKUP_DIR))
-		return gpt_fail(why, GPT_E_ARG, "--%s: missing value",
-				d->name);
-	st = apply_opt(o, d, v, why);
 	*took_next = took;
 	return st;
 }
 
+/*@ requires valid_read_string(arg);
+    assigns *o, *why;
+    exits \false; */
 static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
 				enum opt_frontend fe, struct gpt_reason *why)
 {
@@ -333,6 +367,8 @@ static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
 /* --undo puts back the newest backup of each selected disk: it finds the
  * file itself, restores what gptrim removed and nothing else, and keeps
  * the table it replaces so that the undo can be undone in turn. */
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status check_undo(const struct gptrim_options *o,
 				  struct gpt_reason *why)
 {
@@ -355,6 +391,8 @@ static enum gpt_status check_undo(const struct gptrim_options *o,
 }
 
 /* Rules that involve more than one option. */
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status check_combination(const struct gptrim_options *o,
 					 enum opt_frontend fe,
 					 struct gpt_reason *why)
@@ -421,10 +459,10 @@ enum gpt_status options_parse(int argc, char *const *argv,
 		else if (str_equal(arg, "-h"))
 			o->help = true;
 		else if (arg[1] == '-' && arg[2] != '\0') {
+			const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 			bool took_next = false;
 
-			st = parse_long(arg, i + 1 < argc ? argv[i + 1] : NULL,
-					&took_next, fe, o, why);
+			st = parse_long(arg, next, &took_next, fe, o, why);
 			i += took_next;
 		}
 		else

@@ -57,6 +57,10 @@ PROOF_WP_SLOW := gpt_load,gpt_table_read,gpt_read_copy,read_array,gpt_copy_entry
 PROOF_WP_OPT := -wp-prop=-@assert -wp-model Typed+cast -wp-prover cvc4,z3 \
                 -wp-steps 100000000 -wp-timeout 120 -wp-par 1 \
                 -then -wp-prop=@assert
+# The option parser's harnesses compare arguments with literal strings
+# ("--", "exit"): WP is told their bytes (-wp-literals; the disk's
+# harnesses have no such goal).
+PROOF_WP_ARGS := -wp-literals $(PROOF_WP_OPT)
 # The allocator's contract is assumed (tests/proof/README.md, "The model"):
 # WP is not asked to prove it (it cannot: the call goes through dev->ops).
 # Only the disk's harnesses have the allocator (WP refuses a name it
@@ -86,7 +90,7 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
 	case $$name in \
 	cmdline|cfgfile) core="$(PROOF_OPT_CORE)" sl="$(PROOF_SLEVEL)" \
-		wp="$(PROOF_WP_OPT)";; \
+		wp="$(PROOF_WP_ARGS)";; \
 	*) core="$(PROOF_CORE)" sl="$(PROOF_SLEVEL_DISK)" wp="$(PROOF_WP)";; \
 	esac; \
 	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$$wp" tests/proof/run.sh $(PROOF_DIR) $* \
@@ -103,7 +107,7 @@ PROOF_MUTANTS := $(wildcard tests/proof/mutants/*.patch)
 proof-mutants: proof-deps
 	@rc=0; for p in $(PROOF_MUTANTS); do \
 		if grep -q '^Harness: cmdline' $$p; then \
-		PROOF_WP="$(PROOF_WP_OPT)" \
+		PROOF_WP="$(PROOF_WP_ARGS)" \
 		tests/proof/mutant.sh $(PROOF_DIR) $$p cmdline -- \
 		tests/proof/cmdline.c tests/proof/model.c \
 		$(PROOF_OPT_CORE) -- $(PROOF_EVA) \
