@@ -27,8 +27,7 @@ struct u8out {
     // What from_utf8 and from_utf16 require: len bytes in, o apart.
     predicate converter_args(uint8_t *in, integer len, struct u8out *o,
                              struct gpt_reason *why) =
-      \valid_read(in + (0 .. len - 1)) && \initialized(in + (0 .. len - 1)) &&
-      \valid(why) && u8out_ok(o) &&
+      \valid_read(in + (0 .. len - 1)) && \valid(why) && u8out_ok(o) &&
       \separated(o->p + (0 .. o->cap - 1), in + (0 .. len - 1), o, why) &&
       \separated(o, why);
 */
@@ -74,6 +73,7 @@ static enum gpt_status too_large(size_t cap, struct gpt_reason *why)
 }
 
 /*@ requires converter_args(in, len, o, why);
+    requires \initialized(in + (0 .. len - 1));
     assigns o->len, o->p[0 .. o->cap - 1], *why;
     ensures u8out_ok(o) && u8out_same{Pre, Post}(o);
     exits \false; */
@@ -120,6 +120,7 @@ static uint16_t unit_at(const uint8_t *p, bool big_endian)
 }
 
 /*@ requires converter_args(in, len, o, why);
+    requires \initialized(in + (0 .. len - 1));
     assigns o->len, o->p[0 .. o->cap - 1], *why;
     ensures u8out_ok(o) && u8out_same{Pre, Post}(o);
     exits \false; */
@@ -307,6 +308,10 @@ enum gpt_status config_split(char *text, char **argv, int max, int *argc,
 	      argv[k][text + \at(strlen(text), Pre) - argv[k]] == '\0'; */
 	/*@ assert \forall integer k; 0 <= k < n ==>
 	      0 <= strlen(argv[k]) <= text + \at(strlen(text), Pre) - argv[k]; */
+	//@ assert \valid(text + (0 .. \at(strlen(text), Pre)));
+	/*@ assert \forall integer k, j; 0 <= k < n ==>
+	      0 <= j <= text + \at(strlen(text), Pre) - argv[k] ==>
+	      \valid_read(argv[k] + j); */
 	*argc = n;
 	return GPT_OK;
 }

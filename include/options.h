@@ -74,8 +74,8 @@ bool options_disk_selected(const struct gptrim_options *o, uint32_t disk);
 
 /* Convert a config file (UTF-8, optionally with BOM, or UTF-16LE/BE with
  * BOM) to UTF-8 in out. Returns GPT_OK or GPT_E_ARG. */
-/*@ requires in == \null || (\valid_read(in + (0 .. len - 1)) &&
-                               \initialized(in + (0 .. len - 1)));
+/*@ requires in == \null || \valid_read(in + (0 .. len - 1));
+    requires in == \null || \initialized(in + (0 .. len - 1));
     requires out == \null || \valid(out + (0 .. cap - 1));
     requires \valid(why) && (out_len == \null || \valid(out_len));
     requires \separated(out + (0 .. cap - 1), in + (0 .. len - 1), why,
