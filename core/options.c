@@ -307,7 +307,7 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 				  struct gptrim_options *o,
 				  struct gpt_reason *why)
 {
-	const char *name = arg + 2, *v = "";
+	const char *name = arg + 2, *v = NULL;
 	const struct opt_def *d;
 	size_t n = name_end(arg); /* arg[n]: the '=' or the NUL */
 	bool took = false;
@@ -318,11 +318,13 @@ static enum gpt_status parse_long(const char *arg, const char *next,
 		return gpt_fail(why, GPT_E_ARG,
 				"unknown option '%s' (see --help)",
 				quote_str(arg).s);
-	if (!d->takes_value && arg[n] == '=')
-		return gpt_fail(why, GPT_E_ARG, "--%s takes no value ('%s')",
-				d->name, quote_str(arg).s);
-	if (d->takes_value) {
-		v = NULL;
+	if (!d->takes_value) {
+		if (arg[n] == '=')
+			return gpt_fail(why, GPT_E_ARG,
+					"--%s takes no value ('%s')", d->name,
+					quote_str(arg).s);
+		v = "";
+	} else {
 		if (arg[n] == '=') {
 			v = rest_after(arg, n);
 		} else if (next && !str_starts_with(next, "--")) {
@@ -459,10 +461,10 @@ enum gpt_status options_parse(int argc, char *const *argv,
 		else if (str_equal(arg, "-h"))
 			o->help = true;
 		else if (arg[1] == '-' && arg[2] != '\0') {
-			const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 			bool took_next = false;
 
-			st = parse_long(arg, next, &took_next, fe, o, why);
+			st = parse_long(arg, i + 1 < argc ? argv[i + 1] : NULL,
+					&took_next, fe, o, why);
 			i += took_next;
 		}
 		else
