@@ -312,6 +312,8 @@ enum gpt_status config_split(char *text, char **argv, int max, int *argc,
 	/*@ assert \forall integer k, j; 0 <= k < n ==>
 	      0 <= j <= text + \at(strlen(text), Pre) - argv[k] ==>
 	      \valid_read(argv[k] + j); */
+	/*@ assert \forall integer k; 0 <= k < n ==>
+	      nul_at(argv[k], text + \at(strlen(text), Pre) - argv[k]); */
 	*argc = n;
 	return GPT_OK;
 }

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The command line shared by the firmware application and the host tool
- * (docs/design.md "Command line and gptrim.cfg") and the gptrim.cfg reader.
- * Freestanding: every error is a GPT_E_ARG reason naming the argument. */
+ * (docs/design.md "Command line and gptrim.cfg"), one argument at a time;
+ * the rules between options are core/options_rules.c's. Freestanding:
+ * every error is a GPT_E_ARG reason naming the argument. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "guid.h"
 #include "options.h"
+#include "options_internal.h"
 #include "strbuf.h"
 
 enum opt_id {
@@ -76,15 +78,6 @@ static bool parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
-/* The disks named so far: never more than the array holds, whatever the
- * count says (options_disk_selected takes any struct from its caller). */
-/*@ assigns \nothing;
-    exits \false; */
-static uint32_t disks_named(const struct gptrim_options *o)
-{
-	return o->ndisks < OPT_MAX_DISKS ? o->ndisks : OPT_MAX_DISKS;
-}
-
 /* The option handlers below say what they change, the options and the
  * reason: WP takes a function without an assigns clause as writing
  * everything, the arguments included (tests/proof/). */
@@ -100,7 +93,7 @@ static enum gpt_status add_disk(struct gptrim_options *o, const char *v,
 		return gpt_fail(why, GPT_E_ARG,
 				"--disk '%s': expected a disk number 1, 2, ...",
 				quote_str(v).s);
-	for (uint32_t i = 0; i < disks_named(o); i++)
+	for (uint32_t i = 0; i < options_disks_named(o); i++)
 		if (o->disks[i] == n)
 			return gpt_fail(why, GPT_E_ARG,
 					"--disk %u given twice", n);
@@ -158,7 +151,8 @@ static enum gpt_status add_type(struct gptrim_options *o, const char *v,
 				"partitions (Windows needs them to start; the "
 				"ESP holds the backups)", quote_str(v).s,
 				gpt_type_name(&g));
-	for (uint32_t i = 0; i < o->ntypes; i++)
+	/*@ loop assigns i; */
+	for (uint32_t i = 0; i < options_types_named(o); i++)
 		if (guid_equal(&o->types[i], &g))
 			return gpt_fail(why, GPT_E_ARG,
 					"--type %s given twice",
@@ -366,71 +360,65 @@ static enum gpt_status add_path(struct gptrim_options *o, const char *arg,
 	return GPT_OK;
 }
 
-/* --undo puts back the newest backup of each selected disk: it finds the
- * file itself, restores what gptrim removed and nothing else, and keeps
- * the table it replaces so that the undo can be undone in turn. */
-/*@ assigns *why;
+/* The argument argv[*at]: an image, "--", "-h" or a long option; a long
+ * option that takes the next argument as its value moves *at onto it.
+ * A function of its own for the proof: options_parse's loop keeps each
+ * argument's NUL across one call (tests/proof/README.md, "strings"). */
+/*@ requires \valid(at) && \valid(only_paths) && \valid(o) && \valid(why);
+    requires \separated(at, only_paths, o, why);
+    requires 0 <= *at < argc;
+    requires \valid_read(argv + (0 .. argc - 1));
+    requires \separated(argv + (0 .. argc - 1), at, only_paths, o, why);
+    requires \forall integer k; 0 <= k < argc ==> argv[k] != \null ==>
+               \exists integer n; nul_at(argv[k], n) &&
+                 \separated(argv[k] + (0 .. n), at, only_paths, o, why);
+    assigns *at, *only_paths, *o, *why;
+    ensures \old(*at) <= *at < argc;
     exits \false; */
-static enum gpt_status check_undo(const struct gptrim_options *o,
-				  struct gpt_reason *why)
+static enum gpt_status parse_arg(int argc, char *const *argv, int *at,
+				 bool *only_paths, enum opt_frontend fe,
+				 struct gptrim_options *o,
+				 struct gpt_reason *why)
 {
-	if (o->restore_file)
+	const char *arg = argv[*at];
+	const char *next = *at + 1 < argc ? argv[*at + 1] : NULL;
+	bool took_next = false;
+	enum gpt_status st;
+
+	if (!arg)
+		return gpt_fail(why, GPT_E_ARG, "argument %d missing",
+				*at + 1);
+	if (*only_paths || arg[0] != '-')
+		return add_path(o, arg, fe, why);
+	o->any = true;
+	if (str_equal(arg, "--") && fe == OPT_FRONTEND_HOST)
+		*only_paths = true;
+	else if (str_equal(arg, "-h"))
+		o->help = true;
+	else if (arg[1] == '-' && arg[2] != '\0') {
+		//@ assert next != \null ==> \exists integer n; nul_at(next, n);
+		st = parse_long(arg, next, &took_next, fe, o, why);
+		*at += took_next;
+		return st;
+	} else
 		return gpt_fail(why, GPT_E_ARG,
-				"--undo cannot be combined with --restore: "
-				"--undo finds each disk's newest backup itself, "
-				"--restore FILE writes one file to one disk");
-	if (o->ntypes || o->repair)
-		return gpt_fail(why, GPT_E_ARG,
-				"--undo cannot be combined with %s: it puts "
-				"back what gptrim removed, nothing else",
-				o->ntypes ? "--type" : "--repair");
-	if (o->no_backup)
-		return gpt_fail(why, GPT_E_ARG,
-				"--undo cannot be combined with --no-backup: "
-				"it saves the table it replaces first, so that "
-				"the undo can be undone");
+				"unknown option '%s' (see --help)",
+				quote_str(arg).s);
 	return GPT_OK;
 }
 
-/* Rules that involve more than one option. */
-/*@ assigns *why;
+/* Nothing given: every disk, Windows RE only, report only, then exit.
+ * A typed copy rather than mem_zero, which WP cannot follow into *o; in a
+ * function of its own, so that options_parse's goals do not carry every
+ * field's initial value. */
+/*@ requires \valid(o);
+    assigns *o;
     exits \false; */
-static enum gpt_status check_combination(const struct gptrim_options *o,
-					 enum opt_frontend fe,
-					 struct gpt_reason *why)
+static void options_reset(struct gptrim_options *o)
 {
-	uint32_t ndisks;
+	static const struct gptrim_options none = { .then = THEN_EXIT };
 
-	if (o->help || o->version)
-		return GPT_OK;
-	ndisks = fe == OPT_FRONTEND_HOST ? o->npaths : 0;
-	if (fe == OPT_FRONTEND_HOST && ndisks == 0)
-		return gpt_fail(why, GPT_E_ARG,
-				"no image or device given (see --help)");
-	for (uint32_t i = 0; ndisks && i < disks_named(o); i++)
-		if (o->disks[i] > ndisks)
-			return gpt_fail(why, GPT_E_ARG,
-					"--disk %u: only %u disk(s) given",
-					o->disks[i], ndisks);
-	if (o->undo)
-		return check_undo(o, why);
-	if (!o->restore_file)
-		return GPT_OK;
-	/* A restore writes a whole table: never without --apply, and to
-	 * exactly one disk the user chose. */
-	if (!o->apply)
-		return gpt_fail(why, GPT_E_ARG,
-				"--restore writes the disk: add --apply");
-	if (o->ntypes || o->repair)
-		return gpt_fail(why, GPT_E_ARG,
-				"--restore cannot be combined with %s",
-				o->ntypes ? "--type" : "--repair");
-	if (o->ndisks != 1 && !(o->ndisks == 0 && ndisks == 1))
-		return gpt_fail(why, GPT_E_ARG,
-				"--restore needs exactly one disk (%s)",
-				fe == OPT_FRONTEND_HOST ?
-				"one IMAGE or one --disk N" : "--disk N");
-	return GPT_OK;
+	*o = none;
 }
 
 enum gpt_status options_parse(int argc, char *const *argv,
@@ -440,60 +428,22 @@ enum gpt_status options_parse(int argc, char *const *argv,
 	enum gpt_status st = GPT_OK;
 	bool only_paths = false;
 
-	mem_zero(o, sizeof(*o));
-	o->then = THEN_EXIT;
+	options_reset(o);
 	gpt_reason_clear(why);
 	if (argc < 0 || (argc > 0 && !argv))
 		return gpt_fail(why, GPT_E_ARG, "no argument vector");
-	for (int i = 0; i < argc && st == GPT_OK; i++) {
-		const char *arg = argv[i];
-
-		if (!arg)
-			return gpt_fail(why, GPT_E_ARG, "argument %d missing",
-					i + 1);
-		if (only_paths || arg[0] != '-') {
-			st = add_path(o, arg, fe, why);
-			continue;
-		}
-		o->any = true;
-		if (str_equal(arg, "--") && fe == OPT_FRONTEND_HOST)
-			only_paths = true;
-		else if (str_equal(arg, "-h"))
-			o->help = true;
-		else if (arg[1] == '-' && arg[2] != '\0') {
-			bool took_next = false;
-
-			st = parse_long(arg, i + 1 < argc ? argv[i + 1] : NULL,
-					&took_next, fe, o, why);
-			i += took_next;
-		}
-		else
-			st = gpt_fail(why, GPT_E_ARG,
-				      "unknown option '%s' (see --help)",
-				      quote_str(arg).s);
-	}
+	/* Each argument keeps its NULs: a fact of one byte, which WP
+	 * carries across the writes to *o and *why (strlen it does not). */
+	/*@ loop invariant 0 <= i <= argc;
+	    loop invariant \forall integer k; 0 <= k < argc ==>
+	      argv[k] == \at(argv[k], Pre);
+	    loop invariant \forall integer k, n; 0 <= k < argc ==>
+	      argv[k] != \null ==> \at(nul_at(argv[k], n), Pre) ==>
+	      nul_at(argv[k], n);
+	    loop assigns i, st, only_paths, *o, *why; */
+	for (int i = 0; i < argc && st == GPT_OK; i++)
+		st = parse_arg(argc, argv, &i, &only_paths, fe, o, why);
 	if (st != GPT_OK)
 		return st;
-	return check_combination(o, fe, why);
-}
-
-const struct gpt_guid *options_types(const struct gptrim_options *o,
-				     size_t *count)
-{
-	if (o->ntypes == 0) {
-		*count = 1;
-		return &GPT_TYPE_WINDOWS_RE;
-	}
-	*count = o->ntypes;
-	return o->types;
-}
-
-bool options_disk_selected(const struct gptrim_options *o, uint32_t disk)
-{
-	if (o->ndisks == 0)
-		return true;
-	for (uint32_t i = 0; i < disks_named(o); i++)
-		if (o->disks[i] == disk)
-			return true;
-	return false;
+	return options_check_combination(o, fe, why);
 }

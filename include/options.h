@@ -61,7 +61,18 @@ enum gptrim_exit {
 };
 
 /* argv[0] is the first option (not the program name). Strings are kept by
- * pointer. Returns GPT_OK or GPT_E_ARG with the offending argument. */
+ * pointer. Returns GPT_OK or GPT_E_ARG with the offending argument.
+ * The contract: each argument is a string (a NUL somewhere), apart from
+ * o and why up to any NUL of it; only o and why change. */
+/*@ requires \valid(o) && \valid(why) && \separated(o, why);
+    requires \valid_read(argv + (0 .. argc - 1));
+    requires \separated(argv + (0 .. argc - 1), o, why);
+    requires \forall integer k; 0 <= k < argc ==> argv[k] != \null ==>
+               \exists integer n; nul_at(argv[k], n);
+    requires \forall integer k, n; 0 <= k < argc ==> argv[k] != \null ==>
+               nul_at(argv[k], n) ==> \separated(argv[k] + (0 .. n), o, why);
+    assigns *o, *why;
+    exits \false; */
 enum gpt_status options_parse(int argc, char *const *argv,
 			      enum opt_frontend fe, struct gptrim_options *o,
 			      struct gpt_reason *why);

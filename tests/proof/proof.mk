@@ -75,7 +75,8 @@ PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
                      cmdline cfgfile
 # The option parser's harnesses analyse what it calls, not the GPT code:
 # WP would otherwise spend its time on contracts no call of theirs reaches.
-PROOF_OPT_CORE    := core/config.c core/options.c core/usage.c core/guid.c \
+PROOF_OPT_CORE    := core/config.c core/options.c core/options_rules.c \
+                     core/usage.c core/guid.c \
                      core/strbuf.c core/status.c core/utf.c
 # Those at 0 alarms, in make check (tests/proof/check.sh, one after the
 # other in this order: the block sizes after 512 find most of their WP
