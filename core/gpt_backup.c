@@ -97,6 +97,8 @@ out:
 }
 
 /* The checks a header slot can pass without knowing the disk. */
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status check_slot_header(const uint8_t *h, const char *name,
 					 struct gpt_reason *why)
 {
@@ -120,6 +122,8 @@ static enum gpt_status check_slot_header(const uint8_t *h, const char *name,
 	return GPT_OK;
 }
 
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status check_slots_agree(const struct gpt_backup *b,
 					 struct gpt_reason *why)
 {
@@ -237,11 +241,25 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 				le32(&m->num_partition_entries),
 				le32(&m->size_of_partition_entry),
 				c->num_entries, c->entry_size);
+	/* The decode's size check made the file's array this large: said
+	 * again before reading it. */
+	if ((uint64_t)c->num_entries * c->entry_size > b.array_bytes)
+		return gpt_fail(why, GPT_E_IO, "the backup just encoded holds "
+				"%u bytes of entries, fewer than the disk's "
+				"%u of %u", b.array_bytes, c->num_entries,
+				c->entry_size);
 	/* Entry by entry, byte by byte: no division by entry_size, which
 	 * is only known to be non-zero for a valid copy. */
+	/*@ loop invariant 0 <= i <= c->num_entries;
+	    loop assigns i; */
 	for (uint32_t i = 0; i < c->num_entries; i++)
+		/*@ loop invariant 0 <= k <= c->entry_size;
+		    loop assigns k; */
 		for (uint32_t k = 0; k < c->entry_size; k++) {
 			size_t at = (size_t)i * c->entry_size + k;
+
+			/*@ assert (integer)i * c->entry_size + k <
+			           (integer)c->num_entries * c->entry_size; */
 
 			if (b.array[at] != c->array[at])
 				return gpt_fail(why, GPT_E_IO,

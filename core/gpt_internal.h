@@ -72,6 +72,7 @@ void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c);
  * at, or to be written to, lba; array_cap bytes at array). c borrows the
  * buffers: never gpt_copy_release it. */
 /*@ requires \valid(c) && \valid_read(array + (0 .. array_cap - 1));
+    assigns *c;
     ensures gpt_copy_readable(c);
     exits \false; */
 void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,

@@ -19,6 +19,20 @@ struct restore_bufs {
 	struct gpt_table v;  /* the table they make, judged as the loader */
 };
 
+/* Nothing held yet: a typed copy, as table_reset below. */
+/*@ requires \valid(r);
+    assigns *r;
+    ensures r->array == \null && r->mbr == \null &&
+            r->header[GPT_COPY_PRIMARY] == \null &&
+            r->header[GPT_COPY_BACKUP] == \null && r->v.used == \null;
+    exits \false; */
+static void restore_bufs_reset(struct restore_bufs *r)
+{
+	*r = (struct restore_bufs){ 0 };
+}
+
+/*@ requires \valid(r);
+    exits \false; */
 static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
 {
 	bdev_free(dev, r->header[GPT_COPY_PRIMARY], dev->block_size);
@@ -30,6 +44,10 @@ static void free_bufs(struct blockdev *dev, struct restore_bufs *r)
 
 /* Does the backup's layout fit ss-byte sectors: its backup array ending
  * just before its backup header? */
+/*@ requires \valid_read(b) && gpt_backup_whole(b);
+    requires 512 <= ss <= 4096;
+    assigns \nothing;
+    exits \false; */
 static bool layout_fits(const struct gpt_backup *b, uint32_t ss)
 {
 	const struct gpt_header *k = GPT_HDR(b->backup_header);
@@ -40,10 +58,16 @@ static bool layout_fits(const struct gpt_backup *b, uint32_t ss)
 
 /* The sector size the layout implies when it does not fit this disk's
  * (an array of 512 bytes or less fits several): 0 when it says nothing. */
+/*@ requires \valid_read(b) && gpt_backup_whole(b);
+    requires 512 <= bs <= 4096;
+    assigns \nothing;
+    exits \false; */
 static uint32_t implied_sector_size(const struct gpt_backup *b, uint32_t bs)
 {
 	if (layout_fits(b, bs))
 		return bs;
+	/*@ loop invariant 512 <= ss <= 8192;
+	    loop assigns ss; */
 	for (uint32_t ss = 512; ss <= 4096; ss *= 2)
 		if (layout_fits(b, ss))
 			return ss;
@@ -54,6 +78,11 @@ static uint32_t implied_sector_size(const struct gpt_backup *b, uint32_t bs)
  * better than this disk's is only a clue, used for the message when the
  * table does not hold at this disk's size (a valid table need not have its
  * backup array right before its header, so the clue can be wrong). */
+/*@ requires \valid_read(b) && gpt_backup_whole(b);
+    requires 512 <= bs <= 4096;
+    requires \valid(why) && \separated(why, b);
+    assigns *why;
+    exits \false; */
 static enum gpt_status other_sectors(const struct gpt_backup *b, uint32_t bs,
 				     enum gpt_status st, struct gpt_reason *why)
 {
@@ -71,6 +100,12 @@ static enum gpt_status other_sectors(const struct gpt_backup *b, uint32_t bs,
  * the end) takes it: the backup GPT goes back where it was. Whether it
  * was made at this sector size is decided by judging the table at it
  * (prepare). */
+/*@ requires gpt_table_readable(t) && \valid_read(t->dev);
+    requires 512 <= t->dev->block_size <= 4096;
+    requires \valid_read(b) && gpt_backup_whole(b);
+    requires \valid(why) && \separated(why, t, t->dev, b);
+    assigns *why;
+    exits \false; */
 static enum gpt_status check_belongs(const struct gpt_table *t,
 				     const struct gpt_backup *b,
 				     struct gpt_reason *why)
@@ -99,6 +134,13 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 
 /* A block to write at lba: what is there now (bytes past the 512-byte slot
  * stay as they are, as a commit keeps them), then the slot. */
+/*@ requires \valid_read(dev) && \valid(block) && \valid(why);
+    requires GPT_BACKUP_SLOT <= dev->block_size;
+    requires \valid_read(slot + (0 .. GPT_BACKUP_SLOT - 1));
+    requires \separated(block, why, dev);
+    assigns *block, *why, \at(*block, Post)[0 .. dev->block_size - 1];
+    ensures \result == GPT_OK ==> \valid(*block + (0 .. dev->block_size - 1));
+    exits \false; */
 static enum gpt_status fill_block(struct blockdev *dev, uint8_t **block,
 				  uint64_t lba, const uint8_t *slot,
 				  struct gpt_reason *why)
@@ -116,9 +158,29 @@ static enum gpt_status fill_block(struct blockdev *dev, uint8_t **block,
 	return GPT_OK;
 }
 
+/* An empty table to judge into: a typed copy, which WP follows (mem_zero's
+ * bytes it does not), in a function of its own so that its callers' goals
+ * do not carry every field's value. */
+/*@ requires \valid(v);
+    assigns *v;
+    ensures v->used == \null && v->used_count == 0;
+    exits \false; */
+static void table_reset(struct gpt_table *v)
+{
+	*v = (struct gpt_table){ 0 };
+}
+
 /* The whole table the file describes, judged by the loader's rules:
  * protective (or the original hybrid) MBR, both headers at their LBAs,
  * the arrays, the copies agreeing, the entries. */
+/*@ requires \valid_read(dev) && \valid(r) && \valid(why);
+    requires 512 <= dev->block_size <= 4096;
+    requires \separated(r, dev, why) && \separated(why, dev);
+    requires \valid_read(r->array + (0 .. r->array_bytes - 1));
+    requires \valid_read(r->mbr + (0 .. dev->block_size - 1));
+    requires \valid_read(r->header[GPT_COPY_PRIMARY] + (0 .. dev->block_size - 1));
+    requires \valid_read(r->header[GPT_COPY_BACKUP] + (0 .. dev->block_size - 1));
+    exits \false; */
 static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 			     struct gpt_reason *why)
 {
@@ -126,7 +188,7 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 	struct gpt_reason verdict;
 	enum gpt_status st;
 
-	mem_zero(v, sizeof(*v));
+	table_reset(v);
 	v->dev = dev;
 	v->mbr = r->mbr;
 	v->mbr_kind = mbr_classify(r->mbr, &v->mbr_why);
@@ -152,18 +214,56 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 	return GPT_OK;
 }
 
+/* The file's entry array in whole blocks of this disk. First of the
+ * restore's buffers: the copy reads the file before anything is written
+ * (WP keeps the file's bytes across no write into a fresh block). */
+/*@ requires \valid_read(dev) && \valid(r) && \valid(why);
+    requires 512 <= dev->block_size <= 4096;
+    requires \valid_read(b) && gpt_backup_whole(b);
+    requires \separated(r, why, dev, b) && \separated(why, dev, b);
+    assigns r->array, r->array_bytes, *why,
+            \at(r->array, Post)[0 .. \at(r->array_bytes, Post) - 1];
+    ensures \result == GPT_OK ==>
+            \valid(r->array + (0 .. r->array_bytes - 1)) &&
+            b->array_bytes <= r->array_bytes;
+    exits \false; */
+static enum gpt_status copy_array(struct blockdev *dev,
+				  const struct gpt_backup *b,
+				  struct restore_bufs *r,
+				  struct gpt_reason *why)
+{
+	/* array_bytes <= GPT_ARRAY_MAX_BYTES (decode): no overflow. */
+	uint64_t blocks = ((uint64_t)b->array_bytes + dev->block_size - 1) /
+			  dev->block_size;
+
+	//@ assert blocks * dev->block_size >= b->array_bytes;
+	r->array_bytes = (size_t)(blocks * dev->block_size);
+	r->array = bdev_alloc(dev, r->array_bytes);
+	if (!r->array)
+		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
+	mem_copy(r->array, b->array, b->array_bytes);
+	return GPT_OK;
+}
+
 /* Build the blocks of the restore and judge them. */
+/*@ requires gpt_table_readable(t) && \valid_read(t->dev);
+    requires 512 <= t->dev->block_size <= 4096;
+    requires \valid_read(b) && gpt_backup_whole(b);
+    requires \valid(r) && \valid(why);
+    requires \separated(r, why, t, t->dev, b) && \separated(why, t, t->dev, b);
+    exits \false; */
 static enum gpt_status prepare(const struct gpt_table *t,
 			       const struct gpt_backup *b,
 			       struct restore_bufs *r, struct gpt_reason *why)
 {
 	struct blockdev *dev = t->dev;
 	uint64_t backup_lba = le64(&GPT_HDR(b->backup_header)->my_lba);
-	uint64_t blocks;
 	enum gpt_status st;
 
-	mem_zero(r, sizeof(*r));
+	restore_bufs_reset(r);
 	st = check_belongs(t, b, why);
+	if (st == GPT_OK)
+		st = copy_array(dev, b, r, why);
 	if (st == GPT_OK)
 		st = fill_block(dev, &r->mbr, 0, b->mbr, why);
 	if (st == GPT_OK)
@@ -174,14 +274,6 @@ static enum gpt_status prepare(const struct gpt_table *t,
 				b->backup_header, why);
 	if (st != GPT_OK)
 		return st;
-	/* array_bytes <= GPT_ARRAY_MAX_BYTES (decode): no overflow. */
-	blocks = ((uint64_t)b->array_bytes + dev->block_size - 1) /
-		 dev->block_size;
-	r->array_bytes = (size_t)(blocks * dev->block_size);
-	r->array = bdev_alloc(dev, r->array_bytes);
-	if (!r->array)
-		return gpt_fail(why, GPT_E_NOMEM, "no memory for the restore");
-	mem_copy(r->array, b->array, b->array_bytes);
 	st = judge(dev, r, why);
 	return st == GPT_OK ? st : other_sectors(b, dev->block_size, st, why);
 }

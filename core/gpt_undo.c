@@ -13,6 +13,8 @@
 
 /* Header fields a removal or a moved backup rewrites; every other byte of
  * a header's 512-byte slot must be what the backup holds. */
+/*@ assigns \nothing;
+    exits \false; */
 static bool field_may_change(uint32_t at)
 {
 	static const struct {
@@ -33,6 +35,8 @@ static bool field_may_change(uint32_t at)
 }
 
 /* The bytes of a header slot outside the fields above. */
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status compare_slot(const uint8_t *disk, const uint8_t *bk,
 				    const char *name, struct gpt_reason *why)
 {
@@ -49,6 +53,8 @@ static enum gpt_status compare_slot(const uint8_t *disk, const uint8_t *bk,
 
 /* Same disk and geometry: GUID, entries, first usable LBA, primary
  * array. */
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status check_geometry(const struct gpt_header *d,
 				      const struct gpt_header *m,
 				      struct gpt_reason *why)
@@ -84,6 +90,8 @@ static enum gpt_status check_geometry(const struct gpt_header *d,
 /* The backup copy where the backup has it, LastUsableLBA unchanged; or
  * moved further out as gptrim's commit moves it on a grown disk (array
  * just before the header, LastUsableLBA just before the array). */
+/*@ assigns *why;
+    exits \false; */
 static enum gpt_status check_backup_place(const struct gpt_table *t,
 					  const struct gpt_backup *b,
 					  struct gpt_reason *why)
@@ -120,7 +128,14 @@ static enum gpt_status check_backup_place(const struct gpt_table *t,
 }
 
 /* Every entry the same, but for entries used in the backup and all zero
- * on the disk: those are what the undo puts back. */
+ * on the disk: those are what the undo puts back. The backup's array
+ * holds as many entries (check_geometry, and the decode's size check):
+ * said again before reading it. */
+/*@ requires gpt_copy_readable(c) && c->array != \null;
+    requires \valid_read(b) && gpt_backup_whole(b);
+    requires \valid(restored) && \valid(why);
+    assigns *restored, *why;
+    exits \false; */
 static enum gpt_status check_entries(const struct gpt_copy *c,
 				     const struct gpt_backup *b,
 				     uint32_t *restored,
@@ -128,9 +143,19 @@ static enum gpt_status check_entries(const struct gpt_copy *c,
 {
 	uint32_t n = 0;
 
+	if ((uint64_t)c->num_entries * c->entry_size > b->array_bytes)
+		return gpt_fail(why, GPT_E_MISMATCH,
+				"the backup's entry array holds %u bytes, "
+				"fewer than the disk's %u entries of %u",
+				b->array_bytes, c->num_entries,
+				c->entry_size);
+	/*@ loop invariant 0 <= i <= c->num_entries;
+	    loop assigns i, n; */
 	for (uint32_t i = 0; i < c->num_entries; i++) {
 		const uint8_t *d = c->array + (size_t)i * c->entry_size;
 		const uint8_t *e = b->array + (size_t)i * c->entry_size;
+
+		//@ assert (i + 1) * c->entry_size <= c->num_entries * c->entry_size;
 
 		if (mem_compare(d, e, c->entry_size) == 0)
 			continue;

@@ -416,9 +416,7 @@ static enum gpt_status parse_arg(int argc, char *const *argv, int *at,
     exits \false; */
 static void options_reset(struct gptrim_options *o)
 {
-	static const struct gptrim_options none = { .then = THEN_EXIT };
-
-	*o = none;
+	*o = (struct gptrim_options){ .then = THEN_EXIT };
 }
 
 enum gpt_status options_parse(int argc, char *const *argv,

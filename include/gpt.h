@@ -259,7 +259,25 @@ struct gpt_backup {
 	const uint8_t *array;
 	uint32_t array_bytes;
 };
-/* Check a backup file on its own: sizes, signatures, CRCs, consistency. */
+/* For the proof (tests/proof/README.md): a decoded backup's slots and
+ * entry array lie in the file. gpt_backup_decode ensures it; its readers
+ * require it. */
+/*@ predicate gpt_backup_whole(struct gpt_backup *b) =
+      \valid_read(b->mbr + (0 .. GPT_BACKUP_SLOT - 1)) &&
+      \valid_read(b->main_header + (0 .. GPT_BACKUP_SLOT - 1)) &&
+      \valid_read(b->backup_header + (0 .. GPT_BACKUP_SLOT - 1)) &&
+      0 < b->array_bytes <= GPT_ARRAY_MAX_BYTES &&
+      \valid_read(b->array + (0 .. b->array_bytes - 1));
+*/
+/* Check a backup file on its own: sizes, signatures, CRCs, consistency.
+ * b points into buf. */
+/*@ requires \valid_read(buf + (0 .. len - 1));
+    requires \valid(b) && \valid(why);
+    requires \separated(buf + (0 .. len - 1), b, why);
+    requires \separated(b, why);
+    assigns *b, *why;
+    ensures \result == GPT_OK ==> gpt_backup_whole(b);
+    exits \false; */
 enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
 				  struct gpt_backup *b, struct gpt_reason *why);
 /* Does an encoded backup (buf, len bytes) decode, and would it put back
@@ -269,6 +287,10 @@ enum gpt_status gpt_backup_decode(const uint8_t *buf, size_t len,
  * with it before handing it to the front end (a --restore over a table
  * whose bad copy cannot be rebuilt excepted: that backup keeps the table
  * as read, and is saved with a warning). Nothing is read or written. */
+/*@ requires gpt_table_readable(t);
+    requires \valid_read(buf + (0 .. len - 1));
+    requires \valid(why) && \separated(why, t, buf + (0 .. len - 1));
+    exits \false; */
 enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 				  const uint8_t *buf, size_t len,
 				  struct gpt_reason *why);
@@ -277,6 +299,11 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
  * disk has a valid GPT), and would the loader accept the table it writes
  * (protective or hybrid MBR, both headers, the arrays, the entries)?
  * Nothing is written. */
+/*@ requires gpt_table_readable(t) && \valid_read(t->dev);
+    requires 512 <= t->dev->block_size <= 4096;
+    requires \valid_read(b) && gpt_backup_whole(b);
+    requires \valid(why) && \separated(why, t, t->dev, b);
+    exits \false; */
 enum gpt_status gpt_check_restore(const struct gpt_table *t,
 				  const struct gpt_backup *b,
 				  struct gpt_reason *why);
@@ -294,6 +321,12 @@ enum gpt_status gpt_check_restore(const struct gpt_table *t,
  * in the newest backup. Pure: nothing is read or written, and
  * gpt_check_restore (sector size, the loader's rules) is still needed
  * before gpt_restore. */
+/*@ requires gpt_table_readable(t);
+    requires \valid_read(b) && gpt_backup_whole(b);
+    requires \valid(restored) && \valid(why);
+    requires \separated(restored, t, b, why);
+    requires \separated(why, t, b);
+    exits \false; */
 enum gpt_status gpt_check_undo(const struct gpt_table *t,
 			       const struct gpt_backup *b, uint32_t *restored,
 			       struct gpt_reason *why);
