@@ -71,12 +71,14 @@ void gpt_copy_release(struct blockdev *dev, struct gpt_copy *c);
 /* The same checks on a header block and its array already in memory (read
  * at, or to be written to, lba; array_cap bytes at array). c borrows the
  * buffers: never gpt_copy_release it. */
-/*@ requires \valid(c) && \valid_read(array + (0 .. array_cap - 1));
+/*@ requires \valid(c) && \valid_read(dev) && 512 <= dev->block_size;
+    requires \valid_read(header + (0 .. dev->block_size - 1));
+    requires \valid_read(array + (0 .. array_cap - 1));
     assigns *c;
     ensures gpt_copy_readable(c);
     exits \false; */
-void gpt_copy_judge(const struct blockdev *dev, const uint8_t *header,
-		    const uint8_t *array, size_t array_cap, uint64_t lba,
+void gpt_copy_judge(const struct blockdev *dev, uint8_t *header,
+		    uint8_t *array, size_t array_cap, uint64_t lba,
 		    const char *name, struct gpt_copy *c);
 /* The entry checks' scratch for the good copy (t->used), allocated before
  * the verdicts: gpt_table_assess then writes only into blocks that exist
