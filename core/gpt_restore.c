@@ -77,22 +77,19 @@ static uint32_t implied_sector_size(const struct gpt_backup *b, uint32_t bs)
 /* The format records no sector size: a layout that fits another size
  * better than this disk's is only a clue, used for the message when the
  * table does not hold at this disk's size (a valid table need not have its
- * backup array right before its header, so the clue can be wrong). */
-/*@ requires \valid_read(b) && gpt_backup_whole(b);
-    requires 512 <= bs <= 4096;
-    requires \valid(why) && \separated(why, b);
+ * backup array right before its header, so the clue can be wrong).
+ * implied is implied_sector_size's answer. */
+/*@ requires \valid(why);
     assigns *why;
     exits \false; */
-static enum gpt_status other_sectors(const struct gpt_backup *b, uint32_t bs,
+static enum gpt_status other_sectors(uint32_t implied, uint32_t bs,
 				     enum gpt_status st, struct gpt_reason *why)
 {
-	uint32_t ss = implied_sector_size(b, bs);
-
-	if (!ss || ss == bs)
+	if (!implied || implied == bs)
 		return st;
 	return gpt_fail(why, GPT_E_MISMATCH,
 			"backup was made on a disk with %u-byte sectors; this "
-			"disk has %u-byte sectors", ss, bs);
+			"disk has %u-byte sectors", implied, bs);
 }
 
 /* A backup of this disk: its disk GUID, and its backup header on the
@@ -100,7 +97,7 @@ static enum gpt_status other_sectors(const struct gpt_backup *b, uint32_t bs,
  * the end) takes it: the backup GPT goes back where it was. Whether it
  * was made at this sector size is decided by judging the table at it
  * (prepare). */
-/*@ requires gpt_table_readable(t) && \valid_read(t->dev);
+/*@ requires gpt_table_loaded(t);
     requires 512 <= t->dev->block_size <= 4096;
     requires \valid_read(b) && gpt_backup_whole(b);
     requires \valid(why) && \separated(why, t, t->dev, b);
@@ -108,13 +105,13 @@ static enum gpt_status other_sectors(const struct gpt_backup *b, uint32_t bs,
     exits \false; */
 static enum gpt_status check_belongs(const struct gpt_table *t,
 				     const struct gpt_backup *b,
-				     struct gpt_reason *why)
+				     uint32_t implied, struct gpt_reason *why)
 {
 	const struct gpt_header *m = GPT_HDR(b->main_header);
 	const struct gpt_copy *good = gpt_good_copy(t);
 
 	if (le64(&m->alternate_lba) > t->dev->last_lba)
-		return other_sectors(b, t->dev->block_size,
+		return other_sectors(implied, t->dev->block_size,
 			gpt_fail(why, GPT_E_MISMATCH,
 				 "backup is for a disk of at least %llu "
 				 "sectors; this disk has %llu",
@@ -123,7 +120,7 @@ static enum gpt_status check_belongs(const struct gpt_table *t,
 			why);
 	if (good && !guid_equal(&GPT_HDR(good->header)->disk_guid,
 				&m->disk_guid))
-		return other_sectors(b, t->dev->block_size,
+		return other_sectors(implied, t->dev->block_size,
 			gpt_fail(why, GPT_E_MISMATCH,
 				 "backup is of disk %s; this disk is %s",
 				 guid_str(&m->disk_guid).s,
@@ -170,6 +167,27 @@ static void table_reset(struct gpt_table *v)
 	*v = (struct gpt_table){ 0 };
 }
 
+/* The verdict on the judged table v: both copies valid, and the loader's
+ * checks passed. A step of its own: it writes only *why. */
+/*@ requires \valid_read(v) && \valid(why) && \separated(why, v);
+    assigns *why;
+    exits \false; */
+static enum gpt_status judge_verdict(const struct gpt_table *v,
+				     struct gpt_reason *why)
+{
+	struct gpt_reason verdict;
+
+	if (!v->primary.valid || !v->backup.valid)
+		return gpt_fail(why, GPT_E_DAMAGED, "%s",
+				!v->primary.valid ? v->primary.why.text :
+						    v->backup.why.text);
+	if (gpt_check_table(v, GPT_REPAIR_NONE, &verdict) != GPT_OK)
+		return gpt_fail(why, GPT_E_DAMAGED,
+				"backup file: the table would be refused: %s",
+				verdict.text);
+	return GPT_OK;
+}
+
 /* The whole table the file describes, judged by the loader's rules:
  * protective (or the original hybrid) MBR, both headers at their LBAs,
  * the arrays, the copies agreeing, the entries. */
@@ -180,12 +198,13 @@ static void table_reset(struct gpt_table *v)
     requires \valid_read(r->mbr + (0 .. dev->block_size - 1));
     requires \valid_read(r->header[GPT_COPY_PRIMARY] + (0 .. dev->block_size - 1));
     requires \valid_read(r->header[GPT_COPY_BACKUP] + (0 .. dev->block_size - 1));
+    assigns r->v, *why,
+            \at(r->v.used, Post)[0 .. \at(r->v.used_count, Post) - 1];
     exits \false; */
 static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 			     struct gpt_reason *why)
 {
 	struct gpt_table *v = &r->v;
-	struct gpt_reason verdict;
 	enum gpt_status st;
 
 	table_reset(v);
@@ -203,15 +222,7 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 	if (st != GPT_OK)
 		return st;
 	gpt_table_assess(v);
-	if (!v->primary.valid || !v->backup.valid)
-		return gpt_fail(why, GPT_E_DAMAGED, "%s",
-				!v->primary.valid ? v->primary.why.text :
-						    v->backup.why.text);
-	if (gpt_check_table(v, GPT_REPAIR_NONE, &verdict) != GPT_OK)
-		return gpt_fail(why, GPT_E_DAMAGED,
-				"backup file: the table would be refused: %s",
-				verdict.text);
-	return GPT_OK;
+	return judge_verdict(v, why);
 }
 
 /* The file's entry array in whole blocks of this disk. First of the
@@ -246,7 +257,7 @@ static enum gpt_status copy_array(struct blockdev *dev,
 }
 
 /* Build the blocks of the restore and judge them. */
-/*@ requires gpt_table_readable(t) && \valid_read(t->dev);
+/*@ requires gpt_table_loaded(t);
     requires 512 <= t->dev->block_size <= 4096;
     requires \valid_read(b) && gpt_backup_whole(b);
     requires \valid(r) && \valid(why);
@@ -258,10 +269,11 @@ static enum gpt_status prepare(const struct gpt_table *t,
 {
 	struct blockdev *dev = t->dev;
 	uint64_t backup_lba = le64(&GPT_HDR(b->backup_header)->my_lba);
+	uint32_t implied = implied_sector_size(b, dev->block_size);
 	enum gpt_status st;
 
 	restore_bufs_reset(r);
-	st = check_belongs(t, b, why);
+	st = check_belongs(t, b, implied, why);
 	if (st == GPT_OK)
 		st = copy_array(dev, b, r, why);
 	if (st == GPT_OK)
@@ -275,7 +287,8 @@ static enum gpt_status prepare(const struct gpt_table *t,
 	if (st != GPT_OK)
 		return st;
 	st = judge(dev, r, why);
-	return st == GPT_OK ? st : other_sectors(b, dev->block_size, st, why);
+	return st == GPT_OK ? st : other_sectors(implied, dev->block_size, st,
+						 why);
 }
 
 enum gpt_status gpt_check_restore(const struct gpt_table *t,

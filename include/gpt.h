@@ -299,7 +299,7 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
  * disk has a valid GPT), and would the loader accept the table it writes
  * (protective or hybrid MBR, both headers, the arrays, the entries)?
  * Nothing is written. */
-/*@ requires gpt_table_readable(t) && \valid_read(t->dev);
+/*@ requires gpt_table_loaded(t);
     requires 512 <= t->dev->block_size <= 4096;
     requires \valid_read(b) && gpt_backup_whole(b);
     requires \valid(why) && \separated(why, t, t->dev, b);
