@@ -243,7 +243,7 @@ enum gpt_status gpt_backup_verify(const struct gpt_table *t,
 				c->num_entries, c->entry_size);
 	/* The decode's size check made the file's array this large: said
 	 * again before reading it. */
-	if ((uint64_t)c->num_entries * c->entry_size > b.array_bytes)
+	if (!gpt_backup_holds(&b, c))
 		return gpt_fail(why, GPT_E_IO, "the backup just encoded holds "
 				"%u bytes of entries, fewer than the disk's "
 				"%u of %u", b.array_bytes, c->num_entries,

@@ -50,6 +50,18 @@ static bool entries_fit(const struct gpt_copy *c, uint64_t bytes)
 	       need <= bytes && need <= GPT_ARRAY_MAX_BYTES;
 }
 
+/* A copy that holds nothing yet: a typed copy (WP follows it), in a
+ * function of its own so that its callers' goals do not carry the value
+ * of every field (tests/proof/README.md, tenth round). */
+/*@ requires \valid(c);
+    assigns *c;
+    ensures c->array == \null && !c->valid;
+    exits \false; */
+static void copy_reset(struct gpt_copy *c)
+{
+	*c = (struct gpt_copy){ 0 };
+}
+
 static enum gpt_status read_array(struct blockdev *dev, const char *name,
 				  struct gpt_copy *c, struct gpt_reason *why);
 
@@ -59,7 +71,7 @@ enum gpt_status gpt_read_copy(struct blockdev *dev, uint64_t lba,
 {
 	enum gpt_status st;
 
-	*c = (struct gpt_copy){ 0 };
+	copy_reset(c);
 	c->lba = lba;
 	c->header = bdev_alloc(dev, dev->block_size);
 	if (!c->header)
@@ -118,18 +130,6 @@ static enum gpt_status read_array(struct blockdev *dev, const char *name,
 	if (check_array_crc(c, name, &c->why) == GPT_OK)
 		c->valid = true;
 	return GPT_OK;
-}
-
-/* A copy that holds nothing yet: a typed copy (WP follows it), in a
- * function of its own so that its callers' goals do not carry the value
- * of every field (tests/proof/README.md, tenth round). */
-/*@ requires \valid(c);
-    assigns *c;
-    ensures c->array == \null && !c->valid;
-    exits \false; */
-static void copy_reset(struct gpt_copy *c)
-{
-	*c = (struct gpt_copy){ 0 };
 }
 
 /* The judged copy takes the array at hand, which holds its entries; the

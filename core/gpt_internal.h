@@ -36,6 +36,20 @@ static inline size_t bdev_bytes(uint32_t blocks, uint32_t bs)
 	return (size_t)blocks * bs;
 }
 
+/* Does backup b's entry array hold c's entries? The decode's size check
+ * and the geometry checks make it so; said again where the file's array is
+ * read, so that each read is bounded where it happens (tests/proof/). */
+/*@ requires \valid_read(b) && \valid_read(c);
+    assigns \nothing;
+    ensures \result <==>
+            (integer)c->num_entries * c->entry_size <= b->array_bytes;
+    exits \false; */
+static inline bool gpt_backup_holds(const struct gpt_backup *b,
+				    const struct gpt_copy *c)
+{
+	return (uint64_t)c->num_entries * c->entry_size <= b->array_bytes;
+}
+
 /* Two copies' entry arrays must not share a block, or writing one would
  * overwrite the other. */
 /*@ assigns *why; exits \false; */
@@ -96,6 +110,15 @@ void gpt_copy_judge(const struct blockdev *dev, uint8_t *header,
     exits \false; */
 enum gpt_status gpt_table_alloc_scratch(struct gpt_table *t,
 					struct gpt_reason *why);
+/* An empty table, holding nothing: a typed copy, which WP follows (the
+ * bytes mem_zero writes through a cast it does not), in a function of its
+ * own so that its callers' goals do not carry every field's value
+ * (tests/proof/README.md, tenth round). */
+/*@ requires \valid(t);
+    assigns *t;
+    ensures t->used == \null && t->used_count == 0;
+    exits \false; */
+void gpt_table_reset(struct gpt_table *t);
 /* Give the scratch back to dev (t->dev, or the device of a table still
  * being built) and forget it; t may hold none. */
 /*@ requires \valid(t);

@@ -108,6 +108,11 @@ enum gpt_status gpt_table_alloc_scratch(struct gpt_table *t,
 	return GPT_OK;
 }
 
+void gpt_table_reset(struct gpt_table *t)
+{
+	*t = (struct gpt_table){ 0 };
+}
+
 void gpt_table_free_scratch(struct blockdev *dev, struct gpt_table *t)
 {
 	bdev_free(dev, t->used, (size_t)t->used_count * sizeof(uint32_t));
@@ -155,7 +160,7 @@ static enum gpt_status gpt_table_read(struct blockdev *dev,
 {
 	enum gpt_status st;
 
-	*t = (struct gpt_table){ 0 };
+	gpt_table_reset(t);
 	t->dev = dev;
 	if (!bdev_block_size_ok(dev->block_size))
 		return gpt_fail(why, GPT_E_UNSUPPORTED,

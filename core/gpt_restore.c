@@ -19,7 +19,7 @@ struct restore_bufs {
 	struct gpt_table v;  /* the table they make, judged as the loader */
 };
 
-/* Nothing held yet: a typed copy, as table_reset below. */
+/* Nothing held yet: a typed copy, as gpt_table_reset. */
 /*@ requires \valid(r);
     assigns *r;
     ensures r->array == \null && r->mbr == \null &&
@@ -155,18 +155,6 @@ static enum gpt_status fill_block(struct blockdev *dev, uint8_t **block,
 	return GPT_OK;
 }
 
-/* An empty table to judge into: a typed copy, which WP follows (mem_zero's
- * bytes it does not), in a function of its own so that its callers' goals
- * do not carry every field's value. */
-/*@ requires \valid(v);
-    assigns *v;
-    ensures v->used == \null && v->used_count == 0;
-    exits \false; */
-static void table_reset(struct gpt_table *v)
-{
-	*v = (struct gpt_table){ 0 };
-}
-
 /* The verdict on the judged table v: both copies valid, and the loader's
  * checks passed. A step of its own: it writes only *why. */
 /*@ requires \valid_read(v) && \valid(why) && \separated(why, v);
@@ -207,7 +195,7 @@ static enum gpt_status judge(struct blockdev *dev, struct restore_bufs *r,
 	struct gpt_table *v = &r->v;
 	enum gpt_status st;
 
-	table_reset(v);
+	gpt_table_reset(v);
 	v->dev = dev;
 	v->mbr = r->mbr;
 	v->mbr_kind = mbr_classify(r->mbr, &v->mbr_why);

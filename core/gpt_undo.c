@@ -143,7 +143,7 @@ static enum gpt_status check_entries(const struct gpt_copy *c,
 {
 	uint32_t n = 0;
 
-	if ((uint64_t)c->num_entries * c->entry_size > b->array_bytes)
+	if (!gpt_backup_holds(b, c))
 		return gpt_fail(why, GPT_E_MISMATCH,
 				"the backup's entry array holds %u bytes, "
 				"fewer than the disk's %u entries of %u",
