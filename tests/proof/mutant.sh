@@ -16,7 +16,14 @@ mkdir -p "$dir"
 mkdir -p "$dir/tests"
 cp -r core include "$dir"/
 cp -r tests/proof "$dir/tests"/
-patch -s -d "$dir" -p1 <"$patch"
+# The Expect line is only right where the patch applies exactly: a hunk
+# that lands at an offset means the code moved since the patch was made.
+applied=$(patch -d "$dir" -p1 <"$patch")
+if echo "$applied" | grep -q -E 'offset|fuzz'; then
+	echo "FAIL: mutant $name: the code moved since the patch was made; update its hunk and Expect line:"
+	echo "$applied" | sed 's/^/    /'
+	exit 1
+fi
 cd "$dir"
 tests/proof/run.sh out "$harness" "$@" >run.txt 2>&1 || true
 if grep -q "^  $expect " run.txt ||
