@@ -18,7 +18,11 @@ cp -r core include "$dir"/
 cp -r tests/proof "$dir/tests"/
 # The Expect line is only right where the patch applies exactly: a hunk
 # that lands at an offset means the code moved since the patch was made.
-applied=$(patch -d "$dir" -p1 <"$patch")
+if ! applied=$(patch -d "$dir" -p1 <"$patch" 2>&1); then
+	echo "FAIL: mutant $name: the patch does not apply:"
+	echo "$applied" | sed 's/^/    /'
+	exit 1
+fi
 if echo "$applied" | grep -q -E 'offset|fuzz'; then
 	echo "FAIL: mutant $name: the code moved since the patch was made; update its hunk and Expect line:"
 	echo "$applied" | sed 's/^/    /'
