@@ -43,6 +43,9 @@ static void width_and_zero(void **state)
 	expect_fmt(64, "[00042]", "[%05d]", 42);
 	expect_fmt(64, "[123456]", "[%3d]", 123456);
 	expect_fmt(64, "[   ab]", "[%5s]", "ab");
+	expect_fmt(64, "[ab   ]", "[%-5s]", "ab");
+	expect_fmt(64, "[abcdef]", "[%3s]", "abcdef");
+	expect_fmt(64, "[abcdef]", "[%-3s]", "abcdef");
 	expect_fmt(64, "[0x00010000]", "[0x%08X]", 0x10000u);
 }
 
@@ -152,6 +155,12 @@ static void truncation(void **state)
 	expect_fmt(8, "x 00001", "x %08x", 0x1234u);
 	expect_fmt(8, "DE94BBA", "%s", guid_str(&GPT_TYPE_WINDOWS_RE).s);
 	expect_fmt(1, "", "%s", "abc");
+	/* Literal text is copied a run at a time: cut inside a run, after
+	 * a conversion, and with the buffer already full. */
+	expect_fmt(6, "hello", "hello world");
+	expect_fmt(8, "abc 123", "abc %u tail", 1234567u);
+	expect_fmt(4, "abc", "%s def", "abc");
+	expect_fmt(1, "", "abc");
 
 	sb_init(&sb, buf, sizeof(buf));
 	sb_puts(&sb, "abcd");
