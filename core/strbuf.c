@@ -146,18 +146,18 @@ static void sb_put_uint(struct strbuf *sb, uint64_t v, unsigned base,
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
-	unsigned n = 0;
+	unsigned n = sizeof(tmp);
 
+	/* From the last digit back, so that they are appended in one copy. */
 	do {
-		tmp[n++] = digits[v % base];
+		tmp[--n] = digits[v % base];
 		v /= base;
 	} while (v);
-	while (width > n) {
+	while (width > sizeof(tmp) - n) {
 		sb_putc(sb, pad);
 		width--;
 	}
-	while (n)
-		sb_putc(sb, tmp[--n]);
+	sb_put_bytes(sb, tmp + n, sizeof(tmp) - n);
 }
 
 /* Size in binary units with one decimal: "499.0 MiB", "512 bytes". */
