@@ -49,10 +49,12 @@ PROOF_SLEVEL_DISK := $(PROOF_SLEVEL),report_line:100
 # machine and under any load: where CVC4 fails, Z3's verdict does not
 # depend on how busy the machine is (make check runs this suite beside
 # the others). 100 million steps: Z3 proves 2 goals CVC4 leaves, with
-# 15 million at most (91 million for our costliest when Z3 went first). The third pass gives what is still open in PROOF_WP_SLOW (the
-# functions with such goals) 300 s. A goal proven in the first two passes
-# is not put again. (The option parser's harnesses, which have none of
-# these, stop after the second: PROOF_WP_OPT.)
+# 15 million at most (91 million for our costliest when Z3 went first).
+# The third pass (PROOF_WP_LAST, run.sh) gives what is still open in the
+# functions of PROOF_WP_SLOW the harness puts to WP 300 s. A goal proven
+# in the first two passes is not put again. (The option parser's
+# harnesses, which have none of these, stop after the second:
+# PROOF_WP_OPT.)
 PROOF_WP_SLOW := gpt_load,gpt_table_read,gpt_read_copy,read_array,gpt_copy_entry,gpt_compare_copies,gpt_report_table,report_disk
 PROOF_WP_OPT := -wp-prop=-@assert -wp-model Typed+cast -wp-prover cvc4,z3 \
                 -wp-steps 100000000 -wp-timeout 120 -wp-par 1 \
@@ -65,27 +67,35 @@ PROOF_WP_ARGS := -wp-literals $(PROOF_WP_OPT)
 # WP is not asked to prove it (it cannot: the call goes through dev->ops).
 # Only the disk's harnesses have the allocator (WP refuses a name it
 # does not know).
-PROOF_WP := -wp-skip-fct bdev_alloc,bdev_free $(PROOF_WP_OPT) \
-            -then -wp-prop=@assert,@requires,@ensures,@assigns,@invariant \
-            -wp-fct $(PROOF_WP_SLOW) -wp-timeout 300
+PROOF_WP := -wp-skip-fct bdev_alloc,bdev_free $(PROOF_WP_OPT)
+PROOF_WP_LAST := -wp-prop=@assert,@requires,@ensures,@assigns,@invariant \
+                 -wp-timeout 300
 
 # Harnesses: NAME-BS analyses tests/proof/NAME.c with PROOF_BS=BS.
 PROOF_BLOCK_SIZES := 512 1024 2048 4096
 PROOF_HARNESSES   := $(PROOF_BLOCK_SIZES:%=load-%) commit-512 backup-512 \
                      cmdline cfgfile
+# WP proves a function's properties from its code and annotations, not
+# from the harness: the disk's harnesses after load-512 take the WP proofs
+# it made of the core's properties, where Eva leaves the same one open,
+# and put to WP only the rest (run.sh, PROOF_REUSE; tests/proof/README.md,
+# "One WP proof for the disk's harnesses"). They run after it.
+PROOF_WP_FIRST    := load-512
+PROOF_WP_REUSERS  := $(patsubst %,load-%,$(filter-out 512,$(PROOF_BLOCK_SIZES))) \
+                     commit-512 backup-512
 # The option parser's harnesses analyse what it calls, not the GPT code:
 # WP would otherwise spend its time on contracts no call of theirs reaches.
 PROOF_OPT_CORE    := core/config.c core/options.c core/options_rules.c \
                      core/usage.c core/guid.c \
                      core/strbuf.c core/status.c core/utf.c
 # Those at 0 alarms, in make check (tests/proof/check.sh): two lanes at
-# once, each one harness after the other in this order (the block sizes
-# after 512 find most of their WP goals in the cache load-512 filled).
-# The lanes take about as long each (tests/proof/README.md, "In make
-# check").
-PROOF_LANE_A      := cmdline $(PROOF_BLOCK_SIZES:%=load-%)
-PROOF_LANE_B      := cfgfile commit-512 backup-512
-PROOF_CHECKED     := $(PROOF_LANE_A) $(PROOF_LANE_B)
+# once, each one harness after the other in this order, and at a "|"
+# each lane waits for the other before it goes on: the harnesses that
+# take load-512's WP proofs come after it (tests/proof/README.md, "In
+# make check").
+PROOF_LANE_A      := load-512 | load-1024 load-2048 load-4096 backup-512
+PROOF_LANE_B      := cmdline cfgfile | commit-512
+PROOF_CHECKED     := $(filter-out |,$(PROOF_LANE_A) $(PROOF_LANE_B))
 CHECK_SUITES      += proof:tests/proof/check.sh
 # It writes only under $(PROOF_DIR), and its verdicts do not follow the
 # machine's load: it runs beside the other suites (tests/check.sh).
@@ -95,13 +105,19 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	@h=$*; name=$${h%-*}; bs=$${h##*-}; [ "$$bs" != "$$h" ] || bs=512; \
 	case $$name in \
 	cmdline|cfgfile) core="$(PROOF_OPT_CORE)" sl="$(PROOF_SLEVEL)" \
-		wp="$(PROOF_WP_ARGS)";; \
-	*) core="$(PROOF_CORE)" sl="$(PROOF_SLEVEL_DISK)" wp="$(PROOF_WP)";; \
+		wp="$(PROOF_WP_ARGS)" slow="";; \
+	*) core="$(PROOF_CORE)" sl="$(PROOF_SLEVEL_DISK)" wp="$(PROOF_WP)" \
+		slow="$(PROOF_WP_SLOW)";; \
 	esac; \
-	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$$wp" tests/proof/run.sh $(PROOF_DIR) $* \
+	case " $(PROOF_WP_REUSERS) " in *" $* "*) reuse=$(PROOF_WP_FIRST);; \
+	*) reuse="";; esac; \
+	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$$wp" PROOF_WP_SLOW="$$slow" \
+	PROOF_WP_LAST="$(PROOF_WP_LAST)" PROOF_REUSE=$$reuse \
+	tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $$core \
 		-- $(PROOF_EVA) -eva-slevel-function $$sl
 	@touch $@
+$(PROOF_WP_REUSERS:%=$(PROOF_DIR)/%.ok): $(PROOF_DIR)/$(PROOF_WP_FIRST).ok
 
 # Injected bugs (tests/proof/mutants/*.patch), each applied to a copy of
 # the tree: the load-512 harness must report an alarm where it says.
@@ -124,13 +140,15 @@ proof-mutants: proof-deps
 		-eva-slevel-function $(PROOF_SLEVEL_DISK) || rc=1; \
 		fi; done; exit $$rc
 
-.PHONY: proof proof-deps proof-list proof-lane-a proof-lane-b proof-mutants $(PROOF_HARNESSES:%=proof-%)
+.PHONY: proof proof-deps proof-list proof-lane-a proof-lane-b proof-checked proof-mutants $(PROOF_HARNESSES:%=proof-%)
 proof-list:
 	@echo $(PROOF_HARNESSES)
 proof-lane-a:
-	@echo $(PROOF_LANE_A)
+	@echo '$(PROOF_LANE_A)'
 proof-lane-b:
-	@echo $(PROOF_LANE_B)
+	@echo '$(PROOF_LANE_B)'
+proof-checked:
+	@echo $(PROOF_CHECKED)
 proof-deps:
 	@tools/deps.sh proof
 proof: proof-deps

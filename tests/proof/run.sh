@@ -36,6 +36,9 @@ if [ -z "${WHY3CONFIG:-}" ]; then
 	export WHY3CONFIG
 fi
 log=$out/$name.log csv=$out/$name.csv
+# What this run gives to others is written at its end: none of an
+# earlier run's is left to be taken should this one fail.
+rm -f "$out/$name.wp-proven"
 start=$(date +%s)
 rc=0
 # WP's cache: a prover's answer (proven, or not within the time limit) kept
@@ -53,23 +56,81 @@ if [ -n "${PROOF_WP:-}" ] && [ "${PROOF_WP_CACHE:-update}" != none ]; then
 	find "$cache" -maxdepth 1 -name '*.json' -exec cp {} "$own"/ \;
 	cacheopt="-wp-cache update -wp-cache-dir $own"
 fi
-# Eva first, its results saved; then WP on the functions Eva reached only
-# (their properties are the ones counted, below: a function no call of
-# this harness reaches is another harness's, and its goals would only
-# cost time here).
-sav=$out/$name.sav
+# Eva first: its results saved, then every property's status after Eva
+# alone (NAME.eva.csv; a run of its own, as the saved project would keep
+# the option, and WP's run below would write the file again). CSV
+# columns: directory, file, line, function, property kind, status,
+# property.
+sav=$out/$name.sav eva=$out/$name.eva.csv
 # shellcheck disable=SC2086
 frama-c -c11 -machdep x86_64 \
 	-cpp-extra-args="-Iinclude -Icore -Itests/proof ${PROOF_CPP:-}" $srcs \
 	-kernel-msg-key pp -eva -eva-no-show-progress \
 	-eva-warn-key builtins:missing-spec=abort "$@" \
 	-then -metrics -metrics-eva-cover -then -save "$sav" >"$log" 2>&1 || rc=$?
-fcts=$(sed -n '/Statements analyzed by Eva/,/^\[/s/^  \([A-Za-z_][A-Za-z0-9_]*\): [0-9]* stmts out of.*/\1/p' \
-	"$log" | paste -s -d, -)
+[ "$rc" != 0 ] || frama-c -load "$sav" -report-csv "$eva" -report-untried \
+	>>"$log" 2>&1 || rc=$?
+evasecs=$(( $(date +%s) - start ))
+# The functions Eva reached and the statements it covered (the metrics
+# plug-in: "NAME: N stmts out of M"). A harness answers for what it runs:
+# a property of a function it never reaches is another harness's (make
+# proof runs them all), so only the reached functions' are counted, and
+# WP is put only to them.
+sed -n '/Statements analyzed by Eva/,/^\[/s/^  \([A-Za-z_][A-Za-z0-9_]*\): [0-9]* stmts out of.*/\1/p' \
+	"$log" >"$out/$name.reached"
+# unproven CSV: the core's, include/'s and the harnesses' properties in
+# the reached functions that are not proven valid. A precondition
+# "Ignored" belongs to a function the harness never calls: each call has
+# its own instance of it, with its own status.
+unproven() {
+	awk -F'\t' 'NR == FNR { reached[$1] = 1; next }
+	FNR > 1 && ($4 in reached) && $1 ~ /(core|include|tests\/proof)$/ &&
+	$6 != "Valid" && $6 != "Valid under hyp." && $6 != "Valid but dead" &&
+	$6 != "Considered valid" &&
+	!($5 == "precondition" && $6 == "Ignored")' "$out/$name.reached" "$1"
+}
+# A property's key: every column but its status. Two properties can
+# share one (a function called twice on a line: its precondition, twice);
+# a key is given to other harnesses only when WP proved every property
+# that has it here.
+keys() { awk -F'\t' '{ print $1 FS $2 FS $3 FS $4 FS $5 FS $7 }'; }
+# WP's proofs of another harness (PROOF_REUSE=NAME, run before with the
+# same core and WP options): a property of the core that Eva leaves
+# open here, and WP proved there, is not put to WP again. WP proves a
+# function's properties from its own code and annotations, the
+# contracts of what it calls and its preconditions, not from the harness
+# (tests/proof/README.md, "One WP proof for the harnesses of the disk"),
+# so the proof holds here as there. Not taken: the harness's own
+# functions (tests/proof), and a callee's precondition as a whole (it
+# follows from each call's instance, below).
+reused=$out/$name.reused
+: >"$reused"
+fcts=$(paste -s -d, "$out/$name.reached")
+if [ "$rc" = 0 ] && [ -n "${PROOF_REUSE:-}" ]; then
+	from=$out/$PROOF_REUSE.wp-proven
+	[ -f "$from" ] || { echo "proof $name: no $from: run $PROOF_REUSE first" >&2; exit 1; }
+	unproven "$eva" | keys | awk -F'\t' -v from="$from" '
+		BEGIN { while ((getline k <from) > 0) proved[k] = 1 }
+		$1 !~ /tests\/proof$/ && $5 != "precondition" && ($0 in proved)' \
+		>"$reused"
+	# WP then goes to the functions with a property still open.
+	fcts=$(unproven "$eva" | keys | grep -v -x -F -f "$reused" |
+		awk -F'\t' '$5 != "precondition" { print $4 }' | sort -u | paste -s -d, -)
+fi
+# PROOF_WP_LAST: a last pass of WP's options for the functions of
+# PROOF_WP_SLOW among them (proof.mk).
+last=""
+if [ -n "${PROOF_WP_SLOW:-}" ] && [ -n "$fcts" ]; then
+	echo "$fcts" | tr , '\n' >"$out/$name.wp-fcts"
+	slow=$(echo "$PROOF_WP_SLOW" | tr , '\n' | grep -x -F -f "$out/$name.wp-fcts" |
+		paste -s -d, -) || true
+	last=${slow:+-then $PROOF_WP_LAST -wp-fct $slow}
+	rm -f "$out/$name.wp-fcts"
+fi
 if [ "$rc" = 0 ]; then
 	# shellcheck disable=SC2086
 	frama-c -load "$sav" \
-		${PROOF_WP:+-then -wp -wp-fct "$fcts" $cacheopt $PROOF_WP} \
+		${PROOF_WP:+${fcts:+-then -wp -wp-fct "$fcts" $cacheopt $PROOF_WP $last}} \
 		-then -report-csv "$csv" -report-no-proven -report-untried \
 		>>"$log" 2>&1 || rc=$?
 fi
@@ -82,28 +143,39 @@ if [ -n "$cacheopt" ]; then
 	rm -rf "$own"
 fi
 secs=$(( $(date +%s) - start ))
-if [ "$rc" != 0 ] || [ ! -s "$csv" ]; then
+if [ "$rc" != 0 ] || [ ! -s "$csv" ] || [ ! -s "$eva" ]; then
 	echo "proof $name: frama-c failed (exit $rc) after ${secs}s; see $log" >&2
 	tail -20 "$log" >&2
 	exit 1
 fi
-# The functions Eva reached and the statements it covered (the metrics
-# plug-in: "NAME: N stmts out of M"). A harness answers for what it runs:
-# a property of a function it never reaches is another harness's (make
-# proof runs them all), so only the reached functions' are counted.
-sed -n '/Statements analyzed by Eva/,/^\[/s/^  \([A-Za-z_][A-Za-z0-9_]*\): [0-9]* stmts out of.*/\1/p' \
-	"$log" >"$out/$name.reached"
 cover=$(sed -n 's/^  \([0-9]*\) stmts in analyzed functions, \([0-9]*\) stmts analyzed.*/\2 of \1/p' "$log" | tail -1)
-# CSV columns: directory, file, line, function, property kind, status,
-# property. Keep the core's, include/'s and the harnesses' properties.
-# A precondition "Ignored" belongs to a function the harness never calls:
-# each call has its own instance of it, with its own status.
-awk -F'\t' 'NR == FNR { reached[$1] = 1; next }
-	FNR > 1 && ($4 in reached) && $1 ~ /(core|include|tests\/proof)$/ &&
-	$6 != "Valid" && $6 != "Valid under hyp." && $6 != "Valid but dead" &&
-	$6 != "Considered valid" &&
-	!($5 == "precondition" && $6 == "Ignored")' "$out/$name.reached" "$csv" \
-	>"$out/$name.unproven"
+# What is still unproven: not valid after WP, and not proven by the
+# harness PROOF_REUSE names. A callee's precondition as a whole is
+# proven when each call's instance of it ("precondition of F", with the
+# same formula) is; Frama-C judges it so from the statuses of this session
+# only, which do not hold the instances proven in the other.
+unproven "$csv" | awk -F'\t' -v reused="$reused" '
+	BEGIN { while ((getline k <reused) > 0) skip[k] = 1 }
+	!(($1 FS $2 FS $3 FS $4 FS $5 FS $7) in skip)' >"$out/$name.open"
+awk -F'\t' -v open="$out/$name.open" '
+	BEGIN { while ((getline l <open) > 0) { split(l, c, "\t")
+			if (c[5] ~ /^precondition of /) left[substr(c[5], 17) FS c[7]] = 1 } }
+	FILENAME == ARGV[1] { if ($5 ~ /^precondition of /) inst[substr($5, 17) FS $7] = 1; next }
+	!($5 == "precondition" && (($4 FS $7) in inst) && !(($4 FS $7) in left))' \
+	"$eva" "$out/$name.open" >"$out/$name.unproven"
+# The WP proofs this harness gives to others: the keys of what Eva left
+# open here and WP proved, in the core and include/, where WP proved
+# every property of the key.
+unproven "$eva" | keys | awk -F'\t' -v open="$out/$name.open" \
+	-v reused="$reused" -v all="$eva" '
+	BEGIN { while ((getline l <open) > 0) { split(l, c, "\t")
+			left[c[1] FS c[2] FS c[3] FS c[4] FS c[5] FS c[7]] = 1 }
+		while ((getline k <reused) > 0) other[k] = 1
+		while ((getline l <all) > 0) { split(l, c, "\t")
+			n[c[1] FS c[2] FS c[3] FS c[4] FS c[5] FS c[7]]++ } }
+	$1 !~ /tests\/proof$/ && $5 != "precondition" &&
+	!($0 in left) && !($0 in other) { wp[$0]++ }
+	END { for (k in wp) if (wp[k] == n[k]) print k }' | sort >"$out/$name.wp-proven"
 # The model's assumptions, by name (tests/proof/README.md): the
 # allocator's contract (bdev_alloc, bdev_free); the adapters' precondition
 # adapter_buffer at the call through dev->ops, the same formula as the
@@ -126,7 +198,7 @@ gen=$(sed -n 's/^ *\([0-9][0-9]*\) alarms* generated by the analysis.*/\1/p' \
 # WP's goals over its passes: proven / scheduled.
 wp=$(sed -n 's/^\[wp\] Proved goals: *\([0-9]*\) \/ \([0-9]*\).*/\1 \2/p' \
 	"$log" | awk '{ p += $1; g += $2 } END { if (NR) print p " / " g }')
-echo "proof $name: ${alarms} alarm(s) (Eva: ${gen:-0} generated; WP: ${wp:-no} goals proven; statements covered: ${cover:-?}), ${secs}s"
+echo "proof $name: ${alarms} alarm(s) (Eva: ${gen:-0} generated; WP: ${wp:-no} goals proven; statements covered: ${cover:-?}), ${secs}s (Eva ${evasecs}s)"
 awk -F'\t' '{ printf "  assumed: %s/%s:%s %s: %s\n", $1, $2, $3, $4, $7 }' \
 	"$out/$name.assumed"
 if [ "$alarms" != 0 ]; then
