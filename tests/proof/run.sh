@@ -39,6 +39,11 @@ log=$out/$name.log csv=$out/$name.csv
 # What this run gives to others is written at its end: none of an
 # earlier run's is left to be taken should this one fail.
 rm -f "$out/$name.wp-proven"
+from=$out/${PROOF_REUSE:-}.wp-proven
+if [ -n "${PROOF_REUSE:-}" ] && [ ! -f "$from" ]; then
+	echo "proof $name: no $from: run $PROOF_REUSE first" >&2
+	exit 1
+fi
 start=$(date +%s)
 rc=0
 # WP's cache: a prover's answer (proven, or not within the time limit) kept
@@ -107,8 +112,6 @@ reused=$out/$name.reused
 : >"$reused"
 fcts=$(paste -s -d, "$out/$name.reached")
 if [ "$rc" = 0 ] && [ -n "${PROOF_REUSE:-}" ]; then
-	from=$out/$PROOF_REUSE.wp-proven
-	[ -f "$from" ] || { echo "proof $name: no $from: run $PROOF_REUSE first" >&2; exit 1; }
 	unproven "$eva" | keys | awk -F'\t' -v from="$from" '
 		BEGIN { while ((getline k <from) > 0) proved[k] = 1 }
 		$1 !~ /tests\/proof$/ && $5 != "precondition" && ($0 in proved)' \
