@@ -104,7 +104,7 @@ keys() { awk -F'\t' '{ print $1 FS $2 FS $3 FS $4 FS $5 FS $7 }'; }
 # open here, and WP proved there, is not put to WP again. WP proves a
 # function's properties from its own code and annotations, the
 # contracts of what it calls and its preconditions, not from the harness
-# (tests/proof/README.md, "One WP proof for the harnesses of the disk"),
+# (tests/proof/README.md, "One WP proof for the disk's harnesses"),
 # so the proof holds here as there. Not taken: the harness's own
 # functions (tests/proof), and a callee's precondition as a whole (it
 # follows from each call's instance, below).
