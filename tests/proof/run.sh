@@ -99,6 +99,9 @@ unproven() {
 # a key is given to other harnesses only when WP proved every property
 # that has it here.
 keys() { awk -F'\t' '{ print $1 FS $2 FS $3 FS $4 FS $5 FS $7 }'; }
+# The keys of what Eva left open here (NAME.eva-open), read three times
+# below.
+[ "$rc" != 0 ] || unproven "$eva" | keys >"$out/$name.eva-open"
 # WP's proofs of another harness (PROOF_REUSE=NAME, run before with the
 # same core and WP options): a property of the core that Eva leaves
 # open here, and WP proved there, is not put to WP again. WP proves a
@@ -112,12 +115,12 @@ reused=$out/$name.reused
 : >"$reused"
 fcts=$(paste -s -d, "$out/$name.reached")
 if [ "$rc" = 0 ] && [ -n "${PROOF_REUSE:-}" ]; then
-	unproven "$eva" | keys | awk -F'\t' -v from="$from" '
+	awk -F'\t' -v from="$from" '
 		BEGIN { while ((getline k <from) > 0) proved[k] = 1 }
 		$1 !~ /tests\/proof$/ && $5 != "precondition" && ($0 in proved)' \
-		>"$reused"
+		"$out/$name.eva-open" >"$reused"
 	# WP then goes to the functions with a property still open.
-	fcts=$(unproven "$eva" | keys | grep -v -x -F -f "$reused" |
+	fcts=$(grep -v -x -F -f "$reused" "$out/$name.eva-open" |
 		awk -F'\t' '$5 != "precondition" { print $4 }' | sort -u | paste -s -d, -)
 fi
 # PROOF_WP_LAST: a last pass of WP's options for the functions of
@@ -169,16 +172,18 @@ awk -F'\t' -v open="$out/$name.open" '
 # The WP proofs this harness gives to others: the keys of what Eva left
 # open here and WP proved, in the core and include/, where WP proved
 # every property of the key.
-unproven "$eva" | keys | awk -F'\t' -v open="$out/$name.open" \
-	-v reused="$reused" -v all="$eva" '
-	BEGIN { while ((getline l <open) > 0) { split(l, c, "\t")
-			left[c[1] FS c[2] FS c[3] FS c[4] FS c[5] FS c[7]] = 1 }
+keys <"$out/$name.open" >"$out/$name.open-keys"
+keys <"$eva" >"$out/$name.eva-keys"
+awk -F'\t' -v open="$out/$name.open-keys" -v reused="$reused" \
+	-v all="$out/$name.eva-keys" '
+	BEGIN { while ((getline k <open) > 0) left[k] = 1
 		while ((getline k <reused) > 0) other[k] = 1
-		while ((getline l <all) > 0) { split(l, c, "\t")
-			n[c[1] FS c[2] FS c[3] FS c[4] FS c[5] FS c[7]]++ } }
+		while ((getline k <all) > 0) n[k]++ }
 	$1 !~ /tests\/proof$/ && $5 != "precondition" &&
 	!($0 in left) && !($0 in other) { wp[$0]++ }
-	END { for (k in wp) if (wp[k] == n[k]) print k }' | sort >"$out/$name.wp-proven"
+	END { for (k in wp) if (wp[k] == n[k]) print k }' "$out/$name.eva-open" |
+	sort >"$out/$name.wp-proven"
+rm -f "$out/$name.open-keys" "$out/$name.eva-keys"
 # The model's assumptions, by name (tests/proof/README.md): the
 # allocator's contract (bdev_alloc, bdev_free); the adapters' precondition
 # adapter_buffer at the call through dev->ops, the same formula as the
