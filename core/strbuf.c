@@ -9,18 +9,25 @@ void mem_copy(void *dst, const void *src, size_t n)
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer k; 0 <= k < i ==> d[k] == s[k];
 	    loop assigns i, d[0 .. n - 1]; */
 	for (size_t i = 0; i < n; i++)
 		d[i] = s[i];
 }
 
-void mem_zero(void *dst, size_t n)
+void mem_set(void *dst, int c, size_t n)
 {
 	uint8_t *d = dst;
 	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer k; 0 <= k < i ==> d[k] == (uint8_t)c;
 	    loop assigns i, d[0 .. n - 1]; */
 	for (size_t i = 0; i < n; i++)
-		d[i] = 0;
+		d[i] = (uint8_t)c;
+}
+
+void mem_zero(void *dst, size_t n)
+{
+	mem_set(dst, 0, n);
 }
 
 /* The byte loops read by index below n, not by a moving pointer and a

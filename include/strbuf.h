@@ -79,14 +79,27 @@ struct quote_str {
     exits \false; */
 struct quote_str quote_str(const char *s);
 
-/* Freestanding memory and string helpers (core may not use libc). */
+/* Freestanding memory and string helpers (core may not use libc).
+ * Frama-C Eva takes mem_copy, mem_set and str_len for its memcpy, memset
+ * and strlen built-ins, checking these contracts' preconditions at each
+ * call; WP proves the code meets them (tests/proof/README.md, "Three
+ * helpers as Eva's built-ins"). */
 /*@ requires \valid((uint8_t *)dst + (0 .. n - 1));
     requires \valid_read((const uint8_t *)src + (0 .. n - 1));
     requires \separated((uint8_t *)dst + (0 .. n - 1),
                         (const uint8_t *)src + (0 .. n - 1));
     assigns ((uint8_t *)dst)[0 .. n - 1];
+    ensures \forall integer k; 0 <= k < n ==>
+              ((uint8_t *)dst)[k] == \old(((const uint8_t *)src)[k]);
     exits \false; */
 void mem_copy(void *dst, const void *src, size_t n);
+/* Each of the n bytes at dst set to (uint8_t)c, as memset: the one fill
+ * loop, which mem_zero calls. */
+/*@ requires \valid((uint8_t *)dst + (0 .. n - 1));
+    assigns ((uint8_t *)dst)[0 .. n - 1];
+    ensures \forall integer k; 0 <= k < n ==> ((uint8_t *)dst)[k] == (uint8_t)c;
+    exits \false; */
+void mem_set(void *dst, int c, size_t n);
 /*@ requires \valid((uint8_t *)dst + (0 .. n - 1));
     assigns ((uint8_t *)dst)[0 .. n - 1];
     exits \false; */

@@ -214,6 +214,12 @@ static void helpers(void **state)
 	mem_zero(a, 8);
 	assert_true(mem_is_zero(a, 8));
 	assert_false(mem_is_zero(a, 9));
+	mem_set(a + 1, 0x1AB, 3);	/* only the low byte, as memset */
+	assert_int_equal(a[0], 0);
+	assert_int_equal(a[1], 0xAB);
+	assert_int_equal(a[3], 0xAB);
+	assert_int_equal(a[4], 0);
+	mem_zero(a + 1, 3);
 	mem_copy(b, a, sizeof(a));
 	assert_int_equal(mem_compare(a, b, sizeof(a)), 0);
 	b[15] = 0x56;
