@@ -38,7 +38,7 @@ fi
 log=$out/$name.log csv=$out/$name.csv
 # What this run gives to others is written at its end: none of an
 # earlier run's is left to be taken should this one fail.
-rm -f "$out/$name.wp-proven"
+rm -f "$out/$name.wp-proven" "$out/$name.bodies.csv"
 from=$out/${PROOF_REUSE:-}.wp-proven
 if [ -n "${PROOF_REUSE:-}" ] && [ ! -f "$from" ]; then
 	echo "proof $name: no $from: run $PROOF_REUSE first" >&2
@@ -81,18 +81,38 @@ evasecs=$(( $(date +%s) - start ))
 # a property of a function it never reaches is another harness's (make
 # proof runs them all), so only the reached functions' are counted, and
 # WP is put only to them.
+# The core's functions Eva takes for its built-ins (-eva-builtin,
+# proof.mk) are not among them: Eva checks their preconditions at each
+# call and never enters their code, so every property in it would read
+# "dead". WP proves that code on its own, in a project without Eva's
+# results: its contract, and that it has no run-time error and reads no
+# uninitialised byte given its preconditions (NAME.bodies.csv, judged
+# below).
+sed -n 's/^  function \([A-Za-z_][A-Za-z0-9_]*\): definition will be overridden by builtin .*/\1/p' \
+	"$log" | sort -u >"$out/$name.builtins"
 sed -n '/Statements analyzed by Eva/,/^\[/s/^  \([A-Za-z_][A-Za-z0-9_]*\): [0-9]* stmts out of.*/\1/p' \
-	"$log" >"$out/$name.reached"
+	"$log" | grep -v -x -F -f "$out/$name.builtins" >"$out/$name.reached" || true
+builtins=$(paste -s -d, "$out/$name.builtins")
+if [ "$rc" = 0 ] && [ -n "$builtins" ]; then
+	# shellcheck disable=SC2086
+	frama-c -c11 -machdep x86_64 \
+		-cpp-extra-args="-Iinclude -Icore -Itests/proof ${PROOF_CPP:-}" $srcs \
+		-kernel-msg-key pp \
+		-wp -wp-rte -wp-fct "$builtins" $cacheopt ${PROOF_WP_BODIES:-} \
+		-then -report-csv "$out/$name.bodies.csv" -report-untried \
+		>>"$log" 2>&1 || rc=$?
+fi
 # unproven CSV: the core's, include/'s and the harnesses' properties in
 # the reached functions that are not proven valid. A precondition
 # "Ignored" belongs to a function the harness never calls: each call has
 # its own instance of it, with its own status.
-unproven() {
+unproven() { unproven_in "$out/$name.reached" "$1"; }
+unproven_in() {
 	awk -F'\t' 'NR == FNR { reached[$1] = 1; next }
 	FNR > 1 && ($4 in reached) && $1 ~ /(core|include|tests\/proof)$/ &&
 	$6 != "Valid" && $6 != "Valid under hyp." && $6 != "Valid but dead" &&
 	$6 != "Considered valid" &&
-	!($5 == "precondition" && $6 == "Ignored")' "$out/$name.reached" "$1"
+	!($5 == "precondition" && $6 == "Ignored")' "$1" "$2"
 }
 # A property's key: every column but its status. Two properties can
 # share one (a function called twice on a line: its precondition, twice);
@@ -149,7 +169,8 @@ if [ -n "$cacheopt" ]; then
 	rm -rf "$own"
 fi
 secs=$(( $(date +%s) - start ))
-if [ "$rc" != 0 ] || [ ! -s "$csv" ] || [ ! -s "$eva" ]; then
+if [ "$rc" != 0 ] || [ ! -s "$csv" ] || [ ! -s "$eva" ] ||
+	{ [ -n "$builtins" ] && [ ! -s "$out/$name.bodies.csv" ]; }; then
 	echo "proof $name: frama-c failed (exit $rc) after ${secs}s; see $log" >&2
 	tail -20 "$log" >&2
 	exit 1
@@ -169,6 +190,12 @@ awk -F'\t' -v open="$out/$name.open" '
 	FILENAME == ARGV[1] { if ($5 ~ /^precondition of /) inst[substr($5, 17) FS $7] = 1; next }
 	!($5 == "precondition" && (($4 FS $7) in inst) && !(($4 FS $7) in left))' \
 	"$eva" "$out/$name.open" >"$out/$name.unproven"
+# The built-ins' code (above): all but their own preconditions, which are
+# the hypotheses of its proof and are checked at each call.
+if [ -s "$out/$name.builtins" ]; then
+	unproven_in "$out/$name.builtins" "$out/$name.bodies.csv" |
+		awk -F'\t' '$5 != "precondition"' >>"$out/$name.unproven"
+fi
 # The WP proofs this harness gives to others: the keys of what Eva left
 # open here and WP proved, in the core and include/, where WP proved
 # every property of the key.
