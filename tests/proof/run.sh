@@ -81,15 +81,19 @@ evasecs=$(( $(date +%s) - start ))
 # a property of a function it never reaches is another harness's (make
 # proof runs them all), so only the reached functions' are counted, and
 # WP is put only to them.
-# The core's functions Eva takes for its built-ins (-eva-builtin,
+# The core's functions Eva takes for its built-ins (-eva-builtin F:B,
 # proof.mk) are not among them: Eva checks their preconditions at each
 # call and never enters their code, so every property in it would read
 # "dead". WP proves that code on its own, in a project without Eva's
-# results: its contract, and that it has no run-time error and reads no
-# uninitialised byte given its preconditions (NAME.bodies.csv, judged
-# below).
-sed -n 's/^  function \([A-Za-z_][A-Za-z0-9_]*\): definition will be overridden by builtin .*/\1/p' \
-	"$log" | sort -u >"$out/$name.builtins"
+# results: its contract, and that it has no run-time error given its
+# preconditions (NAME.bodies.csv, judged below). Each must be one Eva
+# says it took.
+printf '%s\n' "$@" | sed -n '/^-eva-builtin$/{n;p;}' | tr , '\n' |
+	sed 's/:.*//' | sort -u >"$out/$name.builtins"
+while read -r f; do
+	grep -q "^  function $f: definition will be overridden by builtin" "$log" ||
+		{ echo "proof $name: Eva did not take $f as a built-in; see $log" >&2; rc=1; }
+done <"$out/$name.builtins"
 sed -n '/Statements analyzed by Eva/,/^\[/s/^  \([A-Za-z_][A-Za-z0-9_]*\): [0-9]* stmts out of.*/\1/p' \
 	"$log" | grep -v -x -F -f "$out/$name.builtins" >"$out/$name.reached" || true
 builtins=$(paste -s -d, "$out/$name.builtins")
