@@ -90,7 +90,7 @@ evasecs=$(( $(date +%s) - start ))
 # says it took.
 printf '%s\n' "$@" | sed -n '/^-eva-builtin$/{n;p;}' | tr , '\n' |
 	sed 's/:.*//' | sort -u >"$out/$name.builtins"
-while read -r f; do
+while [ "$rc" = 0 ] && read -r f; do
 	grep -q "^  function $f: definition will be overridden by builtin" "$log" ||
 		{ echo "proof $name: Eva did not take $f as a built-in; see $log" >&2; rc=1; }
 done <"$out/$name.builtins"
