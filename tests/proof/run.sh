@@ -196,7 +196,7 @@ awk -F'\t' -v open="$out/$name.open" '
 	"$eva" "$out/$name.open" >"$out/$name.unproven"
 # The built-ins' code (above): all but their own preconditions, which are
 # the hypotheses of its proof and are checked at each call.
-if [ -s "$out/$name.builtins" ]; then
+if [ -n "$builtins" ]; then
 	unproven_in "$out/$name.builtins" "$out/$name.bodies.csv" |
 		awk -F'\t' '$5 != "precondition"' >>"$out/$name.unproven"
 fi
