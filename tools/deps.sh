@@ -15,8 +15,9 @@ check|demo) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux \
 bench) pkgs="$base mtools xorriso dosfstools gdisk fdisk util-linux ovmf \
   qemu-system-x86 qemu-utils valgrind \
   ansible python3-pyvmomi golang-go golang-github-vmware-govmomi-dev" ;;
-# make proof (tests/proof/): Frama-C's Eva and WP, WP's provers.
-proof) pkgs="$base frama-c-base why3 z3 cvc4" ;;
+# make proof (tests/proof/): Frama-C's Eva and WP, WP's provers, and
+# ocamlfind, with which Frama-C compiles tests/proof/wp_poll.ml.
+proof) pkgs="$base frama-c-base ocaml-findlib why3 z3 cvc4" ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 # make check also builds OVMF with VMware's storage drivers from Debian's
@@ -24,7 +25,7 @@ esac
 # dpkg-dev; edk2 builds with g++ (BaseTools), nasm, iasl and libuuid.
 # Its suite "proof" needs what make proof does.
 [ "${1:-build}" = check ] && pkgs="$pkgs dpkg-dev g++ nasm acpica-tools uuid-dev \
-  frama-c-base why3 z3 cvc4"
+  frama-c-base ocaml-findlib why3 z3 cvc4"
 if $list; then echo $pkgs; exit 0; fi
 missing=""
 for p in $pkgs; do

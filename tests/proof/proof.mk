@@ -10,7 +10,8 @@ PROOF_DIR  := $(BUILD)/proof
 PROOF_CORE := core/bdev.c core/crc32.c $(wildcard core/gpt_*.c) core/guid.c \
               core/mbr.c core/report.c core/status.c core/strbuf.c core/utf.c
 PROOF_DEPS := $(wildcard include/*.h core/*.h core/*.c) tests/proof/model.c \
-              tests/proof/model.h tests/proof/run.sh tests/proof/proof.mk
+              tests/proof/model.h tests/proof/run.sh tests/proof/proof.mk \
+              tests/proof/wp_poll.ml
 # Eva's precision. The per-function slevels let Eva follow every
 # iteration of loops whose count is known at the call: the format loop of
 # sb_vprintf (one state per conversion, so each va_arg reads the argument

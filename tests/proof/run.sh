@@ -36,6 +36,12 @@ if [ -z "${WHY3CONFIG:-}" ]; then
 	export WHY3CONFIG
 fi
 log=$out/$name.log csv=$out/$name.csv
+# The Frama-C runs with WP load wp_poll.ml (WP learns sooner that a
+# prover has answered). Frama-C compiles a script next to it: each
+# harness has its own copy, as two may start at once.
+poll=$out/$name.poll
+rm -rf "$poll" && mkdir -p "$poll" && cp "$(dirname "$0")/wp_poll.ml" "$poll"/
+wpload="-load-script $poll/wp_poll.ml"
 # What this run gives to others is written at its end: none of an
 # earlier run's is left to be taken should this one fail.
 rm -f "$out/$name.wp-proven" "$out/$name.bodies.csv"
@@ -101,7 +107,7 @@ if [ "$rc" = 0 ] && [ -n "$builtins" ]; then
 	# shellcheck disable=SC2086
 	frama-c -c11 -machdep x86_64 \
 		-cpp-extra-args="-Iinclude -Icore -Itests/proof ${PROOF_CPP:-}" $srcs \
-		-kernel-msg-key pp \
+		-kernel-msg-key pp $wpload \
 		-wp -wp-rte -wp-fct "$builtins" $cacheopt ${PROOF_WP_BODIES:-} \
 		-then -report-csv "$out/$name.bodies.csv" -report-untried \
 		>>"$log" 2>&1 || rc=$?
@@ -159,12 +165,12 @@ if [ -n "${PROOF_WP_SLOW:-}" ] && [ -n "$fcts" ]; then
 fi
 if [ "$rc" = 0 ]; then
 	# shellcheck disable=SC2086
-	frama-c -load "$sav" \
+	frama-c ${PROOF_WP:+$wpload} -load "$sav" \
 		${PROOF_WP:+${fcts:+-then -wp -wp-fct "$fcts" $cacheopt $PROOF_WP $last}} \
 		-then -report-csv "$csv" -report-no-proven -report-untried \
 		>>"$log" 2>&1 || rc=$?
 fi
-rm -f "$sav"
+rm -rf "$sav" "$poll"
 if [ -n "$cacheopt" ]; then
 	for f in "$own"/*.json; do
 		[ -e "$f" ] && [ ! -e "$cache/${f##*/}" ] || continue
