@@ -108,7 +108,7 @@ if [ "$rc" = 0 ] && [ -n "$builtins" ]; then
 	frama-c -c11 -machdep x86_64 \
 		-cpp-extra-args="-Iinclude -Icore -Itests/proof ${PROOF_CPP:-}" $srcs \
 		-kernel-msg-key pp $wpload \
-		-wp -wp-rte -wp-fct "$builtins" $cacheopt ${PROOF_WP_BODIES:-} \
+		-wp -wp-rte -wp-fct "$builtins" $cacheopt ${PROOF_WP_PROVERS:-} \
 		-then -report-csv "$out/$name.bodies.csv" -report-untried \
 		>>"$log" 2>&1 || rc=$?
 fi
@@ -163,10 +163,25 @@ if [ -n "${PROOF_WP_SLOW:-}" ] && [ -n "$fcts" ]; then
 	last=${slow:+-then $PROOF_WP_LAST -wp-fct $slow}
 	rm -f "$out/$name.wp-fcts"
 fi
+# PROOF_WP_DEVICE: the functions that call through dev->ops. Their
+# assigns and exits clauses are assumed (below), and WP, which cannot
+# follow the call, would only try them to its provers' limits (some 15 s
+# each, from an empty cache): it is put to their other properties, in a
+# pass of their own before the rest ($main).
+dev="" main=$fcts
+if [ -n "${PROOF_WP_DEVICE:-}" ] && [ -n "$fcts" ]; then
+	echo "$PROOF_WP_DEVICE" | tr , '\n' >"$out/$name.wp-device"
+	dev=$(echo "$fcts" | tr , '\n' | grep -x -F -f "$out/$name.wp-device" |
+		paste -s -d, -) || true
+	main=$(echo "$fcts" | tr , '\n' | grep -v -x -F -f "$out/$name.wp-device" |
+		paste -s -d, -) || true
+	rm -f "$out/$name.wp-device"
+fi
 if [ "$rc" = 0 ]; then
 	# shellcheck disable=SC2086
 	frama-c ${PROOF_WP:+$wpload} -load "$sav" \
-		${PROOF_WP:+${fcts:+-then -wp -wp-fct "$fcts" $cacheopt $PROOF_WP $last}} \
+		${PROOF_WP:+${dev:+-then -wp -wp-fct $dev $cacheopt $PROOF_WP_PROVERS -wp-prop=-@assigns,-@exits}} \
+		${PROOF_WP:+${main:+-then -wp -wp-fct $main $cacheopt $PROOF_WP $last}} \
 		-then -report-csv "$csv" -report-no-proven -report-untried \
 		>>"$log" 2>&1 || rc=$?
 fi
