@@ -33,6 +33,8 @@ PROOF_EVA  := -eva-precision 1 -eva-split-return auto -from-verify-assigns \
 # string (tests/proof/README.md, "Three helpers as Eva's built-ins").
 PROOF_BUILTINS_OPT  := mem_set:Frama_C_memset,str_len:Frama_C_strlen
 PROOF_BUILTINS_DISK := mem_copy:Frama_C_memcpy,$(PROOF_BUILTINS_OPT)
+# ... and the file that defines them, where WP proves their code.
+PROOF_BUILTINS_SRC  := core/strbuf.c
 PROOF_SLEVEL := sb_vprintf:3000,sb_put_uint:300,gpt_fail:100,guid_format:100
 # ... and in the harnesses of the disk (the report is theirs):
 PROOF_SLEVEL_DISK := $(PROOF_SLEVEL),report_line:100
@@ -124,6 +126,7 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$$wp" PROOF_WP_SLOW="$$slow" \
 	PROOF_WP_LAST="$(PROOF_WP_LAST)" PROOF_REUSE=$$reuse \
 	PROOF_WP_PROVERS="$(PROOF_WP_PROVERS)" PROOF_WP_DEVICE=$(PROOF_WP_DEVICE) \
+	PROOF_BUILTINS_SRC="$(PROOF_BUILTINS_SRC)" \
 	tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $$core \
 		-- $(PROOF_EVA) -eva-builtin $$bi -eva-slevel-function $$sl
