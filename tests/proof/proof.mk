@@ -105,8 +105,8 @@ PROOF_OPT_CORE    := core/config.c core/options.c core/options_rules.c \
 # each lane waits for the other before it goes on: the harnesses that
 # take load-512's WP proofs come after it (tests/proof/README.md, "In
 # make check").
-PROOF_LANE_A      := load-512 | load-1024 load-2048 backup-512
-PROOF_LANE_B      := cmdline cfgfile | commit-512 load-4096
+PROOF_LANE_A      := load-512 | cmdline load-1024 load-2048 backup-512
+PROOF_LANE_B      := cfgfile | commit-512 load-4096
 PROOF_CHECKED     := $(filter-out |,$(PROOF_LANE_A) $(PROOF_LANE_B))
 CHECK_SUITES      += proof:tests/proof/check.sh
 # It writes only under $(PROOF_DIR), and its verdicts do not follow the
