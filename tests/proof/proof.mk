@@ -77,9 +77,6 @@ PROOF_WP_ARGS := -wp-literals $(PROOF_WP_OPT)
 # Only the disk's harnesses have the allocator (WP refuses a name it
 # does not know).
 PROOF_WP := -wp-skip-fct bdev_alloc,bdev_free $(PROOF_WP_OPT)
-# The functions whose assigns and exits clauses are assumed (run.sh:
-# the call through dev->ops); WP is not put to those.
-PROOF_WP_DEVICE := bdev_read,bdev_write,bdev_flush
 PROOF_WP_LAST := -wp-prop=@assert,@requires,@ensures,@assigns,@invariant \
                  -wp-timeout 300
 
@@ -125,7 +122,7 @@ $(PROOF_DIR)/%.ok: $(PROOF_DEPS) $(wildcard tests/proof/*.c)
 	*) reuse="";; esac; \
 	PROOF_CPP=-DPROOF_BS=$$bs PROOF_WP="$$wp" PROOF_WP_SLOW="$$slow" \
 	PROOF_WP_LAST="$(PROOF_WP_LAST)" PROOF_REUSE=$$reuse \
-	PROOF_WP_PROVERS="$(PROOF_WP_PROVERS)" PROOF_WP_DEVICE=$(PROOF_WP_DEVICE) \
+	PROOF_WP_PROVERS="$(PROOF_WP_PROVERS)" \
 	PROOF_BUILTINS_SRC="$(PROOF_BUILTINS_SRC)" \
 	tests/proof/run.sh $(PROOF_DIR) $* \
 		tests/proof/$$name.c tests/proof/model.c $$core \

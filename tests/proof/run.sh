@@ -36,6 +36,19 @@ if [ -z "${WHY3CONFIG:-}" ]; then
 	export WHY3CONFIG
 fi
 log=$out/$name.log csv=$out/$name.csv
+# The functions that call through dev->ops. What they change (their
+# assigns) and that they return (exits \false) are assumed, by name (the
+# judge, below): no tool here follows that call. WP is not put to those
+# clauses (its pass for these functions, below).
+device=bdev_read,bdev_write,bdev_flush
+# among [-v] SET LIST: the names of comma list LIST that are in comma
+# list SET (-v: that are not), as a comma list.
+among() {
+	v=""
+	[ "$1" = -v ] && { v=-v; shift; }
+	echo "$2" | tr , '\n' | grep $v -x -F -e "$(echo "$1" | tr , '\n')" |
+		paste -s -d, -
+}
 # The Frama-C runs with WP load wp_poll.ml (WP learns sooner that a
 # prover has answered). Frama-C compiles a script next to it: each
 # harness has its own copy, as two may start at once.
@@ -159,25 +172,17 @@ fi
 # PROOF_WP_SLOW among them (proof.mk).
 last=""
 if [ -n "${PROOF_WP_SLOW:-}" ] && [ -n "$fcts" ]; then
-	echo "$fcts" | tr , '\n' >"$out/$name.wp-fcts"
-	slow=$(echo "$PROOF_WP_SLOW" | tr , '\n' | grep -x -F -f "$out/$name.wp-fcts" |
-		paste -s -d, -) || true
+	slow=$(among "$PROOF_WP_SLOW" "$fcts")
 	last=${slow:+-then $PROOF_WP_LAST -wp-fct $slow}
-	rm -f "$out/$name.wp-fcts"
 fi
-# PROOF_WP_DEVICE: the functions that call through dev->ops. Their
-# assigns and exits clauses are assumed (below), and WP, which cannot
-# follow the call, would only try them to its provers' limits (some 15 s
-# each, from an empty cache): it is put to their other properties, in a
-# pass of their own before the rest ($main).
+# The device functions ($device) go to WP in a pass of their own before
+# the rest ($main), without their assumed assigns and exits: WP, which
+# cannot follow the call, would only try those to its provers' limits
+# (some 15 s each, from an empty cache).
 dev="" main=$fcts
-if [ -n "${PROOF_WP_DEVICE:-}" ] && [ -n "$fcts" ]; then
-	echo "$PROOF_WP_DEVICE" | tr , '\n' >"$out/$name.wp-device"
-	dev=$(echo "$fcts" | tr , '\n' | grep -x -F -f "$out/$name.wp-device" |
-		paste -s -d, -) || true
-	main=$(echo "$fcts" | tr , '\n' | grep -v -x -F -f "$out/$name.wp-device" |
-		paste -s -d, -) || true
-	rm -f "$out/$name.wp-device"
+if [ -n "$fcts" ]; then
+	dev=$(among "$device" "$fcts")
+	main=$(among -v "$device" "$fcts")
 fi
 if [ "$rc" = 0 ]; then
 	# shellcheck disable=SC2086
@@ -242,13 +247,15 @@ rm -f "$out/$name.open-keys" "$out/$name.eva-keys"
 # allocator's contract (bdev_alloc, bdev_free); the adapters' precondition
 # adapter_buffer at the call through dev->ops, the same formula as the
 # assertion just before it that WP proves; and what the adapters change
-# (the assigns of bdev_read, bdev_write and bdev_flush: the blocks asked
-# for and the reason) and that they return (their exits \false, which the
-# report lists as a postcondition \false), which no tool here follows
-# through dev->ops either.
-awk -F'\t' '(($4 == "bdev_alloc" || $4 == "bdev_free") &&
+# (the assigns of $device: the blocks asked for and the reason) and that
+# they return (their exits \false, which the report lists as a
+# postcondition \false), which no tool here follows through dev->ops
+# either.
+awk -F'\t' -v device="$device" '
+	BEGIN { n = split(device, d, ","); for (i = 1; i <= n; i++) isdev[d[i]] = 1 }
+	(($4 == "bdev_alloc" || $4 == "bdev_free") &&
 	($5 == "postcondition" || $5 == "assigns clause")) ||
-	(($4 == "bdev_read" || $4 == "bdev_write" || $4 == "bdev_flush") &&
+	(($4 in isdev) &&
 	 ($5 == "assigns clause" ||
 	  ($5 == "postcondition" && $7 == "\\false"))) ||
 	($5 ~ /^precondition/ && $7 ~ /^adapter_buffer:/)' \
