@@ -49,12 +49,6 @@ among() {
 	echo "$2" | tr , '\n' | grep $v -x -F -e "$(echo "$1" | tr , '\n')" |
 		paste -s -d, -
 }
-# The Frama-C runs with WP load wp_poll.ml (WP learns sooner that a
-# prover has answered). Frama-C compiles a script next to it: each
-# harness has its own copy, as two may start at once.
-poll=$out/$name.poll
-rm -rf "$poll" && mkdir -p "$poll" && cp "$(dirname "$0")/wp_poll.ml" "$poll"/
-wpload="-load-script $poll/wp_poll.ml"
 # What this run gives to others is written at its end: none of an
 # earlier run's is left to be taken should this one fail.
 rm -f "$out/$name.wp-proven" "$out/$name.bodies.csv"
@@ -63,6 +57,12 @@ if [ -n "${PROOF_REUSE:-}" ] && [ ! -f "$from" ]; then
 	echo "proof $name: no $from: run $PROOF_REUSE first" >&2
 	exit 1
 fi
+# The Frama-C runs with WP load wp_poll.ml (WP learns sooner that a
+# prover has answered). Frama-C compiles a script next to it: each
+# harness has its own copy, as two may start at once.
+poll=$out/$name.poll
+rm -rf "$poll" && mkdir -p "$poll" && cp "$(dirname "$0")/wp_poll.ml" "$poll"/
+wpload="-load-script $poll/wp_poll.ml"
 start=$(date +%s)
 rc=0
 # WP's cache: a prover's answer (proven, or not within the time limit) kept
